@@ -56,7 +56,7 @@ class ModelLoadError(MnistCoreError):
 
 
 class StoreError(MnistCoreError):
-    """The models folder cannot be read or written, or the action is refused (e.g. delete active)."""
+    """The models folder cannot be read or written, or an action is refused (delete active)."""
 
 
 class RunNotFoundError(StoreError):

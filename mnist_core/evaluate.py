@@ -1,0 +1,120 @@
+"""Score a model on labelled images: accuracy, loss, confusion matrix, what it got wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mnist_core.model import NUM_CLASSES, MlpWeights
+
+__all__ = ["Evaluation", "evaluate_predictions", "evaluate_weights"]
+
+# Probabilities are clipped before the log so one certain mistake cannot make the loss infinite.
+_EPSILON = 1e-7
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How a model did on N labelled images.
+
+    Attributes:
+        accuracy: share right, in [0, 1].
+        loss: mean cross-entropy, >= 0.
+        confusion: (10, 10) int64, confusion[true, predicted] = count.
+        per_class_accuracy: (10,) float64 in [0, 1]; NaN for a digit with no images.
+        misclassified: (K,) int64 indices of the images predicted wrong, most confident first.
+        predictions: (N,) int64 predicted digits.
+        confidences: (N,) float32 probability of the predicted digit.
+    """
+
+    accuracy: float
+    loss: float
+    confusion: np.ndarray
+    per_class_accuracy: np.ndarray
+    misclassified: np.ndarray
+    predictions: np.ndarray
+    confidences: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of images scored."""
+        return len(self.predictions)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures: accuracy, loss, counts, per-class accuracy, confusion matrix."""
+        return {
+            "accuracy": self.accuracy,
+            "loss": self.loss,
+            "count": self.count,
+            "errors": int(len(self.misclassified)),
+            "per_class_accuracy": [None if np.isnan(v) else float(v)
+                                   for v in self.per_class_accuracy],
+            "confusion": self.confusion.tolist(),
+        }
+
+
+def evaluate_predictions(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Score predicted probabilities against true labels.
+
+    Args:
+        probabilities: (N, 10) float, rows summing to 1.
+        labels: (N,) integers 0-9.
+    Raises:
+        ValueError: shapes do not match, or labels outside 0-9.
+    """
+    probabilities = np.asarray(probabilities)
+    labels = np.asarray(labels)
+    if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
+        raise ValueError(
+            f"Expected probabilities of shape (N, 10). Received: shape={probabilities.shape}"
+        )
+    if labels.shape != (len(probabilities),):
+        raise ValueError(
+            f"Expected labels of shape ({len(probabilities)},). Received: shape={labels.shape}"
+        )
+    if len(labels) == 0:
+        raise ValueError("Expected at least one image to evaluate. Received none.")
+    labels = labels.astype(np.int64)
+    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+        raise ValueError(
+            f"Expected labels in 0-9. Received values from {labels.min()} to {labels.max()}."
+        )
+    predictions = probabilities.argmax(axis=1).astype(np.int64)
+    confidences = probabilities[np.arange(len(labels)), predictions].astype(np.float32)
+    true_probability = probabilities[np.arange(len(labels)), labels]
+    loss = float(-np.mean(np.log(np.clip(true_probability, _EPSILON, 1.0))))
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (labels, predictions), 1)
+    per_class_total = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = np.diag(confusion) / per_class_total
+    wrong = np.flatnonzero(predictions != labels)
+    wrong = wrong[np.argsort(-confidences[wrong], kind="stable")]
+    return Evaluation(
+        accuracy=float(np.mean(predictions == labels)),
+        loss=loss,
+        confusion=confusion,
+        per_class_accuracy=per_class.astype(np.float64),
+        misclassified=wrong.astype(np.int64),
+        predictions=predictions,
+        confidences=confidences,
+    )
+
+
+def evaluate_weights(weights: MlpWeights, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Score an MLP on images.
+
+    Args:
+        weights: the model, as `MlpWeights`.
+        images: (N, 28, 28) uint8 in [0, 255] or float32 in [0, 1], white digit on black.
+        labels: (N,) integers 0-9.
+    """
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 255.0
+    probabilities = np.concatenate([
+        weights.predict(images[start:start + 2000]) for start in range(0, len(images), 2000)
+    ]) if len(images) else np.zeros((0, NUM_CLASSES), np.float32)
+    return evaluate_predictions(probabilities, labels)

@@ -1,0 +1,131 @@
+"""The MLP: a Keras factory, a check that a loaded model is one, and a numpy forward pass.
+
+Keras' `model.predict` costs tens of milliseconds per call in overhead alone; the app predicts
+after every stroke, so prediction and evaluation run the same network as plain numpy matrix
+products (`MlpWeights.predict`), which is exact up to float rounding and takes microseconds.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+from mnist_core.config import TrainConfig
+from mnist_core.errors import ModelLoadError
+
+__all__ = ["MlpWeights", "build_model", "count_macs"]
+
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+
+
+def build_model(config: TrainConfig) -> keras.Model:
+    """A fresh, uncompiled MLP for `config`: Flatten, (Dense+ReLU, Dropout) per hidden layer,
+    Dense+softmax over 10 digits.
+
+    Input: (batch, 28, 28) float32 in [0, 1], white digit on black. Output: (batch, 10)
+    probabilities summing to 1.
+    """
+    inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
+    x = keras.layers.Flatten(name="flatten")(inputs)
+    for number, units in enumerate(config.hidden_units, start=1):
+        x = keras.layers.Dense(units, activation="relu", name=f"hidden_{number}")(x)
+        if config.dropout_rate > 0:
+            x = keras.layers.Dropout(config.dropout_rate, name=f"dropout_{number}")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="mnist_mlp")
+
+
+def count_macs(hidden_units: tuple[int, ...]) -> int:
+    """Multiply-accumulates of one forward pass for one image (784 -> hidden... -> 10)."""
+    sizes = (IMAGE_SHAPE[0] * IMAGE_SHAPE[1], *hidden_units, NUM_CLASSES)
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+class MlpWeights(NamedTuple):
+    """The Dense layers of an MLP as numpy arrays, ReLU between them and softmax at the end.
+
+    kernels[i]: (inputs, units) float32; biases[i]: (units,) float32. kernels[0] has 784 rows,
+    kernels[-1] has 10 columns.
+    """
+
+    kernels: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+
+    @classmethod
+    def from_model(cls, model: keras.Model) -> MlpWeights:
+        """Take the weights of a Keras model, checking that it is an MLP from 28x28 to 10.
+
+        Raises:
+            ModelLoadError: the model has other layers, activations or shapes.
+        """
+        kernels, biases = [], []
+        dense_layers = []
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.Dense):
+                dense_layers.append(layer)
+            elif not isinstance(layer, (keras.layers.InputLayer, keras.layers.Flatten,
+                                        keras.layers.Dropout)):
+                raise ModelLoadError(
+                    "Expected an MLP of Flatten, Dense and Dropout layers. "
+                    f"Received a layer {layer.name!r} of type {type(layer).__name__}."
+                )
+        if not dense_layers:
+            raise ModelLoadError("Expected an MLP with Dense layers. Received none.")
+        input_shape = tuple(model.inputs[0].shape[1:]) if model.inputs else None
+        if input_shape not in (IMAGE_SHAPE, (IMAGE_SHAPE[0] * IMAGE_SHAPE[1],)):
+            raise ModelLoadError(
+                f"Expected a model taking 28x28 images. Received input shape {input_shape}."
+            )
+        for index, layer in enumerate(dense_layers):
+            last = index == len(dense_layers) - 1
+            activation = keras.activations.serialize(layer.activation)
+            activation = activation if isinstance(activation, str) else str(activation)
+            expected = "softmax" if last else "relu"
+            if activation != expected:
+                raise ModelLoadError(
+                    f"Expected {expected} on Dense layer {layer.name!r}. "
+                    f"Received: {activation}."
+                )
+            if not layer.use_bias:
+                raise ModelLoadError(f"Expected Dense layer {layer.name!r} to have a bias.")
+            kernel, bias = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
+            kernels.append(kernel)
+            biases.append(bias)
+        if kernels[0].shape[0] != 784 or kernels[-1].shape[1] != NUM_CLASSES:
+            raise ModelLoadError(
+                "Expected Dense layers from 784 inputs to 10 outputs. Received "
+                f"{kernels[0].shape[0]} inputs and {kernels[-1].shape[1]} outputs."
+            )
+        for previous, kernel in zip(kernels[:-1], kernels[1:], strict=True):
+            if previous.shape[1] != kernel.shape[0]:
+                raise ModelLoadError(
+                    f"Dense layers do not chain: {previous.shape} then {kernel.shape}."
+                )
+        return cls(tuple(kernels), tuple(biases))
+
+    @property
+    def hidden_units(self) -> tuple[int, ...]:
+        """Sizes of the hidden layers, e.g. (512, 256)."""
+        return tuple(kernel.shape[1] for kernel in self.kernels[:-1])
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities for a batch.
+
+        Args:
+            images: (N, 28, 28) or (N, 784), float32 in [0, 1], white digit on black.
+        Returns:
+            (N, 10) float32, each row summing to 1.
+        """
+        x = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+        for kernel, bias in zip(self.kernels[:-1], self.biases[:-1], strict=True):
+            x = x @ kernel
+            x += bias
+            np.maximum(x, 0, out=x)
+        logits = x @ self.kernels[-1] + self.biases[-1]
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        return logits

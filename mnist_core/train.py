@@ -1,0 +1,127 @@
+"""Train an MLP on MNIST from the command line and save it as a run.
+
+    python -m mnist_core.train                      # the Quick preset
+    python -m mnist_core.train --preset best --activate
+    python -m mnist_core.train --hidden 256 --epochs 3 --max-train-samples 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mnist_core.config import PRESETS, TrainConfig, config_problems
+from mnist_core.errors import MnistCoreError
+from mnist_core.store import ModelStore
+from mnist_core.training import Progress
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_core.train",
+        description="Train an MLP on MNIST, score it on the 10,000 test images and save the "
+                    "run in the models folder ($MNIST_MODELS_DIR, default ./models). MNIST is "
+                    "read from $MNIST_DATA_DIR, else the Keras cache.",
+    )
+    parser.add_argument("--preset", choices=[name.lower() for name in PRESETS], default="quick",
+                        help="start from a preset; the options below override its settings "
+                             "(default: quick)")
+    parser.add_argument("--hidden", type=int, nargs="+", metavar="UNITS",
+                        help="sizes of the hidden layers, e.g. --hidden 512 256")
+    parser.add_argument("--dropout", type=float, help="dropout rate after each hidden layer, "
+                                                      "in [0, 0.9)")
+    parser.add_argument("--learning-rate", type=float, help="Adam's initial learning rate, "
+                                                            "decayed along a cosine to 0")
+    parser.add_argument("--batch-size", type=int, help="images per gradient step")
+    parser.add_argument("--epochs", type=int, help="passes over the training images")
+    parser.add_argument("--validation-split", type=float,
+                        help="share of training images held out to watch, in [0.01, 0.5]")
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                        help="distort training images (shift, rotate, scale, shear, stroke "
+                             "width, elastic) so the model reads drawings better")
+    parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
+    parser.add_argument("--max-train-samples", type=int,
+                        help="train on only this many MNIST training images (quick trials)")
+    parser.add_argument("--activate", action="store_true",
+                        help="make the new run the model the app uses (if it completed)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The preset named by `--preset`, with every option given on the command line applied."""
+    preset = {name.lower(): config for name, config in PRESETS.items()}[args.preset]
+    values = preset.to_dict()
+    overrides = {
+        "hidden_units": args.hidden, "dropout_rate": args.dropout,
+        "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+        "epochs": args.epochs, "validation_split": args.validation_split,
+        "augment": args.augment, "seed": args.seed,
+        "max_train_samples": args.max_train_samples,
+    }
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    problems = config_problems(**values)
+    if problems:
+        raise SystemExit("error: " + "\n       ".join(problems.values()))
+    return TrainConfig.from_dict(values)
+
+
+class _ProgressBar:
+    """A Keras progress bar per epoch, fed by the training callback."""
+
+    def __init__(self) -> None:
+        import keras
+
+        self._keras = keras
+        self._bar = None
+
+    def __call__(self, progress: Progress) -> None:
+        if self._bar is None:
+            print(f"Epoch {progress.epoch}/{progress.epochs}", file=sys.stderr)
+            self._bar = self._keras.utils.Progbar(progress.batches, stateful_metrics=None)
+        values = [(key, value) for key, value in progress.metrics.items()]
+        self._bar.update(progress.batch, values=values, finalize=progress.epoch_end)
+        if progress.epoch_end:
+            self._bar = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    config = config_from_args(args)
+    print(f"Training {config.describe()} (batch {config.batch_size}, learning rate "
+          f"{config.learning_rate:g}, seed {config.seed})", file=sys.stderr)
+
+    from mnist_core.workflow import train_and_save
+
+    store = ModelStore()
+    try:
+        run, result = train_and_save(
+            config, store=store, on_progress=None if args.quiet else _ProgressBar())
+    except KeyboardInterrupt:
+        print("\nStopped: nothing was saved.", file=sys.stderr)
+        return 130
+    except MnistCoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Saved run {run.run_id} ({run.status}) in {run.path}")
+    if result.status == "failed":
+        print(f"Training failed: {result.error}", file=sys.stderr)
+        return 1
+    print(f"Test accuracy: {run.test_accuracy:.2%} on {run.metrics['test_count']} images; "
+          f"trained in {run.metrics['train_seconds']:.1f} s")
+    if run.drawn_accuracy is not None:
+        print(f"Drawn-digit accuracy: {run.drawn_accuracy:.2%} on "
+              f"{run.metrics['drawn_count']} re-drawn test digits")
+    if args.activate:
+        try:
+            store.activate(run.run_id)
+        except MnistCoreError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"Run {run.run_id} is now the active model.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

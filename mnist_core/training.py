@@ -1,0 +1,218 @@
+"""The training engine: fit an MLP to MNIST, report progress through a callback, stop on request.
+
+It knows nothing of pages or terminals. The caller passes `on_progress(progress)`, called after
+every batch and every epoch, and `should_stop()`, asked after every batch:
+
+    result = train(config, on_progress=updates.append, should_stop=stop_event.is_set)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mnist_core.augment import augment_batch
+from mnist_core.config import TrainConfig
+from mnist_core.data import load_mnist
+from mnist_core.model import build_model
+
+__all__ = ["Progress", "TrainingResult", "split_training_data", "train"]
+
+Status = Literal["completed", "stopped", "failed"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is. Sent after every batch (`epoch_end` False) and every epoch (True).
+
+    Attributes:
+        epoch: the epoch under way or just finished, 1 to `epochs`.
+        epochs: epochs planned.
+        batch: batches done in this epoch, 1 to `batches`.
+        batches: batches per epoch.
+        elapsed_seconds: wall time since training started.
+        metrics: `loss` and `accuracy` so far in this epoch; at an epoch's end also
+            `val_loss` and `val_accuracy`.
+        epoch_end: True once per epoch, after validation.
+    """
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    elapsed_seconds: float
+    metrics: Mapping[str, float]
+    epoch_end: bool = False
+
+    @property
+    def fraction(self) -> float:
+        """Share of all planned batches done, in [0, 1]."""
+        return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated seconds to the end, from the pace so far; None before it can be told."""
+        done = self.fraction
+        if done <= 0:
+            return None
+        return self.elapsed_seconds * (1 - done) / done
+
+
+@dataclass
+class TrainingResult:
+    """A finished run, however it ended.
+
+    Attributes:
+        config: the settings it ran with.
+        model: the trained Keras model (None only when it failed before training began).
+        history: one dict per epoch run: epoch, loss, accuracy, val_loss, val_accuracy,
+            seconds (time since start at the epoch's end), complete (False for an epoch cut
+            short by a stop).
+        status: "completed", "stopped" (on request) or "failed" (an error; see `error`).
+        seconds: wall time of the whole run.
+        error: for a failed run, the error and its traceback; else None.
+        train_samples, validation_samples: images used to fit and to watch.
+    """
+
+    config: TrainConfig
+    model: keras.Model | None
+    history: list[dict[str, Any]]
+    status: Status
+    seconds: float
+    error: str | None = None
+    train_samples: int = 0
+    validation_samples: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
+    """Shuffle by the seed, keep `max_train_samples`, and split off the validation share.
+
+    Args:
+        x: (N, 28, 28) uint8 images; y: (N,) labels.
+    Returns:
+        `(x_fit, y_fit), (x_val, y_val)`: uint8 images and labels; at least one of each.
+    """
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    if config.max_train_samples is not None:
+        order = order[: config.max_train_samples]
+    validation_count = max(1, round(len(order) * config.validation_split))
+    val, fit = order[:validation_count], order[validation_count:]
+    return (x[fit], y[fit]), (x[val], y[val])
+
+
+def _to_float(images, labels):
+    return tf.cast(images, tf.float32) / 255.0, labels
+
+
+def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray) -> tf.data.Dataset:
+    dataset = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    dataset = dataset.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(config.batch_size).map(_to_float)
+    if config.augment:
+        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
+        seeds = seeds.batch(2)
+        dataset = tf.data.Dataset.zip((dataset, seeds)).map(
+            lambda batch, seed: (augment_batch(batch[0], seed), batch[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+class _Reporter(keras.callbacks.Callback):
+    """Bridges Keras' callback hooks to `on_progress` and `should_stop`."""
+
+    def __init__(self, epochs: int, batches: int, on_progress, should_stop, started: float):
+        super().__init__()
+        self.epochs, self.batches = epochs, batches
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.started = started
+        self.epoch = 1
+        self.batch = 0
+        self.history: list[dict[str, Any]] = []
+        self.stopped = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.batch = epoch + 1, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batch = batch + 1
+        if self.on_progress is not None:
+            metrics = {key: float(value) for key, value in (logs or {}).items()}
+            self.on_progress(Progress(self.epoch, self.epochs, self.batch, self.batches,
+                                      time.perf_counter() - self.started, metrics))
+        if self.should_stop is not None and self.should_stop():
+            self.stopped = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        metrics = {key: float(value) for key, value in (logs or {}).items()
+                   if key in ("loss", "accuracy", "val_loss", "val_accuracy")}
+        elapsed = time.perf_counter() - self.started
+        self.history.append({"epoch": self.epoch, **metrics, "seconds": round(elapsed, 3),
+                             "complete": self.batch >= self.batches})
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.epoch, self.epochs, self.batch, self.batches,
+                                      elapsed, metrics, epoch_end=True))
+
+
+def train(
+    config: TrainConfig,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
+) -> TrainingResult:
+    """Train a fresh MLP on the MNIST training images, watching a validation split.
+
+    Args:
+        config: the settings.
+        on_progress: called after every batch and every epoch with a `Progress`.
+        should_stop: asked after every batch; when it returns True the run stops within that
+            batch and is returned with status "stopped" and the history so far.
+        data: `(x, y)` training images (N, 28, 28) uint8 and labels (N,) to use instead of
+            MNIST's 60,000 (for tests); the validation split is taken from them.
+    Returns:
+        A `TrainingResult`. An error inside training gives status "failed" with the error;
+        nothing is raised for it, so a caller can record the failed run.
+    Raises:
+        DataNotFoundError, DataCorruptError: MNIST cannot be loaded (before training starts).
+    """
+    started = time.perf_counter()
+    x, y = data if data is not None else load_mnist()[0]
+    (x_fit, y_fit), (x_val, y_val) = split_training_data(config, x, y)
+    batches = math.ceil(len(x_fit) / config.batch_size)
+    result = TrainingResult(config, None, [], "failed", 0.0,
+                            train_samples=len(x_fit), validation_samples=len(x_val))
+    reporter = _Reporter(config.epochs, batches, on_progress, should_stop, started)
+    try:
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(config)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=batches * config.epochs)
+        model.compile(optimizer=keras.optimizers.Adam(schedule),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        result.model = model
+        if should_stop is not None and should_stop():
+            result.status = "stopped"
+        else:
+            validation = tf.data.Dataset.from_tensor_slices(
+                (x_val, y_val.astype(np.int32))).batch(1024).map(_to_float)
+            model.fit(_fit_dataset(config, x_fit, y_fit), validation_data=validation,
+                      epochs=config.epochs, callbacks=[reporter], verbose=0,
+                      shuffle=False)  # the dataset shuffles itself, by the seed
+            result.status = "stopped" if reporter.stopped else "completed"
+    except Exception as error:  # noqa: BLE001 - a failed run is a result, recorded with its error
+        result.status = "failed"
+        result.error = f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
+    result.history = reporter.history
+    result.seconds = time.perf_counter() - started
+    return result

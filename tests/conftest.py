@@ -1,0 +1,60 @@
+"""Shared fixtures: small synthetic digits, temporary model stores, the real MNIST if present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from mnist_core.config import TrainConfig  # noqa: E402
+from mnist_core.store import ModelStore  # noqa: E402
+from mnist_core.workflow import train_and_save  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parent.parent
+TINY = TrainConfig(hidden_units=(16,), dropout_rate=0.0, learning_rate=0.01, batch_size=32,
+                   epochs=2, validation_split=0.1, seed=1)
+
+
+def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Images a tiny MLP learns in seconds: digit k is a bright bar at row 4 + 2k, plus noise.
+
+    Returns: (count, 28, 28) uint8 in [0, 255] and (count,) uint8 labels 0-9.
+    """
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, count).astype(np.uint8)
+    images = rng.integers(0, 40, (count, 28, 28)).astype(np.uint8)
+    images[np.arange(count), 4 + 2 * labels.astype(int), 4:24] = 255
+    return images, labels
+
+
+@pytest.fixture(scope="session")
+def synthetic_split():
+    """((x_train, y_train), (x_test, y_test)) of synthetic digits: 600 and 200 images."""
+    return synthetic_digits(600, seed=0), synthetic_digits(200, seed=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_shipped_dir(tmp_path_factory, synthetic_split) -> Path:
+    """A shipped-model folder holding a tiny model trained on synthetic digits."""
+    root = tmp_path_factory.mktemp("shipped-store")
+    run, _ = train_and_save(TINY, store=ModelStore(root, root / "none"), data=synthetic_split)
+    return run.path
+
+
+@pytest.fixture
+def store(tmp_path, tiny_shipped_dir) -> ModelStore:
+    """An empty store in a temporary folder, whose shipped model is the tiny one."""
+    return ModelStore(tmp_path / "models", tiny_shipped_dir)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The real MNIST folder from $MNIST_DATA_DIR; skips the test when it is not set."""
+    value = os.environ.get("MNIST_DATA_DIR")
+    if not value or not (Path(value) / "t10k-labels-idx1-ubyte.gz").exists():
+        pytest.skip("real MNIST not available: set MNIST_DATA_DIR=../shared/data/mnist")
+    return Path(value)

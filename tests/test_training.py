@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from mnist_core.config import TrainConfig
+from mnist_core.evaluate import evaluate_weights
+from mnist_core.model import MlpWeights
+from mnist_core.training import split_training_data, train
+from tests.conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def data(synthetic_split):
+    return synthetic_split[0]
+
+
+def test_a_tiny_model_learns_and_reports_every_batch_and_epoch(data, synthetic_split):
+    events = []
+    result = train(TINY, on_progress=events.append, data=data)
+    assert result.status == "completed" and result.error is None
+    batches = -(-540 // TINY.batch_size)  # 600 images, 10% held out
+    batch_events = [e for e in events if not e.epoch_end]
+    epoch_events = [e for e in events if e.epoch_end]
+    assert len(batch_events) == TINY.epochs * batches
+    assert [e.epoch for e in epoch_events] == [1, 2]
+    assert {"val_loss", "val_accuracy"} <= set(epoch_events[-1].metrics)
+    assert events[-1].fraction == pytest.approx(1.0)
+    # Elapsed time never runs backwards.
+    assert all(a.elapsed_seconds <= b.elapsed_seconds for a, b in zip(events, events[1:], strict=False))
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert all(h["complete"] for h in result.history)
+    x_test, y_test = synthetic_split[1]
+    assert evaluate_weights(MlpWeights.from_model(result.model), x_test, y_test).accuracy > 0.9
+
+
+def test_stop_is_honoured_within_one_batch(data):
+    events = []
+    result = train(TrainConfig(**{**TINY.to_dict(), "epochs": 5}),
+                   on_progress=events.append, should_stop=lambda: len(events) >= 3, data=data)
+    assert result.status == "stopped"
+    batch_events = [e for e in events if not e.epoch_end]
+    assert len(batch_events) == 3  # asked after batch 3: no fourth batch ran
+    assert len(result.history) == 1 and result.history[0]["complete"] is False
+    assert result.model is not None
+
+
+def test_stop_before_start_trains_nothing(data):
+    events = []
+    result = train(TINY, on_progress=events.append, should_stop=lambda: True, data=data)
+    assert result.status == "stopped" and events == [] and result.history == []
+
+
+def test_a_crash_inside_training_is_a_failed_run(data, monkeypatch):
+    def broken(config):
+        raise RuntimeError("out of memory, say")
+
+    monkeypatch.setattr("mnist_core.training.build_model", broken)
+    result = train(TINY, data=data)
+    assert result.status == "failed"
+    assert "RuntimeError: out of memory, say" in result.error
+
+
+def test_same_seed_gives_the_same_result(data, synthetic_split):
+    x_test, y_test = synthetic_split[1]
+    scores = [evaluate_weights(MlpWeights.from_model(train(TINY, data=data).model),
+                               x_test, y_test).accuracy for _ in range(2)]
+    assert abs(scores[0] - scores[1]) <= 0.02
+
+
+def test_augmented_training_runs(data):
+    config = TrainConfig(**{**TINY.to_dict(), "augment": True, "epochs": 1})
+    assert train(config, data=data).status == "completed"
+
+
+@pytest.mark.parametrize(("samples", "split", "fit", "held_out"),
+                         [(None, 0.1, 540, 60), (200, 0.25, 150, 50)])
+def test_split_is_disjoint_and_sized(data, samples, split, fit, held_out):
+    config = TrainConfig(max_train_samples=samples, validation_split=split)
+    (x_fit, _), (x_val, _) = split_training_data(config, *data)
+    assert (len(x_fit), len(x_val)) == (fit, held_out)
+
+
+def test_split_depends_on_the_seed(data):
+    first = split_training_data(TrainConfig(seed=1), *data)[1][0]
+    second = split_training_data(TrainConfig(seed=2), *data)[1][0]
+    assert not np.array_equal(first, second)
