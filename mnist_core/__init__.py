@@ -1,7 +1,7 @@
 """mnist_core: everything behind the app, with no UI.
 
 Data (`load_mnist`), settings (`TrainConfig`), the model (`build_model`, `MlpWeights`), the
-training engine (`train`, `Progress`), evaluation (`evaluate_predictions`), the run store
+training engine (`train_model`, `Progress`), evaluation (`evaluate_predictions`), the run store
 (`ModelStore`) and the train-evaluate-save workflow (`train_and_save`). Errors are listed in
 `mnist_core.errors`.
 """
@@ -23,7 +23,7 @@ from mnist_core.errors import (
 from mnist_core.evaluate import Evaluation, evaluate_predictions, evaluate_weights
 from mnist_core.model import MlpWeights, build_model
 from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
-from mnist_core.training import Progress, TrainingResult, train
+from mnist_core.training import Progress, TrainingResult, train_model
 from mnist_core.workflow import train_and_save
 
 __all__ = [
@@ -56,6 +56,6 @@ __all__ = [
     "evaluate_weights",
     "load_mnist",
     "mnist_source",
-    "train",
+    "train_model",
     "train_and_save",
 ]

@@ -3,7 +3,7 @@
 It knows nothing of pages or terminals. The caller passes `on_progress(progress)`, called after
 every batch and every epoch, and `should_stop()`, asked after every batch:
 
-    result = train(config, on_progress=updates.append, should_stop=stop_event.is_set)
+    result = train_model(config, on_progress=updates.append, should_stop=stop_event.is_set)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.model import build_model
 
-__all__ = ["Progress", "TrainingResult", "split_training_data", "train"]
+__all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
 
 Status = Literal["completed", "stopped", "failed"]
 
@@ -164,7 +164,7 @@ class _Reporter(keras.callbacks.Callback):
                                       elapsed, metrics, epoch_end=True))
 
 
-def train(
+def train_model(
     config: TrainConfig,
     *,
     on_progress: Callable[[Progress], None] | None = None,

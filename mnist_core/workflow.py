@@ -17,7 +17,7 @@ from mnist_core.data import load_mnist
 from mnist_core.evaluate import Evaluation, evaluate_weights
 from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
-from mnist_core.training import Progress, TrainingResult, train
+from mnist_core.training import Progress, TrainingResult, train_model
 
 __all__ = ["evaluation_record", "train_and_save", "versions"]
 
@@ -62,7 +62,7 @@ def train_and_save(
     Args:
         config: the settings.
         store: where to save; the default store if None.
-        on_progress, should_stop: passed to `train`.
+        on_progress, should_stop: passed to `train_model`.
         data: `((x_train, y_train), (x_test, y_test))` instead of MNIST (for tests).
         extra_metrics: computes more figures from the trained weights (e.g. drawn accuracy).
     Returns:
@@ -74,7 +74,7 @@ def train_and_save(
     store = store or ModelStore()
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
     started = dt.datetime.now(dt.UTC)
-    result = train(config, on_progress=on_progress, should_stop=should_stop,
+    result = train_model(config, on_progress=on_progress, should_stop=should_stop,
                    data=(x_train, y_train))
     metrics: dict[str, Any] = {
         "status": result.status,

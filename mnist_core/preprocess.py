@@ -1,0 +1,342 @@
+"""Turn a drawing (canvas, photo or array) into the 28x28 input an MNIST model expects.
+
+The pipeline reproduces how MNIST itself was normalised (LeCun, Cortes, Burges): find the ink,
+crop it to its bounding box, scale it anti-aliased so its longer side is 20 px with the aspect
+ratio kept, and place it in a 28x28 frame so that its centre of mass is at the frame centre.
+Before scaling, the stroke is thickened or thinned so that it is as wide, relative to the digit,
+as a typical MNIST stroke.
+
+Everything inside works on uint8 arrays (255 = full ink), like MNIST's own bytes, because OpenCV
+is fastest on them: a 280x280 canvas takes well under a millisecond (see bench/preprocess_speed.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from mnist_core.errors import DrawingError, EmptyDrawingError
+
+__all__ = ["PreprocessSteps", "preprocess"]
+
+# Measured on the 60,000 MNIST training images (tests/test_preprocess.py re-checks the first two):
+# mean centre of mass (row, col) = (13.996, 14.007) px, std 0.29 px on each axis, in pixel-index
+# coordinates (pixel (0, 0) has its centre at 0.0). So MNIST puts the centre of mass at (14, 14),
+# as LeCun describes, not at the geometric centre (13.5, 13.5) many reimplementations use; and the
+# std of 0.29 = 1/sqrt(12) shows it translated by whole pixels (offset uniform in [-0.5, 0.5]).
+# We do the same: a whole-pixel shift that puts the centre of mass within 0.5 px of (14, 14),
+# which keeps MNIST's sharpness (a sub-pixel shift would blur by bilinear interpolation).
+_FRAME = 28
+_BOX = 20  # px; 59,987 of 60,000 MNIST digits have a nonzero bounding box whose longer side is 20
+_CENTRE = 14.0  # px, (row, col) target for the centre of mass, see above
+
+# Stroke width over the longer side of the bounding box, as measured by `_stroke_width` on the
+# first 5,000 MNIST training digits upscaled 10x (bilinear), so that their 20 px box is 200 px like
+# a canvas crop: median 2.49 px at the 20 px scale (mean 2.59, 10th-90th percentile 1.81-3.48).
+# Drawings are thickened or thinned to this median.
+_MNIST_WIDTH_RATIO = 2.49 / _BOX
+
+_MAX_SIDE = 512  # px; larger inputs (photos) are downscaled first, which keeps the cost bounded
+_MIN_CROP_SIDE = 100  # px; smaller crops are upscaled so the stroke correction has resolution
+_MIN_CONTRAST = 24  # uint8 levels; a colour image whose ink differs less than this is blank
+_CLEAN_FLOOR = 5  # uint8 levels (2 %); ink below this is dropped even on a clean canvas
+_SPECK_AREA = 0.05  # a component under 5 % of the largest's area...
+_SPECK_SIDE = 0.25  # ...and under 25 % of its longer side is a speck, not a stroke
+_MIN_DIGIT_FRACTION = 0.03  # a digit's bounding box is at least 3 % of the image's longer side
+_MIN_DIGIT_SIDE = 8  # px, and at least this
+
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+_SQUARE = np.ones((3, 3), np.uint8)
+
+_EXPECTED = (
+    "Expected an image of shape (H, W), (H, W, 3) or (H, W, 4) with dtype uint8 or float in [0, 1]."
+)
+
+
+@dataclass(frozen=True, eq=False)
+class PreprocessSteps:
+    """The intermediate images of one `preprocess` call, for a "what the network sees" view.
+
+    Attributes:
+        ink: (H, W) float32 in [0, 1], the ink found in the image (1 = full ink), after noise
+            and speck removal. Same size as the input unless its longer side exceeded 512 px,
+            in which case it is at the downscaled working size.
+        bounding_box: (top, left, bottom, right) ints, the ink's bounding box in the input
+            image's pixel coordinates, half-open: `image[top:bottom, left:right]`.
+        cropped: (h, w) float32 in [0, 1], the ink cropped to its bounding box after
+            stroke-width correction, at working resolution (longer side at least 100 px).
+        scaled: (h, w) float32 in [0, 1] with max(h, w) == 20, the crop scaled anti-aliased.
+        centred: (28, 28) float32 in [0, 1], the model input (the array `preprocess` returns).
+        centre_of_mass: (row, col) floats, the centre of mass of `centred` in pixel-index
+            coordinates; within 0.5 px of (14, 14) unless the digit was clipped by the frame.
+    """
+
+    ink: np.ndarray
+    bounding_box: tuple[int, int, int, int]
+    cropped: np.ndarray
+    scaled: np.ndarray
+    centred: np.ndarray
+    centre_of_mass: tuple[float, float]
+
+
+def preprocess(
+    image: np.ndarray, *, return_steps: bool = False
+) -> np.ndarray | tuple[np.ndarray, PreprocessSteps]:
+    """Turn a drawing into the (28, 28) image an MNIST model expects.
+
+    Args:
+        image: a numpy array, one of
+            - RGBA (H, W, 4) as streamlit-drawable-canvas returns it: if the alpha channel
+              varies, the ink is the alpha channel (alpha 0 is background whatever its RGB);
+              if it is uniform (opaque), the ink is found from the colours as below;
+            - RGB (H, W, 3), e.g. a photo or scan, any ink and background colours;
+            - grayscale (H, W), either polarity.
+            dtype uint8 (or any integer dtype with values in [0, 255]), bool, or float in
+            [0, 1]; H and W at least 8. The background colour is the median of the border
+            pixels and the ink is each pixel's colour distance from it.
+        return_steps: also return the intermediate images (costs a few copies).
+
+    Returns:
+        (28, 28) float32 in [0, 1], white digit on black (1 = full ink), stroke width made
+        MNIST-like, fitted to 20x20 with its aspect ratio kept and centred by centre of mass
+        at (14, 14). With `return_steps=True`, a tuple `(model_input, PreprocessSteps)`.
+
+    Raises:
+        DrawingError: `image` is not a numpy array of a supported shape, dtype or range.
+        EmptyDrawingError: there is no ink, or only specks too small to be a digit.
+    """
+    pixels = _to_uint8(image)
+    full_height, full_width = pixels.shape[:2]
+    longer = max(full_height, full_width)
+    working_scale = 1.0
+    if longer > _MAX_SIDE:
+        working_scale = _MAX_SIDE / longer
+        size = (
+            max(1, round(full_width * working_scale)),
+            max(1, round(full_height * working_scale)),
+        )
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+    ink = _find_ink(pixels)
+    ink, (top, left, bottom, right) = _drop_specks(ink)
+
+    cropped = _correct_stroke_width(ink[top:bottom, left:right])
+    height, width = cropped.shape
+    side = max(height, width)
+    size = (max(1, round(width * _BOX / side)), max(1, round(height * _BOX / side)))
+    scaled = cv2.resize(cropped, size, interpolation=cv2.INTER_AREA)
+    centred_u8 = _centre_by_mass(scaled)
+    centred = centred_u8.astype(np.float32) * np.float32(1 / 255)
+    if not return_steps:
+        return centred
+
+    moments = cv2.moments(centred_u8)
+    centre_of_mass = (moments["m01"] / moments["m00"], moments["m10"] / moments["m00"])
+    bounding_box = tuple(round(edge / working_scale) for edge in (top, left, bottom, right))
+    steps = PreprocessSteps(
+        ink=ink.astype(np.float32) / 255,
+        bounding_box=bounding_box,
+        cropped=cropped.astype(np.float32) / 255,
+        scaled=scaled.astype(np.float32) / 255,
+        centred=centred,
+        centre_of_mass=centre_of_mass,
+    )
+    return centred, steps
+
+
+def _to_uint8(image: object) -> np.ndarray:
+    """Check the input and return it as a uint8 array of the same shape (0..255)."""
+    if not isinstance(image, np.ndarray):
+        raise DrawingError(f"{_EXPECTED} Received: a {type(image).__name__}, not a numpy array")
+    received = f"Received: shape={image.shape}, dtype={image.dtype}"
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
+        raise DrawingError(f"{_EXPECTED} {received}")
+    if min(image.shape[:2]) < _MIN_DIGIT_SIDE:
+        raise DrawingError(f"Expected an image at least 8x8 pixels. {received}")
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.bool_:
+        return image.astype(np.uint8) * np.uint8(255)
+    if np.issubdtype(image.dtype, np.integer):
+        low, high = int(image.min()), int(image.max())
+        if low < 0 or high > 255:
+            raise DrawingError(f"{_EXPECTED} {received} with values in [{low}, {high}]")
+        return image.astype(np.uint8)
+    if np.issubdtype(image.dtype, np.floating):
+        low, high = float(image.min()), float(image.max())
+        if not (low >= 0.0 and high <= 1.0):  # also rejects NaN
+            raise DrawingError(f"{_EXPECTED} {received} with values in [{low:g}, {high:g}]")
+        return (image.astype(np.float32) * 255 + 0.5).astype(np.uint8)
+    raise DrawingError(f"{_EXPECTED} {received}")
+
+
+def _find_ink(pixels: np.ndarray) -> np.ndarray:
+    """Return the ink as (H, W) uint8, 255 = full ink, noise below a floor set to 0."""
+    if pixels.ndim == 3 and pixels.shape[2] == 4:
+        alpha = np.ascontiguousarray(pixels[:, :, 3])
+        low, high = cv2.minMaxLoc(alpha)[:2]
+        if high == 0:
+            raise EmptyDrawingError("Draw a digit: the canvas is empty.")
+        if low != high:
+            # A transparent canvas: the strokes are where alpha is, whatever the RGB says.
+            return _suppress_noise(alpha, clean=_border_is_uniform(alpha))
+        pixels = pixels[:, :, :3]
+
+    channels = [pixels] if pixels.ndim == 2 else [pixels[:, :, c] for c in range(pixels.shape[2])]
+    border = _border(pixels)
+    background = np.median(border, axis=0) if pixels.ndim == 3 else [np.median(border)]
+    # Chebyshev (max over channels) distance from the background colour: like any norm it is
+    # linear along a blend of ink and background, so anti-aliased edges keep their coverage.
+    distance = None
+    for channel, level in zip(channels, background, strict=True):
+        diff = cv2.absdiff(np.ascontiguousarray(channel), float(level))
+        distance = diff if distance is None else cv2.max(distance, diff)
+    distance = distance.reshape(pixels.shape[:2])
+    clean = _border_is_uniform(distance)
+    if not clean:
+        distance = cv2.GaussianBlur(distance, (3, 3), 0)  # photo noise
+    high = cv2.minMaxLoc(distance)[1]
+    if high < _MIN_CONTRAST:
+        raise EmptyDrawingError("Draw a digit: the canvas is empty.")
+    ink = cv2.convertScaleAbs(distance, alpha=255.0 / high)  # the strongest ink becomes 255
+    return _suppress_noise(ink, clean=clean)
+
+
+def _border(pixels: np.ndarray) -> np.ndarray:
+    """The image's 1 px border as (N,) or (N, C), the background's best witness."""
+    rows = [pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]]
+    return np.concatenate(rows, axis=0)
+
+
+def _border_is_uniform(ink: np.ndarray) -> bool:
+    """True if the border of (H, W) uint8 ink is mostly exactly 0: a clean canvas.
+
+    On a clean canvas only strokes that run off the edge touch the border (a huge digit may
+    cover a good part of it); on a photo, grain and uneven light make nearly every border pixel
+    differ a little from the median background.
+    """
+    border = _border(ink)
+    return int(np.count_nonzero(border)) <= border.size // 4
+
+
+def _suppress_noise(ink: np.ndarray, *, clean: bool) -> np.ndarray:
+    """Zero weak ink: below 2 % on a clean canvas, below a floor from Otsu on a noisy photo."""
+    floor = _CLEAN_FLOOR
+    if not clean:
+        # Otsu's threshold separates ink from paper; half of it keeps anti-aliased edges while
+        # cutting the grain and uneven lighting of the paper.
+        otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        floor = max(floor, int(otsu) // 2)
+    _, kept = cv2.threshold(ink, floor - 1, 255, cv2.THRESH_TOZERO)
+    return kept
+
+
+def _drop_specks(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Remove specks and return the ink and its bounding box (top, left, bottom, right).
+
+    Components are found on a max-pooled copy (blocks of `block` x `block` px), about 70x70,
+    because connected-component labelling is the slowest step at full size; pooling can only
+    merge nearby ink, never split a stroke, so no stroke is lost.
+    """
+    height, width = ink.shape
+    longer = max(height, width)
+    min_side = max(_MIN_DIGIT_SIDE, _MIN_DIGIT_FRACTION * longer)
+    block = max(1, longer // 70)
+    pooled = cv2.dilate(ink, np.ones((block, block), np.uint8), anchor=(0, 0))
+    pooled = np.ascontiguousarray(pooled[::block, ::block])
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pooled, connectivity=8)
+    if count <= 1:
+        raise EmptyDrawingError("Draw a digit: the canvas is empty.")
+    stats = stats[1:]  # row 0 is the background
+    areas = stats[:, cv2.CC_STAT_AREA]
+    sides = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    largest = int(np.argmax(areas))
+    # A component n blocks across is at least (n - 1) * block + 1 px across at full size.
+    if (sides[largest] - 1) * block + 1 < min_side:
+        raise EmptyDrawingError("Draw a digit: the ink is only specks, too small to be a digit.")
+    keep = (areas >= _SPECK_AREA * areas[largest]) | (sides >= _SPECK_SIDE * sides[largest])
+    if not keep.all():
+        lookup = np.concatenate([[0], keep]).astype(np.uint8)
+        keep_mask = lookup[labels]
+        keep_mask = np.repeat(np.repeat(keep_mask, block, axis=0), block, axis=1)
+        ink = ink * keep_mask[:height, :width]
+    left, top, box_width, box_height = cv2.boundingRect(ink)
+    if max(box_width, box_height) < min_side:
+        raise EmptyDrawingError("Draw a digit: the ink is only specks, too small to be a digit.")
+    return ink, (top, left, top + box_height, left + box_width)
+
+
+def _stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width in px of (h, w) uint8 ink, from its distance transform.
+
+    Across a stroke of width w the distance to the edge runs evenly from 0 to w/2, so its mean
+    is w/4; OpenCV measures to the nearest background pixel centre, 0.5 px beyond the edge,
+    hence w = 4 * (mean - 0.5). Ink counts where it is at least half the crop's maximum.
+    """
+    high = cv2.minMaxLoc(ink)[1]
+    _, mask = cv2.threshold(ink, high / 2, 255, cv2.THRESH_BINARY)
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    mean = cv2.mean(distance, mask)[0]
+    return max(0.0, 4.0 * (mean - 0.5))
+
+
+def _correct_stroke_width(cropped: np.ndarray) -> np.ndarray:
+    """Thicken or thin (h, w) uint8 ink to MNIST's stroke width; return it re-cropped."""
+    side = max(cropped.shape)
+    if side < _MIN_CROP_SIDE:
+        factor = _MIN_CROP_SIDE / side
+        size = (round(cropped.shape[1] * factor), round(cropped.shape[0] * factor))
+        cropped = cv2.resize(cropped, size, interpolation=cv2.INTER_LINEAR)
+        side = max(cropped.shape)
+    width = _stroke_width(cropped)
+    ratio = _MNIST_WIDTH_RATIO
+    # Dilating by r px per side widens the stroke by 2r and the box by 2r, so solve
+    # (width + 2r) / (side + 2r) = ratio for r; r < 0 means erode.
+    radius = round((ratio * side - width) / (2 * (1 - ratio)))
+    if radius > 0:
+        padded = cv2.copyMakeBorder(cropped, *[radius] * 4, cv2.BORDER_CONSTANT, value=0)
+        return _recrop(_morph(cv2.dilate, padded, radius))
+    if radius < 0:
+        # Never erode more than a third of the mean width, so thinner parts of a stroke survive.
+        radius = min(-radius, int(width / 3))
+        if radius > 0:
+            thinned = _recrop(_morph(cv2.erode, cropped, radius))
+            if thinned.size:
+                return thinned
+    return cropped
+
+
+def _morph(operation: Callable[..., np.ndarray], ink: np.ndarray, radius: int) -> np.ndarray:
+    """Dilate or erode by an octagon of the given radius in px, close to a disc.
+
+    Half the steps use a 3x3 cross, half a 3x3 square: each small step is fast and together
+    they reach about `radius` px in every direction (1.06 * radius along the diagonals).
+    """
+    crosses = radius - radius // 2
+    ink = operation(ink, _CROSS, iterations=crosses)
+    if radius // 2:
+        ink = operation(ink, _SQUARE, iterations=radius // 2)
+    return ink
+
+
+def _recrop(ink: np.ndarray) -> np.ndarray:
+    """Crop (h, w) ink to the bounding box of its nonzero pixels."""
+    left, top, width, height = cv2.boundingRect(ink)
+    return ink[top : top + height, left : left + width]
+
+
+def _centre_by_mass(scaled: np.ndarray) -> np.ndarray:
+    """Place (h, w) uint8 ink in a 28x28 frame, its centre of mass within 0.5 px of (14, 14)."""
+    moments = cv2.moments(scaled)
+    row = round(_CENTRE - moments["m01"] / moments["m00"])  # where scaled's row 0 lands
+    col = round(_CENTRE - moments["m10"] / moments["m00"])
+    height, width = scaled.shape
+    frame = np.zeros((_FRAME, _FRAME), np.uint8)
+    # Clip to the frame: MNIST, too, lets a lopsided digit touch or leave the edge.
+    top, left = max(row, 0), max(col, 0)
+    bottom, right = min(row + height, _FRAME), min(col + width, _FRAME)
+    frame[top:bottom, left:right] = scaled[top - row : bottom - row, left - col : right - col]
+    return frame

@@ -1,0 +1,74 @@
+import subprocess
+import sys
+
+import pytest
+
+import mnist_core.train as cli
+from mnist_core.store import SHIPPED_ID, ModelStore
+from tests.conftest import PROJECT
+
+
+@pytest.fixture
+def cli_store(monkeypatch, tmp_path, tiny_shipped_dir, synthetic_split):
+    """The CLI's default store moved to a temporary folder, and MNIST replaced by tiny data."""
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr("mnist_core.store.PROJECT_MODELS_DIR", tiny_shipped_dir.parent)
+    monkeypatch.setattr(ModelStore, "shipped_dir", tiny_shipped_dir)
+    monkeypatch.setattr("mnist_core.workflow.load_mnist", lambda: synthetic_split)
+    return ModelStore()
+
+
+def test_help_explains_every_option():
+    result = subprocess.run([sys.executable, "-m", "mnist_core.train", "--help"], cwd=PROJECT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for option in ("--preset", "--hidden", "--dropout", "--learning-rate", "--batch-size",
+                   "--epochs", "--validation-split", "--augment", "--seed",
+                   "--max-train-samples", "--activate"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--epochs", "0"], "epochs"), (["--learning-rate", "-1"], "learning_rate"),
+     (["--hidden", "0"], "units"), (["--validation-split", "0.9"], "validation_split")],
+)
+def test_bad_settings_stop_before_training(argv, message):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert message in str(caught.value)
+
+
+def test_options_override_the_preset():
+    args = cli._parser().parse_args(["--preset", "best", "--epochs", "3", "--no-augment"])
+    config = cli.config_from_args(args)
+    assert config.epochs == 3 and config.augment is False
+    assert config.hidden_units == cli.PRESETS["Best"].hidden_units
+
+
+def test_trains_saves_reports_and_activates(cli_store, capsys):
+    code = cli.main(["--hidden", "16", "--epochs", "2", "--batch-size", "32",
+                     "--learning-rate", "0.01", "--activate", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    runs, _ = cli_store.list_runs()
+    new = [run for run in runs if run.run_id != SHIPPED_ID]
+    assert len(new) == 1 and new[0].config.hidden_units == (16,)
+    assert f"Test accuracy: {new[0].test_accuracy:.2%}" in out
+    assert cli_store.active_run_id() == new[0].run_id
+
+
+def test_without_activate_the_active_model_stays(cli_store, capsys):
+    assert cli.main(["--hidden", "8", "--epochs", "1", "--quiet"]) == 0
+    assert cli_store.active_run_id() == SHIPPED_ID
+
+
+def test_missing_mnist_is_a_clear_error_and_exit_1(cli_store, monkeypatch, capsys):
+    from mnist_core.errors import DataNotFoundError
+
+    def missing():
+        raise DataNotFoundError("MNIST was not found. Tried: ...")
+
+    monkeypatch.setattr("mnist_core.workflow.load_mnist", missing)
+    assert cli.main(["--epochs", "1", "--quiet"]) == 1
+    assert "MNIST was not found" in capsys.readouterr().err
