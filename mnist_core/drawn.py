@@ -18,10 +18,12 @@ A stroke ("polyline") is an (N, 2) float32 array of (x, y) points, x to the righ
 in the 28x28 pixel frame (pixel centres at integers 0..27). N >= 1; a stroke of one point is a
 dot; a closed loop repeats its first point at the end.
 
-How strokes are recovered: upsample 4x (cubic), threshold at half ink, fill pin-holes, thin to a
-one-pixel skeleton (Zhang-Suen, vectorised with a lookup table), trace the skeleton graph into
-branches, drop short spurs, merge junctions that lie within a stroke width of each other, join
-branches that continue straight through a junction (so an "X" is two strokes and an "8" one
+How strokes are recovered: upsample 4x (cubic), threshold at half ink, give the ink exactly the
+holes of the digit's loops (cut out darker dips inside fat strokes, close faint rims, fill specks:
+a fat 8 whose loops are only grey must stay an 8), thin to a one-pixel skeleton (Zhang-Suen,
+vectorised with a lookup table), trace the skeleton graph into branches, drop short spurs,
+merge junctions that lie within a stroke width of each other, join branches that continue
+straight through a junction (so an "X" is two strokes and an "8" one
 loop), then smooth and simplify each path.
 """
 
@@ -48,7 +50,8 @@ CANVAS_SIZE = 280
 _DIGIT_SIZE = 28
 _UPSAMPLE = 4  # skeletons are traced on a 112x112 image: 1 px there = 0.25 px in MNIST
 _INK_THRESHOLD = 128  # half ink: where the edge of an MNIST stroke is
-_MAX_HOLE_AREA = 40  # px at 112x112 (2.5 px in MNIST): smaller holes are scanning noise
+_HOLE_DEPTH = 64  # grey levels a hole must lie below the ink around it to be a loop's hole
+_HOLE_MIN_AREA = 8  # px at 112x112 (0.5 px in MNIST): a darker dip smaller than this is noise
 _SPUR_A, _SPUR_B = 1.0, 2.0
 _SHIFT = 4  # cv2 fixed-point bits: coordinates are drawn to 1/16 px
 _AA_WIDENING = 1.4  # px that cv2's LINE_AA adds to the width of thick lines and discs
@@ -67,6 +70,9 @@ _MARGIN = 4  # px kept free between the ink and the canvas border
 _OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 _CODE_KERNEL = np.zeros((3, 3), np.float32)  # weight 2**k at neighbour k, for cv2.filter2D
 _CODE_KERNEL[tuple(np.array(_OFFSETS).T + 1)] = 2.0 ** np.arange(8)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+# How far from a hole its rim is looked for: 3 px in MNIST, a stroke width and a half.
+_RIM_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
 
 
 def _zhang_suen_tables() -> tuple[np.ndarray, np.ndarray]:
@@ -105,19 +111,71 @@ def _thin(mask: np.ndarray) -> np.ndarray:
             return skeleton
 
 
-def _fill_small_holes(mask: np.ndarray) -> np.ndarray:
-    """Fill holes smaller than _MAX_HOLE_AREA px in a 0/1 uint8 mask (they would become loops)."""
+def _enclosing_level(image: np.ndarray) -> np.ndarray:
+    """The grey level of the ink that encloses each pixel, (H, W) uint8 like image.
+
+    Greyscale hole filling (morphological reconstruction by erosion from the border): a pixel's
+    level is the highest threshold at which ink at least that bright still cuts it off from the
+    border (or its own value, if higher). Level minus value is how deep a pixel lies in a hole:
+    0 outside the digit; inside a loop, the darkest point of its rim minus the pixel's value,
+    even when a fat pen left the loop only a darker grey and not black.
+
+    Args:
+        image: (H, W) uint8 whose border pixels are background (0).
+    """
+    level = np.full_like(image, 255)
+    level[[0, -1], :] = image[[0, -1], :]
+    level[:, [0, -1]] = image[:, [0, -1]]
+    while True:
+        # The cross keeps the background 4-connected: a loop closed only through a diagonal
+        # step of ink (8-connected, as the skeleton counts it) is still closed.
+        eroded = np.maximum(cv2.erode(level, _CROSS), image)
+        if np.array_equal(eroded, level):
+            return level
+        level = eroded
+
+
+def _open_holes(mask: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Give a 0/1 uint8 ink mask exactly the holes of the digit's loops.
+
+    A dip at least _HOLE_DEPTH grey levels below the ink around it and _HOLE_MIN_AREA px large
+    is a loop's hole: it is cut out of the mask even inside solid ink (a fat pen fills the
+    loops of an 8 with grey), and its rim is closed where it is fainter than the ink threshold
+    (a loop drawn with a light touch). A hole of the mask with no such dip (a speck where
+    strokes cross) is filled.
+
+    Args:
+        mask: (H, W) 0/1 uint8 ink.
+        image: (H, W) uint8 grey levels the mask was thresholded from, border pixels 0.
+    """
+    level = _enclosing_level(image)
+    dips = (level.astype(np.int16) - image >= _HOLE_DEPTH).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dips, connectivity=4)
+    mask = mask.copy()
+    for label in range(1, count):
+        inside = labels == label
+        if stats[label, cv2.CC_STAT_AREA] < _HOLE_MIN_AREA:
+            dips[inside] = 0
+            continue
+        # Ink at least as bright as the rim's darkest point encloses the dip; add the part of
+        # it near the dip to the mask, which closes a faint rim (and changes nothing else).
+        rim_level = int(level[inside].min())
+        if rim_level < _INK_THRESHOLD:
+            near = cv2.dilate(inside.astype(np.uint8), _RIM_KERNEL) > 0
+            mask[near & (image >= rim_level)] = 1
+    mask &= 1 - dips
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if hierarchy is None:
         return mask
-    small = [
-        contour
-        for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
-        if parent >= 0 and cv2.contourArea(contour) < _MAX_HOLE_AREA
-    ]
-    if small:
-        mask = mask.copy()
-        cv2.drawContours(mask, small, -1, 1, thickness=cv2.FILLED)
+    specks = []
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True):
+        if parent < 0:
+            continue
+        x, y, width, height = cv2.boundingRect(contour)
+        if not dips[y : y + height, x : x + width].any():
+            specks.append(contour)
+    if specks:
+        cv2.drawContours(mask, specks, -1, 1, thickness=cv2.FILLED)
     return mask
 
 
@@ -289,7 +347,9 @@ def strokes_from_digit(image: np.ndarray) -> list[np.ndarray]:
         frame (x right, y down, pixel centres at 0..27); a closed loop repeats its first point.
         Every connected piece of ink (pixels >= 128) is covered by some stroke; a blank image
         gives an empty list. Drawn with a round brush about as wide as the digit's strokes
-        (2-3 px), the strokes cover the digit's ink.
+        (2-3 px), the strokes cover the digit's ink. Each loop of the digit (a region at least
+        64 grey levels darker than the ink around it, even a grey dip inside a fat stroke) is a
+        loop of the strokes, however small; no other loops are made.
 
     Raises:
         ValueError: if image is not a (28, 28) uint8 array.
@@ -305,11 +365,12 @@ def strokes_from_digit(image: np.ndarray) -> list[np.ndarray]:
     right = min(ink_cols.max() + 3, _DIGIT_SIZE)
     crop = image[top:bottom, left:right]
     size = (crop.shape[1] * _UPSAMPLE, crop.shape[0] * _UPSAMPLE)
-    smooth = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC) >= _INK_THRESHOLD
+    upsampled = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)
+    smooth = upsampled >= _INK_THRESHOLD
     # Cubic interpolation can dim a lone pixel below threshold; OR-ing in the blocky upsample
     # keeps every piece of ink the digit has.
     blocky = cv2.resize(crop, size, interpolation=cv2.INTER_NEAREST) >= _INK_THRESHOLD
-    mask = _fill_small_holes((smooth | blocky).astype(np.uint8))
+    mask = _open_holes((smooth | blocky).astype(np.uint8), upsampled)
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)  # px to the nearest background
     skeleton = _thin(mask)
     # The skeleton runs along the middle of the strokes, where the distance is half a width.
@@ -402,7 +463,8 @@ def _assemble(
         members.setdefault(find(node), []).append(node)
     centre = {root: points[nodes].mean(axis=0) for root, nodes in members.items()}
 
-    # Re-attach branches to merged junctions; drop loops too small to show under the brush.
+    # Re-attach branches to merged junctions. Every loop left goes round a hole of the digit
+    # (_open_holes filled the specks), so even a small one is kept: it is a loop of an 8 or a 2.
     for branch in range(len(branches)):
         if not alive[branch]:
             continue
@@ -414,8 +476,6 @@ def _assemble(
         if len(members[end]) > 1:
             path = np.concatenate([path, centre[end][None]])
         paths[branch] = path
-        if start == end and len(path) > 2 and _path_length(path) < np.pi * stroke_width:
-            alive[branch] = False
     if not any(alive) and branches:
         # Everything was a spur of one blob: keep its longest branch.
         alive[int(np.argmax(lengths))] = True
@@ -481,12 +541,7 @@ def _assemble(
     for branch in range(len(branches)):
         if not done[branch]:
             strokes.append(follow(branch, 0))
-    for loop in loops:
-        path = points[loop]
-        if _path_length(path) < np.pi * stroke_width:
-            strokes.append((path.mean(axis=0, keepdims=True), False))
-        else:
-            strokes.append((path, True))
+    strokes.extend((points[loop], True) for loop in loops)
     return strokes
 
 

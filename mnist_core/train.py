@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="distort training images (shift, rotate, scale, shear, stroke "
                              "width, elastic) so the model reads drawings better")
+    parser.add_argument("--drawn-fraction", type=float,
+                        help="share of training images shown as mouse drawings (re-drawn "
+                             "strokes), in [0, 0.9]; the first run renders them (~1 min)")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
                         help="train on only this many MNIST training images (quick trials)")
@@ -56,7 +59,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "hidden_units": args.hidden, "dropout_rate": args.dropout,
         "learning_rate": args.learning_rate, "batch_size": args.batch_size,
         "epochs": args.epochs, "validation_split": args.validation_split,
-        "augment": args.augment, "seed": args.seed,
+        "augment": args.augment, "drawn_fraction": args.drawn_fraction, "seed": args.seed,
         "max_train_samples": args.max_train_samples,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
@@ -76,6 +79,12 @@ class _ProgressBar:
         self._bar = None
 
     def __call__(self, progress: Progress) -> None:
+        if progress.stage == "preparing":
+            print(f"\rRe-drawing training digits as mouse strokes (once, then cached): "
+                  f"{progress.batch}/{progress.batches}", end="", file=sys.stderr)
+            if progress.batch == progress.batches:
+                print(file=sys.stderr)
+            return
         if self._bar is None:
             print(f"Epoch {progress.epoch}/{progress.epochs}", file=sys.stderr)
             self._bar = self._keras.utils.Progbar(progress.batches, stateful_metrics=None)

@@ -22,6 +22,7 @@ import tensorflow as tf
 from mnist_core.augment import augment_batch
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
+from mnist_core.drawn_training import redrawn_images
 from mnist_core.model import build_model
 
 __all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
@@ -42,6 +43,8 @@ class Progress:
         metrics: `loss` and `accuracy` so far in this epoch; at an epoch's end also
             `val_loss` and `val_accuracy`.
         epoch_end: True once per epoch, after validation.
+        stage: "training", or "preparing" while drawn training digits are rendered before
+            the first epoch (then `batch` of `batches` counts digits, and epoch is 0).
     """
 
     epoch: int
@@ -51,10 +54,13 @@ class Progress:
     elapsed_seconds: float
     metrics: Mapping[str, float]
     epoch_end: bool = False
+    stage: str = "training"
 
     @property
     def fraction(self) -> float:
-        """Share of all planned batches done, in [0, 1]."""
+        """Share of all planned batches done, in [0, 1] (0 while preparing)."""
+        if self.stage != "training":
+            return 0.0
         return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
 
     @property
@@ -101,30 +107,52 @@ def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
     Returns:
         `(x_fit, y_fit), (x_val, y_val)`: uint8 images and labels; at least one of each.
     """
-    order = np.random.default_rng(config.seed).permutation(len(x))
+    fit, val = _split_indices(config, len(x))
+    return (x[fit], y[fit]), (x[val], y[val])
+
+
+def _split_indices(config: TrainConfig, count: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.random.default_rng(config.seed).permutation(count)
     if config.max_train_samples is not None:
         order = order[: config.max_train_samples]
     validation_count = max(1, round(len(order) * config.validation_split))
-    val, fit = order[:validation_count], order[validation_count:]
-    return (x[fit], y[fit]), (x[val], y[val])
+    return order[validation_count:], order[:validation_count]
 
 
 def _to_float(images, labels):
     return tf.cast(images, tf.float32) / 255.0, labels
 
 
-def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray) -> tf.data.Dataset:
-    dataset = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray,
+                 x_drawn: np.ndarray | None) -> tf.data.Dataset:
+    """Shuffled float batches; each image swapped for its drawn version with probability
+    `drawn_fraction`, then distorted if `augment`."""
+    columns = (x, y.astype(np.int32)) if x_drawn is None else (x, y.astype(np.int32), x_drawn)
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(config.batch_size).map(_to_float)
-    if config.augment:
-        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
-        seeds = seeds.batch(2)
-        dataset = tf.data.Dataset.zip((dataset, seeds)).map(
-            lambda batch, seed: (augment_batch(batch[0], seed), batch[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(config.batch_size)
+    seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+
+    def prepare(batch, seed):
+        images = tf.cast(batch[0], tf.float32) / 255.0
+        if x_drawn is not None:
+            drawn = tf.cast(batch[2], tf.float32) / 255.0
+            pick = tf.random.stateless_uniform(tf.shape(images)[:1], seed) < \
+                config.drawn_fraction
+            images = tf.where(pick[:, None, None], drawn, images)
+        if config.augment:
+            images = augment_batch(images, seed + 1)
+        return images, batch[1]
+
+    dataset = tf.data.Dataset.zip((dataset, seeds))
+    return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _preparing(on_progress, started: float):
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(Progress(
+        0, 0, done, total, time.perf_counter() - started, {}, stage="preparing"))
 
 
 class _Reporter(keras.callbacks.Callback):
@@ -188,7 +216,8 @@ def train_model(
     """
     started = time.perf_counter()
     x, y = data if data is not None else load_mnist()[0]
-    (x_fit, y_fit), (x_val, y_val) = split_training_data(config, x, y)
+    fit, val = _split_indices(config, len(x))
+    x_fit, y_fit, x_val, y_val = x[fit], y[fit], x[val], y[val]
     batches = math.ceil(len(x_fit) / config.batch_size)
     result = TrainingResult(config, None, [], "failed", 0.0,
                             train_samples=len(x_fit), validation_samples=len(x_val))
@@ -201,12 +230,18 @@ def train_model(
         model.compile(optimizer=keras.optimizers.Adam(schedule),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         result.model = model
+        x_drawn = None
+        if config.drawn_fraction > 0 and not (should_stop and should_stop()):
+            report = _preparing(on_progress, started)
+            # Render the whole set (one cache for every seed) unless only a small part is used.
+            small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
+            x_drawn = redrawn_images(x[fit], report) if small else redrawn_images(x, report)[fit]
         if should_stop is not None and should_stop():
             result.status = "stopped"
         else:
             validation = tf.data.Dataset.from_tensor_slices(
                 (x_val, y_val.astype(np.int32))).batch(1024).map(_to_float)
-            model.fit(_fit_dataset(config, x_fit, y_fit), validation_data=validation,
+            model.fit(_fit_dataset(config, x_fit, y_fit, x_drawn), validation_data=validation,
                       epochs=config.epochs, callbacks=[reporter], verbose=0,
                       shuffle=False)  # the dataset shuffles itself, by the seed
             result.status = "stopped" if reporter.stopped else "completed"

@@ -1,0 +1,116 @@
+"""The app's one entry point for prediction: a drawing in, a digit and its probabilities out.
+
+    recognizer = Recognizer.load()          # the active model; Recognizer.load(path) for another
+    result = recognizer.predict(image)      # anything `preprocess` accepts
+    result.digit, result.probabilities, result.model_input
+
+Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`): preprocess + predict
+for a 280x280 canvas takes well under a millisecond (bench/predict_speed.py). A Recognizer is
+immutable, so one instance can be shared by every session of a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.model import MlpWeights
+from mnist_core.preprocess import PreprocessSteps, preprocess
+from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
+
+__all__ = ["Prediction", "Recognizer", "UNSURE_MARGIN"]
+
+# When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
+UNSURE_MARGIN = 0.25
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """What the model read.
+
+    Attributes:
+        digit: the most probable digit, 0-9.
+        probabilities: (10,) float32 in [0, 1], summing to 1.
+        model_input: (28, 28) float32 in [0, 1], white digit on black: what the network saw.
+        steps: the preprocessing steps, when asked for; else None.
+    """
+
+    digit: int
+    probabilities: np.ndarray
+    model_input: np.ndarray
+    steps: PreprocessSteps | None = None
+
+    @property
+    def confidence(self) -> float:
+        """Probability of `digit`, in [0, 1]."""
+        return float(self.probabilities[self.digit])
+
+    @property
+    def runner_up(self) -> int:
+        """The second most probable digit."""
+        return int(np.argsort(self.probabilities)[-2])
+
+    @property
+    def is_unsure(self) -> bool:
+        """True when the top two digits are within `UNSURE_MARGIN` of each other."""
+        second = float(self.probabilities[self.runner_up])
+        return self.confidence - second < UNSURE_MARGIN
+
+
+class Recognizer:
+    """A loaded model ready to read drawings. Build it with `Recognizer.load()`."""
+
+    def __init__(self, weights: MlpWeights, run: RunInfo | None = None,
+                 fallback_reason: str | None = None, source: Path | None = None):
+        self.weights = weights
+        self.run = run
+        self.fallback_reason = fallback_reason
+        self.source = source or (run.model_path if run else None)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, store: ModelStore | None = None
+             ) -> Recognizer:
+        """Load the active model, or the `.keras` file (or run folder) at `path`.
+
+        With no path, an active model that cannot be loaded is replaced by the shipped one and
+        `fallback_reason` says why.
+
+        Raises:
+            ModelLoadError: the model at `path` (or the shipped model) cannot be loaded.
+        """
+        if path is None:
+            loaded = (store or ModelStore()).load_active()
+            return cls(loaded.weights, loaded.run, loaded.fallback_reason)
+        path = Path(path)
+        if path.is_dir():
+            path = path / MODEL_FILE
+        return cls(load_model_file(path), source=path)
+
+    def predict(self, image: np.ndarray, *, return_steps: bool = False) -> Prediction:
+        """Read one drawing.
+
+        Args:
+            image: what `preprocess` accepts: the canvas's RGBA uint8 image, an RGB image, or
+                a grayscale image of either polarity.
+            return_steps: also keep the preprocessing steps (for "what the network sees").
+        Raises:
+            EmptyDrawingError: nothing that looks like a digit was drawn.
+            DrawingError: the image has the wrong shape or dtype.
+        """
+        if return_steps:
+            model_input, steps = preprocess(image, return_steps=True)
+        else:
+            model_input, steps = preprocess(image), None
+        probabilities = self.weights.predict(model_input[None])[0]
+        return Prediction(int(probabilities.argmax()), probabilities, model_input, steps)
+
+    def predict_batch(self, images: Sequence[np.ndarray]) -> list[Prediction]:
+        """Read several drawings in one matrix product; same errors as `predict`."""
+        inputs = np.stack([preprocess(image) for image in images]) if len(images) else \
+            np.zeros((0, 28, 28), np.float32)
+        probabilities = self.weights.predict(inputs)
+        return [Prediction(int(p.argmax()), p, x) for p, x in
+                zip(probabilities, inputs, strict=True)]

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from mnist_core import drawn_training
+from mnist_core.config import TrainConfig
+from mnist_core.drawn import render_strokes, sketch
+from mnist_core.preprocess import preprocess
+from mnist_core.training import train_model
+from tests.conftest import TINY
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Eight MNIST-like digits: code-drawn 0, 1 and 7 preprocessed to 28x28 uint8."""
+    canvases = [render_strokes(sketch(d), brush_width=w, scale=200, centre=(140, 140))
+                for d in (0, 1, 7) for w in (10, 30)]
+    images = np.stack([np.rint(preprocess(c) * 255).astype(np.uint8) for c in canvases])
+    return np.concatenate([images, images[:2]]), np.array([0, 0, 1, 1, 7, 7, 0, 0])
+
+
+def test_redrawn_digits_keep_shape_and_format_and_are_cached(digits, cache):
+    images, _ = digits
+    progress = []
+    redrawn = drawn_training.redrawn_images(images, lambda done, total: progress.append(done))
+    assert redrawn.shape == images.shape and redrawn.dtype == np.uint8
+    assert progress[-1] == len(images)
+    # Each re-drawn digit is the same digit: it overlaps its original far more than others.
+    a = redrawn.reshape(len(images), -1).astype(float)
+    b = images.reshape(len(images), -1).astype(float)
+    similarity = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ \
+        (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    assert similarity[2, 2] > similarity[2, 0] and similarity[0, 0] > similarity[0, 2]
+    assert len(list(cache.glob("redrawn-*.npy"))) == 1
+    again = drawn_training.redrawn_images(images, lambda *_: pytest.fail("not cached"))
+    np.testing.assert_array_equal(again, redrawn)
+
+
+def test_a_damaged_cache_is_rendered_again(digits, cache):
+    images, _ = digits
+    first = drawn_training.redrawn_images(images)
+    next(cache.glob("redrawn-*.npy")).write_bytes(b"garbage")
+    np.testing.assert_array_equal(drawn_training.redrawn_images(images), first)
+
+
+def test_bad_images_are_refused():
+    with pytest.raises(ValueError, match="Received: shape=\\(3, 28\\)"):
+        drawn_training.redrawn_images(np.zeros((3, 28), np.uint8))
+
+
+def test_training_with_drawn_digits_reports_preparation_then_trains(synthetic_split):
+    config = TrainConfig(**{**TINY.to_dict(), "drawn_fraction": 0.5, "epochs": 1})
+    events = []
+    x, y = synthetic_split[0]
+    result = train_model(config, on_progress=events.append, data=(x[:200], y[:200]))
+    assert result.status == "completed"
+    stages = [event.stage for event in events]
+    assert stages[0] == "preparing" and stages[-1] == "training"
+    assert stages.index("training") > stages.index("preparing")
