@@ -119,7 +119,7 @@ class MlpWeights(NamedTuple):
         Returns:
             (N, 10) float32, each row summing to 1.
         """
-        x = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+        x = np.asarray(images, dtype=np.float32).reshape(len(images), 784)
         for kernel, bias in zip(self.kernels[:-1], self.biases[:-1], strict=True):
             x = x @ kernel
             x += bias

@@ -71,18 +71,19 @@ class Recognizer:
         self.source = source or (run.model_path if run else None)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, store: ModelStore | None = None
-             ) -> Recognizer:
-        """Load the active model, or the `.keras` file (or run folder) at `path`.
+    def load(cls, path: str | Path | None = None, *, run_id: str | None = None,
+             store: ModelStore | None = None) -> Recognizer:
+        """Load the active model, a run by id, or the `.keras` file (or run folder) at `path`.
 
-        With no path, an active model that cannot be loaded is replaced by the shipped one and
-        `fallback_reason` says why.
+        For the active model or a run id, a model that cannot be loaded is replaced by the
+        shipped one and `fallback_reason` says why.
 
         Raises:
             ModelLoadError: the model at `path` (or the shipped model) cannot be loaded.
         """
         if path is None:
-            loaded = (store or ModelStore()).load_active()
+            store = store or ModelStore()
+            loaded = store.load_with_fallback(run_id or store.active_run_id())
             return cls(loaded.weights, loaded.run, loaded.fallback_reason)
         path = Path(path)
         if path.is_dir():

@@ -209,13 +209,20 @@ class ModelStore:
         Raises:
             ModelLoadError: the shipped model itself cannot be loaded.
         """
-        run_id = self.active_run_id()
+        return self.load_with_fallback(self.active_run_id())
+
+    def load_with_fallback(self, run_id: str) -> LoadedModel:
+        """`run_id`'s model; if it cannot be loaded, the shipped one, saying why.
+
+        Raises:
+            ModelLoadError: the shipped model itself cannot be loaded.
+        """
         reason = None
         if run_id != SHIPPED_ID:
             try:
                 return LoadedModel(self.get_run(run_id), self.load_weights(run_id))
             except (StoreError, ModelLoadError) as error:
-                reason = f"The active model {run_id!r} could not be loaded ({error}); " \
+                reason = f"The model {run_id!r} could not be loaded ({error}); " \
                          "using the shipped model instead."
         try:
             shipped = self.get_run(SHIPPED_ID)

@@ -101,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Training {config.describe()} (batch {config.batch_size}, learning rate "
           f"{config.learning_rate:g}, seed {config.seed})", file=sys.stderr)
 
+    from mnist_core.quality import drawn_accuracy_metrics
     from mnist_core.workflow import train_and_save
 
     store = ModelStore()
     try:
         run, result = train_and_save(
-            config, store=store, on_progress=None if args.quiet else _ProgressBar())
+            config, store=store, on_progress=None if args.quiet else _ProgressBar(),
+            extra_metrics=drawn_accuracy_metrics)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130

@@ -15,6 +15,9 @@ def cli_store(monkeypatch, tmp_path, tiny_shipped_dir, synthetic_split):
     monkeypatch.setattr("mnist_core.store.PROJECT_MODELS_DIR", tiny_shipped_dir.parent)
     monkeypatch.setattr(ModelStore, "shipped_dir", tiny_shipped_dir)
     monkeypatch.setattr("mnist_core.workflow.load_mnist", lambda: synthetic_split)
+    x_test, y_test = synthetic_split[1]
+    monkeypatch.setattr("mnist_core.quality.drawn_test_inputs",
+                        lambda: (x_test.astype("float32") / 255, y_test))
     return ModelStore()
 
 
@@ -55,6 +58,7 @@ def test_trains_saves_reports_and_activates(cli_store, capsys):
     new = [run for run in runs if run.run_id != SHIPPED_ID]
     assert len(new) == 1 and new[0].config.hidden_units == (16,)
     assert f"Test accuracy: {new[0].test_accuracy:.2%}" in out
+    assert f"Drawn-digit accuracy: {new[0].drawn_accuracy:.2%}" in out
     assert cli_store.active_run_id() == new[0].run_id
 
 

@@ -1,0 +1,50 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_core import images
+from mnist_core.errors import DrawingError
+
+
+def encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "shape"),
+    [("RGBA", "PNG", (40, 30, 4)), ("RGB", "JPEG", (40, 30, 3)), ("L", "PNG", (40, 30)),
+     ("RGB", "BMP", (40, 30, 3)), ("RGB", "WEBP", (40, 30, 3)), ("P", "GIF", (40, 30, 3)),
+     ("1", "PNG", (40, 30))],
+)
+def test_common_formats_decode_to_arrays_preprocess_takes(mode, fmt, shape):
+    array = images.read_image_file(encode(Image.new(mode, (30, 40)), fmt))
+    assert array.shape == shape and array.dtype == np.uint8
+
+
+def test_a_phone_photo_is_turned_upright():
+    photo = Image.new("RGB", (60, 20))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees to display
+    array = images.read_image_file(encode(photo, "JPEG", exif=exif))
+    assert array.shape[:2] == (60, 20)
+
+
+@pytest.mark.parametrize("data", [b"", b"hello, not an image", b"\x89PNG\r\n\x1a\n broken"])
+def test_a_file_that_is_not_an_image_gets_a_clear_message(data):
+    with pytest.raises(DrawingError, match="not an image"):
+        images.read_image_file(data)
+
+
+def test_a_huge_file_is_refused_before_decoding():
+    with pytest.raises(DrawingError, match="limit is 10 MB"):
+        images.read_image_file(b"\0" * (images.MAX_FILE_BYTES + 1))
+
+
+def test_a_huge_image_is_refused(monkeypatch):
+    monkeypatch.setattr(images, "MAX_PIXELS", 100)
+    with pytest.raises(DrawingError, match="megapixels"):
+        images.read_image_file(encode(Image.new("L", (20, 20)), "PNG"))

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+from mnist_core.drawn import render_strokes, sketch
+from mnist_core.errors import DrawingError, EmptyDrawingError, ModelLoadError
+from mnist_core.recognizer import Prediction, Recognizer
+from mnist_core.store import SHIPPED_ID, ModelStore
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The model the app ships with, as the app loads it."""
+    return Recognizer.load(run_id=SHIPPED_ID)
+
+
+def canvas(digit, brush=20, size=200, centre=(140, 140), ink=(0, 0, 0), slant=0.0, flag=False):
+    """A 280x280 transparent RGBA canvas with a code-drawn 0, 1 or 7 (lines and arcs)."""
+    return render_strokes(sketch(digit, flag=flag), brush_width=brush, scale=size,
+                          centre=centre, ink=ink, slant=slant)
+
+
+@pytest.mark.parametrize(
+    ("digit", "brush", "size", "centre", "slant", "flag"),
+    [
+        (0, 20, 200, (140, 140), 0, False),
+        (0, 10, 120, (80, 90), 10, False),
+        (0, 34, 240, (140, 140), -8, False),
+        (1, 20, 200, (140, 140), 0, False),
+        (1, 12, 110, (200, 100), 12, True),
+        (1, 30, 230, (140, 140), -5, True),
+        (7, 20, 200, (140, 140), 0, False),
+        (7, 14, 130, (90, 180), 10, False),
+        (7, 30, 240, (140, 140), -10, False),
+    ],
+)
+def test_the_shipped_model_reads_code_drawn_digits(shipped, digit, brush, size, centre, slant,
+                                                   flag):
+    result = shipped.predict(canvas(digit, brush, size, centre, slant=slant, flag=flag))
+    assert result.digit == digit, f"read {result.digit} ({result.confidence:.0%})"
+    assert result.confidence > 0.5
+
+
+def test_a_prediction_holds_digit_probabilities_and_model_input(shipped):
+    result = shipped.predict(canvas(7), return_steps=True)
+    assert isinstance(result, Prediction)
+    assert result.probabilities.shape == (10,)
+    assert result.probabilities.sum() == pytest.approx(1, abs=1e-5)
+    assert result.model_input.shape == (28, 28) and result.model_input.dtype == np.float32
+    assert result.steps is not None and result.steps.centred is not None
+    np.testing.assert_array_equal(result.steps.centred, result.model_input)
+    assert result.runner_up != result.digit
+
+
+def test_batch_prediction_matches_one_at_a_time(shipped):
+    images = [canvas(0), canvas(1), canvas(7, ink=(255, 0, 0))]
+    batch = shipped.predict_batch(images)
+    single = [shipped.predict(image) for image in images]
+    assert [r.digit for r in batch] == [r.digit for r in single] == [0, 1, 7]
+    for a, b in zip(batch, single, strict=True):
+        np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-6)
+    assert shipped.predict_batch([]) == []
+
+
+def test_a_blank_canvas_is_an_empty_drawing_not_a_guess(shipped):
+    with pytest.raises(EmptyDrawingError):
+        shipped.predict(np.zeros((280, 280, 4), np.uint8))
+
+
+def test_a_wrong_image_is_a_clear_error(shipped):
+    with pytest.raises(DrawingError, match="Received: shape="):
+        shipped.predict(np.zeros((280, 280, 2), np.uint8))
+
+
+@pytest.mark.parametrize(("probabilities", "unsure"),
+                         [([0.5, 0.45] + [0.05 / 8] * 8, True), ([0.9, 0.05] + [0.05 / 8] * 8,
+                                                                  False)])
+def test_unsure_when_the_top_two_are_close(probabilities, unsure):
+    result = Prediction(0, np.array(probabilities, np.float32), np.zeros((28, 28), np.float32))
+    assert result.is_unsure is unsure and result.runner_up == 1
+
+
+def test_load_by_path_and_by_run_folder(store):
+    run = store.get_run(SHIPPED_ID)
+    for path in (run.model_path, run.path):
+        assert Recognizer.load(path).weights.hidden_units == run.config.hidden_units
+
+
+def test_a_missing_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="missing"):
+        Recognizer.load(tmp_path / "absent.keras")
+
+
+def test_a_broken_active_model_falls_back_to_the_shipped_one(store, synthetic_split):
+    from mnist_core.workflow import train_and_save
+    from tests.conftest import TINY
+
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split)
+    store.activate(run.run_id)
+    run.model_path.write_bytes(b"not a model")
+    recognizer = Recognizer.load(store=store)
+    assert recognizer.run.is_shipped and run.run_id in recognizer.fallback_reason
+
+
+def test_the_default_store_is_the_projects(monkeypatch):
+    monkeypatch.delenv("MNIST_MODELS_DIR", raising=False)
+    assert ModelStore().get_run(SHIPPED_ID).model_path.is_file()
