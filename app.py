@@ -1,38 +1,164 @@
-"""Home page: draw a digit and watch the network read it."""
+"""Home page: draw a digit and watch the network read it, live."""
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_core import EmptyDrawingError, MnistCoreError
-from mnist_core.recognizer import Recognizer
-from mnist_core.store import ModelStore
+from mnist_core import DrawingError, EmptyDrawingError, MnistCoreError
+from mnist_core.images import MAX_FILE_BYTES, read_image_file
+from mnist_core.recognizer import Prediction
+from mnist_core.visualize import enlarge, preprocessing_panels
+from ui.models import active_recognizer
+from ui.sidebar import model_card
 
-st.set_page_config(page_title="Draw a digit", page_icon="✏️")
+CANVAS_SIZE = 336  # px: 12 canvas pixels per MNIST pixel; fits a phone held upright
+DEFAULT_PEN = 22  # px: a natural felt-tip on this canvas; preprocessing evens widths out anyway
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
+
+st.set_page_config(page_title="Draw a digit", page_icon="✏️", layout="wide")
+st.markdown(
+    """
+    <style>
+    .big-digit {font-size: 9rem; font-weight: 800; line-height: 1; margin: 0.2rem 0 0.6rem 0;}
+    .big-digit.unsure {font-size: 5.5rem;}
+    .verdict {font-size: 1.5rem; line-height: 1.3; margin-bottom: 0.8rem;}
+    .toolbar-room {height: 1.9rem;}
+    </style>
+    """,
+    unsafe_allow_html=True,
+)
+
 st.title("Draw a digit")
-st.write("Draw a digit from 0 to 9 with your mouse or finger; the network reads it as you draw.")
-
-
-@st.cache_resource(show_spinner="Loading the model…")
-def load_recognizer(run_id: str) -> Recognizer:
-    """One Recognizer per active run id, shared by every session (it is immutable)."""
-    return Recognizer.load(run_id=run_id)
-
+st.write("Draw any digit from 0 to 9 in the black square. The network reads it as you draw.")
 
 try:
-    recognizer = load_recognizer(ModelStore().active_run_id())
+    recognizer = active_recognizer()
 except MnistCoreError as error:
-    st.error(f"The model could not be loaded: {error}")
+    st.error(f"No model could be loaded, so nothing can be read. {error}")
     st.stop()
+model_card(recognizer)
 
-canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
-                   height=280, width=280, drawing_mode="freedraw", return_image_data=True,
-                   key="canvas")
-if canvas.image_data is None:
-    st.info("Draw a digit on the canvas.")
-else:
-    try:
-        prediction = recognizer.predict(canvas.image_data)
-    except EmptyDrawingError:
-        st.info("Draw a digit on the canvas.")
+
+def show_invitation() -> None:
+    st.info("Draw a digit in the black square: the answer appears here as soon as you lift "
+            "the pen.", icon=":material/draw:")
+
+
+def show_answer(prediction: Prediction) -> None:
+    """The digit, large, with its confidence; an honest "4 or 9?" when unsure."""
+    digit, confidence = prediction.digit, prediction.confidence
+    if prediction.is_unsure:
+        other = prediction.runner_up
+        st.markdown(f'<div class="big-digit unsure">{digit} or {other}?</div>',
+                    unsafe_allow_html=True)
+        st.markdown(f'<div class="verdict">Not sure: {digit} ({confidence:.0%}) or {other} '
+                    f'({prediction.probabilities[other]:.0%}).</div>', unsafe_allow_html=True)
     else:
-        st.metric("The network reads", prediction.digit, f"{prediction.confidence:.0%} sure")
+        st.markdown(f'<div class="big-digit">{digit}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="verdict">It reads <b>{digit}</b>, {confidence:.0%} sure.</div>',
+                    unsafe_allow_html=True)
+
+
+# A plain Vega-Lite spec: building it through Altair costs more than all the rest of a
+# stroke's work. The data goes beside it (not inside), so the browser updates the bars in
+# place instead of drawing a new chart after every stroke.
+PROBABILITY_CHART = {
+        "title": "How sure it is of each digit",
+        "height": 230,
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "digit", "type": "nominal", "title": "Digit", "sort": None,
+                  "axis": {"labelAngle": 0, "labelFontSize": 16, "titleFontSize": 14}},
+            "y": {"field": "probability", "type": "quantitative", "title": "Probability",
+                  "scale": {"domain": [0, 1]},
+                  "axis": {"format": "%", "labelFontSize": 13, "titleFontSize": 14}},
+            "color": {"condition": {"test": "datum.answer", "value": "#ff4b4b"},
+                      "value": "#8a94a6"},
+            "tooltip": [{"field": "digit", "title": "Digit"},
+                        {"field": "probability", "title": "Probability", "format": ".1%"}],
+        },
+    }
+
+
+def probabilities_frame(prediction: Prediction) -> pd.DataFrame:
+    return pd.DataFrame({
+        "digit": [str(d) for d in range(10)],
+        "probability": prediction.probabilities.astype(float),
+        "answer": [d == prediction.digit for d in range(10)],
+    })
+
+
+def show_reading(image: np.ndarray | None, key: str) -> None:
+    """Everything the page says about one drawing or picture; `key` tells the two apart."""
+    if image is None:
+        show_invitation()
+        return
+    try:
+        prediction = recognizer.predict(image, return_steps=True)
+    except EmptyDrawingError:
+        show_invitation()
+        return
+    except DrawingError as error:
+        st.error(str(error))
+        return
+    answer, seen = st.columns([3, 2])
+    with answer:
+        show_answer(prediction)
+    with seen:
+        st.image(enlarge(prediction.model_input, 168), caption="What the network sees: 28x28")
+    st.vega_lite_chart(probabilities_frame(prediction), PROBABILITY_CHART, width="stretch")
+    if st.toggle("Show how the drawing becomes the network's input", key=f"steps-{key}"):
+        for column, panel in zip(st.columns(4), preprocessing_panels(prediction.steps, 168),
+                                 strict=True):
+            column.image(panel.image, caption=f"{panel.title}. {panel.caption}")
+
+
+def clear_canvas() -> None:
+    # A new key gives a new, empty canvas.
+    st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
+
+
+@st.fragment
+def draw_and_read() -> None:
+    """Canvas and answer rerun alone after each stroke; the rest of the page stays put."""
+    canvas_column, answer_column = st.columns([5, 6], gap="large")
+    with canvas_column:
+        pen = st.slider("Pen width", min_value=6, max_value=40, value=DEFAULT_PEN,
+                        help="Any width works: the drawing is normalised before reading.")
+        st.markdown('<div class="toolbar-room"></div>', unsafe_allow_html=True)
+        canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
+                           width=CANVAS_SIZE, height=CANVAS_SIZE, drawing_mode="freedraw",
+                           return_image_data=True,
+                           key=f"canvas-{st.session_state.get('canvas_round', 0)}")
+        st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
+        st.caption("Undo or redo a stroke with the arrows above the square (they show when "
+                   "you point at it).")
+    with answer_column:
+        show_reading(canvas.image_data, "canvas")
+
+
+def read_upload() -> None:
+    uploaded = st.file_uploader(
+        "A photo or scan of one digit (dark on light or light on dark)", type=UPLOAD_TYPES,
+        help=f"PNG, JPEG, GIF, BMP or WebP, up to {MAX_FILE_BYTES // 2**20} MB.")
+    if uploaded is None:
+        st.info("Upload a picture of a single handwritten digit, cropped roughly around it.",
+                icon=":material/image:")
+        return
+    try:
+        image = read_image_file(uploaded.getvalue())
+    except DrawingError as error:
+        st.error(f"{uploaded.name}: {error}")
+        return
+    picture, reading = st.columns([5, 6], gap="large")
+    picture.image(image, caption=uploaded.name, width=CANVAS_SIZE)
+    with reading:
+        show_reading(image, "upload")
+
+
+draw_tab, upload_tab = st.tabs([":material/draw: Draw", ":material/image: Upload a picture"])
+with draw_tab:
+    draw_and_read()
+with upload_tab:
+    read_upload()

@@ -64,6 +64,17 @@ _SLANT_RANGE = (-15.0, 15.0)  # degrees, positive leans right
 _JITTER_RANGE = (0.0, 1.5)  # hand tremor in px (std)
 _MIN_HEIGHT_PER_BRUSH = 5.0  # px of height per px of brush: thicker and loops fill in
 _MARGIN = 4  # px kept free between the ink and the canvas border
+# A person keeps a loop's hole (and a gap between strokes) open: the clear space left by the
+# brush must be at least half a brush width (less reads as a blob or a pinhole, and hand
+# tremor closes it) and at least 1/20 of the digit's height, which is 1 px once the app's
+# preprocess fits the digit into 20x20 (narrower and it is gone at 28x28).
+_CLEAR_PER_BRUSH = 0.5
+_CLEAR_PER_HEIGHT = 1 / 20
+# Below this pen width (as a share of the path height) the strokes' own topology is read: thin
+# enough for every loop of the digit to be open (an MNIST pen is 2.5/20 = 0.125), thick enough
+# to close the slivers that smoothing leaves where strokes meet at a junction.
+_REFERENCE_PEN = 0.06
+_TOPOLOGY_GRID = 128  # px across the larger side of the paths when the topology is checked
 
 # Neighbour offsets (dy, dx) in Zhang-Suen order P2..P9: N, NE, E, SE, S, SW, W, NW. Bit k of a
 # pixel's neighbour code is set when neighbour k is ink.
@@ -565,6 +576,18 @@ def _check_strokes(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
     return checked
 
 
+def _shear(strokes: list[np.ndarray], slant: float) -> list[np.ndarray]:
+    """Lean (N, 2) strokes by `slant` degrees about the middle of their height (y down)."""
+    everything = np.concatenate(strokes)
+    middle_y = (everything[:, 1].min() + everything[:, 1].max()) / 2
+    shear = np.tan(np.radians(slant))
+    # y grows downwards, so points above the middle move right when slant > 0.
+    return [
+        np.stack([stroke[:, 0] + shear * (middle_y - stroke[:, 1]), stroke[:, 1]], axis=1)
+        for stroke in strokes
+    ]
+
+
 def _place(
     strokes: list[np.ndarray],
     *,
@@ -577,14 +600,7 @@ def _place(
 
     Returns: the strokes as (N, 2) float64 canvas coordinates in px.
     """
-    everything = np.concatenate(strokes)
-    middle_y = (everything[:, 1].min() + everything[:, 1].max()) / 2
-    shear = np.tan(np.radians(slant))
-    # y grows downwards, so points above the middle move right when slant > 0.
-    sheared = [
-        np.stack([stroke[:, 0] + shear * (middle_y - stroke[:, 1]), stroke[:, 1]], axis=1)
-        for stroke in strokes
-    ]
+    sheared = _shear(strokes, slant)
     everything = np.concatenate(sheared)
     low, high = everything.min(axis=0), everything.max(axis=0)
     width, height = high - low
@@ -705,6 +721,107 @@ def render_strokes(
     return canvas
 
 
+class _PenLimit:
+    """Which brush widths draw a set of paths with the loops and gaps the paths have.
+
+    A round brush of width t covers every point within t/2 of a path, so one distance map of
+    the thin paths gives the ink of every brush: a loop whose largest inscribed circle (about
+    the paths) has radius R keeps a hole while t < 2R, and two parts of the paths a distance D
+    apart that are not joined along the paths stay apart while t < D. The map is computed once
+    per drawing on a grid _TOPOLOGY_GRID px across; widths are then checked by thresholding it.
+    """
+
+    def __init__(self, sheared: list[np.ndarray]) -> None:
+        """sheared: the strokes as placed on the canvas up to scale and offset, (N, 2) float."""
+        everything = np.concatenate(sheared)
+        low, high = everything.min(axis=0), everything.max(axis=0)
+        self.width_units, self.height_units = (float(v) for v in high - low)
+        self.grid_per_unit = _TOPOLOGY_GRID / max(self.width_units, self.height_units, 1e-6)
+        pad = 8  # grid px of background round the paths, so the outside is one region
+        size = np.ceil((high - low) * self.grid_per_unit).astype(int) + 2 * pad + 1
+        paths = np.zeros((size[1], size[0]), np.uint8)
+        for stroke in sheared:
+            grid = (stroke - low) * self.grid_per_unit + pad
+            fixed = np.round(grid * (1 << _SHIFT)).astype(np.int32)
+            cv2.polylines(paths, [fixed], False, 1, 1, cv2.LINE_8, _SHIFT)
+            x, y = np.round(grid[0]).astype(int)
+            paths[y, x] = 1  # a one-point stroke (a dot) is a path too
+        # Grid px from each pixel to the nearest path.
+        self.distance = cv2.distanceTransform(1 - paths, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        height_grid = self.height_units * self.grid_per_unit
+        self.reference_pen = _REFERENCE_PEN * height_grid
+        self.clear_min = _CLEAR_PER_HEIGHT * height_grid
+        labels, holes = self._holes(self.reference_pen)
+        # One witness per loop of the digit: its hole's deepest point, the centre of its
+        # largest inscribed circle.
+        self.loop_points = []
+        for hole in holes:
+            depth = np.where(labels == hole, self.distance, 0.0)
+            self.loop_points.append(np.unravel_index(np.argmax(depth), depth.shape))
+
+    def _holes(self, pen: float) -> tuple[np.ndarray, set[int]]:
+        """Background labels (4-connected) and the labels of the holes, for a pen in grid px."""
+        background = (self.distance > pen / 2).astype(np.uint8)
+        _, labels = cv2.connectedComponents(background, connectivity=4)
+        border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+        holes = set(np.unique(labels[background > 0]).tolist()) - set(border.tolist())
+        return labels, holes
+
+    def keeps_topology(self, brush_width: float, scale: float) -> bool:
+        """True if a brush of brush_width px, the ink scale px tall, leaves loops and gaps open.
+
+        Open means a hole or gap clear of ink by at least max(_CLEAR_PER_BRUSH brush widths,
+        _CLEAR_PER_HEIGHT of the height): the loops of the paths (as a _REFERENCE_PEN pen shows
+        them) keep their holes, and no new hole appears, for every pen from the brush to the
+        brush plus that clearance.
+        """
+        if self.height_units <= 1e-6 or scale <= brush_width:
+            return True  # a flat stroke or a dot has no loops and no gaps across it
+        # Canvas px per unit, as _place scales: the path is scale - brush_width px tall.
+        grid_per_px = self.height_units * self.grid_per_unit / (scale - brush_width)
+        pen = max(brush_width * grid_per_px, self.reference_pen)
+        clear = max(_CLEAR_PER_BRUSH * pen, self.clear_min)
+        for extra in (0.0, clear / 2, clear):
+            labels, holes = self._holes(pen + extra)
+            if len(holes) != len(self.loop_points):
+                return False
+            if {int(labels[point]) for point in self.loop_points} != holes:
+                return False
+        return True
+
+    def fit(self, brush_width: int, scale: float, max_scale: float) -> tuple[int, float]:
+        """The brush and size a careful person uses: (brush width px, ink height px).
+
+        The widest brush up to brush_width that keeps the topology at this scale; if even the
+        thinnest brush closes a loop or gap, the thinnest brush on the smallest larger scale up
+        to max_scale that keeps it; if none does, the thinnest brush at the scale given.
+        """
+        if self.keeps_topology(brush_width, scale):
+            return brush_width, scale
+        thinnest = _BRUSH_RANGE[0]
+        if brush_width > thinnest and self.keeps_topology(thinnest, scale):
+            # Bisect for the widest brush that keeps it (thinner brushes keep more).
+            good, bad = thinnest, brush_width
+            while bad - good > 1:
+                middle = (good + bad) // 2
+                if self.keeps_topology(middle, scale):
+                    good = middle
+                else:
+                    bad = middle
+            return good, scale
+        brush_width = min(brush_width, thinnest)
+        if max_scale <= scale or not self.keeps_topology(brush_width, max_scale):
+            return brush_width, scale  # last resort: a loop too small for any brush
+        good, bad = max_scale, scale
+        while good - bad > 2.0:  # px of height
+            middle = (good + bad) / 2
+            if self.keeps_topology(brush_width, middle):
+                good = middle
+            else:
+                bad = middle
+        return brush_width, good
+
+
 def _random_ink(rng: np.random.Generator) -> tuple[int, int, int]:
     """White or black ink (the usual choices) 80% of the time, else any colour."""
     choice = rng.random()
@@ -722,7 +839,10 @@ def redraw_digit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     The digit's strokes (strokes_from_digit) are drawn with settings drawn from `rng`: brush
     width 8..36 px, digit height 90..250 px (at least 5 brush widths, so loops stay open),
     slant -15..+15 degrees, a place anywhere on the canvas that keeps the digit whole, white,
-    black or (20%) random ink, and a tremor of 0..1.5 px.
+    black or (20%) random ink, and a tremor of 0..1.5 px. Like a careful person, it then
+    keeps every loop's hole and every gap between strokes open (see _PenLimit): a brush that
+    would fill them in is made thinner, down to 8 px; below that the digit is drawn bigger (up
+    to 250 px and the canvas's width); a loop too small even for that is drawn with 8 px.
 
     Args:
         image: (28, 28) uint8 in [0, 255], white ink on black, as in MNIST.
@@ -747,11 +867,22 @@ def redraw_digit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if not strokes:
         return np.zeros((CANVAS_SIZE, CANVAS_SIZE, 4), np.uint8)
 
+    room = CANVAS_SIZE - 2 * _MARGIN
+    sheared = _shear(strokes, slant)
+    # Keep loops and gaps open as a person would: a thinner brush, else a bigger digit. A
+    # bigger digit must stay narrower than the canvas (ink width = path width + brush).
+    limit = _PenLimit(sheared)
+    max_scale = float(_HEIGHT_RANGE[1])
+    if limit.width_units > 1e-6 and limit.height_units > 1e-6:
+        thinnest = _BRUSH_RANGE[0]
+        widest = thinnest + (room - thinnest) * limit.height_units / limit.width_units
+        max_scale = min(max_scale, widest)
+    brush_width, scale = limit.fit(brush_width, scale, max_scale)
+
     # Shrink a digit that would be wider than the canvas (a wide, slanted 2 at 250 px).
     placed = _place(strokes, brush_width=brush_width, scale=scale, centre=(0.0, 0.0), slant=slant)
     everything = np.concatenate(placed)
     ink_width = float(np.ptp(everything[:, 0])) + brush_width
-    room = CANVAS_SIZE - 2 * _MARGIN
     if ink_width > room:
         scale = brush_width + (scale - brush_width) * (room - brush_width) / (
             ink_width - brush_width

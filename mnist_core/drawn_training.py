@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "redrawn_images"]
+__all__ = ["CACHE_DIR_ENV", "COPIES", "has_cache", "redrawn_images"]
 
 CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
+COPIES = 2  # re-drawings per digit, each with its own size, slant, brush and colour
 _CHUNK = 1000  # digits per worker task: big enough to amortise, small enough for progress
 
 
@@ -35,6 +36,14 @@ def _cache_dir() -> Path:
         return Path(os.environ[CACHE_DIR_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "mnist-draw"
+
+
+def has_cache() -> bool:
+    """True when some re-drawn training set is cached, so a run need not render one first.
+
+    A cheap check (no hashing of MNIST); a cache for other images or older code also counts.
+    """
+    return any(_cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
 
 
 def _cache_key(images: np.ndarray) -> str:
@@ -65,28 +74,32 @@ def _render_chunk(args: tuple[np.ndarray, int]) -> np.ndarray:
 
 def redrawn_images(images: np.ndarray,
                    on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Every digit re-drawn as mouse strokes and preprocessed back to 28x28, cached on disk.
+    """Every digit re-drawn `COPIES` times as mouse strokes and preprocessed back to 28x28,
+    cached on disk.
 
     Args:
         images: (N, 28, 28) uint8, white digit on black (MNIST's format).
         on_progress: called as `(done, total)` while rendering (not when read from the cache).
     Returns:
-        (N, 28, 28) uint8 in [0, 255], row i the re-drawn digit i.
+        (N, COPIES, 28, 28) uint8 in [0, 255]: [i, k] is the k-th re-drawing of digit i.
     """
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"Expected (N, 28, 28) uint8 images. Received: shape={images.shape}, "
                          f"dtype={images.dtype}")
-    path = _cache_dir() / f"redrawn-{_cache_key(images)}.npy"
+    path = _cache_dir() / f"redrawn-{_cache_key(images)}-x{COPIES}.npy"
+    shape = (len(images), COPIES, *images.shape[1:])
     try:
         cached = np.load(path, allow_pickle=False)
-        if cached.shape == images.shape and cached.dtype == np.uint8:
+        if cached.shape == shape and cached.dtype == np.uint8:
             return cached
     except (OSError, ValueError):
         pass  # no cache yet, or a damaged one: render again
 
-    chunks = [(images[start:start + _CHUNK], RENDER_SEED + start)
-              for start in range(0, len(images), _CHUNK)]
-    out = np.empty(images.shape, np.uint8)
+    # Copy k of chunk c is drawn with its own seed, so adding copies keeps the earlier ones.
+    chunks = [(images[start:start + _CHUNK], RENDER_SEED + copy * 1_000_003 + start)
+              for copy in range(COPIES) for start in range(0, len(images), _CHUNK)]
+    out = np.empty((COPIES, *images.shape), np.uint8)
+    flat = out.reshape(COPIES * len(images), *images.shape[1:])
     workers = min(os.cpu_count() or 1, len(chunks))
     if workers == 1:  # a few digits: not worth starting processes
         results = map(_render_chunk, chunks)
@@ -96,14 +109,16 @@ def redrawn_images(images: np.ndarray,
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(_render_chunk, chunks)
     try:
-        for number, rendered in enumerate(results):
-            start = number * _CHUNK
-            out[start:start + len(rendered)] = rendered
+        done = 0
+        for (chunk, _), rendered in zip(chunks, results, strict=True):
+            flat[done:done + len(chunk)] = rendered
+            done += len(chunk)
             if on_progress is not None:
-                on_progress(start + len(rendered), len(images))
+                on_progress(done, len(flat))
     finally:
         if workers > 1:
             pool.shutdown(cancel_futures=True)
+    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as temp:

@@ -72,6 +72,7 @@ class PreprocessSteps:
         centred: (28, 28) float32 in [0, 1], the model input (the array `preprocess` returns).
         centre_of_mass: (row, col) floats, the centre of mass of `centred` in pixel-index
             coordinates; within 0.5 px of (14, 14) unless the digit was clipped by the frame.
+        input_shape: (height, width) of the input image, px.
     """
 
     ink: np.ndarray
@@ -80,6 +81,7 @@ class PreprocessSteps:
     scaled: np.ndarray
     centred: np.ndarray
     centre_of_mass: tuple[float, float]
+    input_shape: tuple[int, int] = (0, 0)
 
 
 def preprocess(
@@ -143,6 +145,7 @@ def preprocess(
         scaled=scaled.astype(np.float32) / 255,
         centred=centred,
         centre_of_mass=centre_of_mass,
+        input_shape=(full_height, full_width),
     )
     return centred, steps
 
@@ -298,7 +301,20 @@ def _correct_stroke_width(cropped: np.ndarray) -> np.ndarray:
     radius = round((ratio * side - width) / (2 * (1 - ratio)))
     if radius > 0:
         padded = cv2.copyMakeBorder(cropped, *[radius] * 4, cv2.BORDER_CONSTANT, value=0)
-        return _recrop(_morph(cv2.dilate, padded, radius))
+        thickened = _morph(cv2.dilate, padded, radius)
+        holes = _holes(cropped)
+        if holes and _holes(thickened) < holes:
+            # Thickening closed a loop: a small 8 would read as a 9. Take the largest
+            # dilation that keeps every loop open (binary search; holes only shrink with r).
+            low, high = 0, radius - 1
+            while low < high:
+                middle = (low + high + 1) // 2
+                if _holes(_morph(cv2.dilate, padded, middle)) >= holes:
+                    low = middle
+                else:
+                    high = middle - 1
+            thickened = _morph(cv2.dilate, padded, low) if low else padded
+        return _recrop(thickened)
     if radius < 0:
         # Never erode more than a third of the mean width, so thinner parts of a stroke survive.
         radius = min(-radius, int(width / 3))
@@ -307,6 +323,24 @@ def _correct_stroke_width(cropped: np.ndarray) -> np.ndarray:
             if thinned.size:
                 return thinned
     return cropped
+
+
+def _holes(ink: np.ndarray) -> int:
+    """Loops in (h, w) uint8 ink (at half its maximum) big enough to show in the 20x20 result.
+
+    A hole smaller than one result pixel, (longer side / 20) squared, is anti-aliasing or a
+    crossing, not a loop.
+    """
+    high = cv2.minMaxLoc(ink)[1]
+    if high == 0:
+        return 0
+    _, mask = cv2.threshold(ink, high / 2, 255, cv2.THRESH_BINARY)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return 0
+    smallest = (max(ink.shape) / _BOX) ** 2
+    return sum(1 for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
+               if parent >= 0 and cv2.contourArea(contour) >= smallest)
 
 
 def _morph(operation: Callable[..., np.ndarray], ink: np.ndarray, radius: int) -> np.ndarray:

@@ -294,6 +294,25 @@ class ModelStore:
                 f"Could not switch the active model in {self.root}: {error.strerror or error}."
             ) from error
 
+    def write_evaluation(self, run_id: str, evaluation: dict[str, Any]) -> None:
+        """Store a run's test-set evaluation (evaluation.json) atomically.
+
+        Raises:
+            RunNotFoundError: no such run.
+            StoreError: the folder is not writable.
+        """
+        path = self.run_path(run_id)
+        if not path.is_dir():
+            raise RunNotFoundError(f"No run named {run_id!r} in {path.parent}.")
+        temp = path / f"{_TEMP_PREFIX}evaluation-{uuid.uuid4().hex}.json"
+        try:
+            _write_json(temp, evaluation)
+            os.replace(temp, path / "evaluation.json")
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise StoreError(f"Could not save the evaluation of run {run_id!r}: {error}") \
+                from error
+
     def delete(self, run_id: str) -> None:
         """Delete a run folder (readable or broken).
 

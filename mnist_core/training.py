@@ -136,9 +136,12 @@ def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray,
     def prepare(batch, seed):
         images = tf.cast(batch[0], tf.float32) / 255.0
         if x_drawn is not None:
-            drawn = tf.cast(batch[2], tf.float32) / 255.0
-            pick = tf.random.stateless_uniform(tf.shape(images)[:1], seed) < \
-                config.drawn_fraction
+            # batch[2]: (B, copies, 28, 28); take one re-drawing per image at random.
+            count = tf.shape(images)[0]
+            copy = tf.random.stateless_uniform((count,), seed + 2, 0, tf.shape(batch[2])[1],
+                                               dtype=tf.int32)
+            drawn = tf.cast(tf.gather(batch[2], copy, batch_dims=1), tf.float32) / 255.0
+            pick = tf.random.stateless_uniform((count,), seed) < config.drawn_fraction
             images = tf.where(pick[:, None, None], drawn, images)
         if config.augment:
             images = augment_batch(images, seed + 1)

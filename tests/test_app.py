@@ -1,9 +1,90 @@
+"""The home page without the canvas (AppTest cannot draw): empty state, upload, sidebar, errors."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from mnist_core.drawn import render_strokes, sketch
 from tests.conftest import PROJECT
 
 
-def test_home_page_starts_with_an_invitation_to_draw():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """The home page with an empty models folder: the shipped model is active."""
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
+    return AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+
+
+def png_of(digit: int, background=(255, 255, 255), ink=(20, 20, 20)) -> bytes:
+    """A photo-like PNG: dark ink on light paper."""
+    canvas = render_strokes(sketch(digit), brush_width=18, scale=200, centre=(140, 140))
+    alpha = canvas[..., 3:4].astype(np.float32) / 255
+    rgb = (1 - alpha) * np.array(background) + alpha * np.array(ink)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def page_text(app: AppTest) -> str:
+    return " ".join(str(element.value) for element in app.markdown) + " ".join(
+        str(element.value) for element in [*app.info, *app.error, *app.warning])
+
+
+def test_an_empty_canvas_invites_drawing_and_guesses_nothing(app):
+    app.run()
     assert not app.exception
     assert app.title[0].value == "Draw a digit"
+    assert any("Draw a digit in the black square" in info.value for info in app.info)
+    assert 'class="big-digit' not in page_text(app)
+
+
+def test_the_sidebar_names_the_model_and_its_accuracy(app):
+    app.run()
+    sidebar = " ".join(str(m.value) for m in app.sidebar.markdown)
+    assert "Shipped model" in sidebar
+    metrics = {metric.label: metric.value for metric in app.sidebar.metric}
+    shipped = json.loads((PROJECT / "models/shipped/metrics.json").read_text())
+    assert metrics["MNIST test"] == f"{shipped['test_accuracy']:.2%}"
+    assert metrics["Drawn digits"] == f"{shipped['drawn_accuracy']:.2%}"
+
+
+@pytest.mark.parametrize("digit", [0, 1, 7])
+def test_an_uploaded_photo_of_a_digit_is_read(app, digit):
+    app.run()
+    app.file_uploader[0].upload(f"digit-{digit}.png", png_of(digit), "image/png").run()
+    assert not app.exception
+    assert f"It reads <b>{digit}</b>" in page_text(app)
+
+
+def test_a_file_that_is_not_an_image_gets_a_clear_message(app):
+    app.run()
+    app.file_uploader[0].upload("notes.png", b"these are not pixels", "image/png").run()
+    assert not app.exception
+    assert any("notes.png: This file is not an image" in error.value for error in app.error)
+
+
+def test_a_blank_photo_asks_for_a_digit_instead_of_guessing(app):
+    app.run()
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), (250, 250, 250)).save(buffer, format="PNG")
+    app.file_uploader[0].upload("blank.png", buffer.getvalue(), "image/png").run()
+    assert not app.exception
+    assert 'class="big-digit' not in page_text(app)
+    assert any("Draw a digit" in info.value for info in app.info)
+
+
+def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tmp_path):
+    run = tmp_path / "models" / "runs" / "2026-01-01_000000"
+    run.mkdir(parents=True)
+    for name in ("config.json", "history.json", "metrics.json", "evaluation.json"):
+        (run / name).write_text((PROJECT / "models/shipped" / name).read_text())
+    (run / "model.keras").write_bytes(b"corrupt")
+    (tmp_path / "models" / "active.json").write_text(json.dumps({"run_id": run.name}))
+    app.run()
+    assert not app.exception
+    assert any("using the shipped model instead" in w.value for w in app.sidebar.warning)
+    assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)

@@ -27,11 +27,14 @@ def digits():
 def test_redrawn_digits_keep_shape_and_format_and_are_cached(digits, cache):
     images, _ = digits
     progress = []
+    copies = drawn_training.COPIES
     redrawn = drawn_training.redrawn_images(images, lambda done, total: progress.append(done))
-    assert redrawn.shape == images.shape and redrawn.dtype == np.uint8
-    assert progress[-1] == len(images)
+    assert redrawn.shape == (len(images), copies, 28, 28) and redrawn.dtype == np.uint8
+    assert progress[-1] == copies * len(images)
+    # The copies are different drawings of the same digit.
+    assert np.abs(redrawn[:, 0].astype(int) - redrawn[:, 1]).mean() > 1
     # Each re-drawn digit is the same digit: it overlaps its original far more than others.
-    a = redrawn.reshape(len(images), -1).astype(float)
+    a = redrawn[:, 0].reshape(len(images), -1).astype(float)
     b = images.reshape(len(images), -1).astype(float)
     similarity = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ \
         (b / np.linalg.norm(b, axis=1, keepdims=True)).T

@@ -21,7 +21,12 @@ from tests.conftest import PROJECT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # A headless page counts as hidden, and Chromium delays a hidden page's
+                 # timers; the canvas's 200 ms send debounce is such a timer. A person's
+                 # visible tab is not throttled, so neither is this one.
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
 SCREENSHOTS = PROJECT / "screenshots-tmp"
 
 
@@ -48,13 +53,14 @@ def _free_port() -> int:
 class Server:
     """A `streamlit run app.py` on a free localhost port, with its own models folder."""
 
-    def __init__(self, models_dir: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, models_dir: Path, extra_env: dict[str, str] | None = None,
+                 script: str = "app.py"):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MNIST_MODELS_DIR": str(models_dir), **(extra_env or {})}
         self.log = open(models_dir.parent / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -117,6 +123,8 @@ def screenshot(page, name: str) -> Path:
     """Save a screenshot to look at (screenshots-tmp/ is not committed)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # charts and images draw after their data arrives
     page.screenshot(path=str(path), full_page=True)
     return path
 

@@ -1,0 +1,109 @@
+"""Comparing runs: summaries for a table, learning-curve facts, and the test-set details.
+
+All plain values and numpy arrays; the Curves page turns them into tables and charts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+
+from mnist_core.data import load_mnist
+from mnist_core.evaluate import evaluate_weights
+from mnist_core.store import ModelStore, RunInfo
+from mnist_core.workflow import evaluation_record
+
+__all__ = ["confusion_cells", "ensure_evaluation", "history_csv", "misclassified_in_cell",
+           "overfitting_epoch", "run_summary"]
+
+HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
+                   "complete")
+
+
+def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
+    """One row for the runs table: when, architecture, epochs, status, time, accuracies.
+
+    Accuracies are fractions in [0, 1] or None when not measured.
+    """
+    planned = run.config.epochs
+    done = len(run.history)
+    return {
+        "run": run.run_id,
+        "active": run.run_id == active_id,
+        "finished": run.finished_at[:16].replace("T", " ") if run.finished_at else "",
+        "architecture": "-".join(str(units) for units in (784, *run.config.hidden_units, 10)),
+        "epochs": f"{done} of {planned}" if done != planned else str(done),
+        "status": run.status,
+        "train_seconds": run.metrics.get("train_seconds"),
+        "test_accuracy": run.test_accuracy,
+        "drawn_accuracy": run.drawn_accuracy,
+        "settings": run.config.describe(),
+    }
+
+
+def overfitting_epoch(history: list[dict[str, Any]], patience: int = 2,
+                      tolerance: float = 0.02) -> int | None:
+    """The epoch after which validation loss turned up, if it did: the best epoch, when at
+    least `patience` later epochs all have a validation loss more than `tolerance` (relative)
+    above the best. Smaller wiggles are noise. None otherwise."""
+    losses = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
+    if len(losses) <= patience:
+        return None
+    best_epoch, best_loss = min(losses, key=lambda pair: pair[1])
+    later = [loss for epoch, loss in losses if epoch > best_epoch]
+    if len(later) >= patience and all(loss > best_loss * (1 + tolerance) for loss in later):
+        return best_epoch
+    return None
+
+
+def history_csv(run: RunInfo) -> str:
+    """The per-epoch history as CSV text, one row per epoch, with a header."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for record in run.history:
+        writer.writerow(record)
+    return buffer.getvalue()
+
+
+def misclassified_in_cell(evaluation: dict[str, Any], true: int | None = None,
+                          predicted: int | None = None) -> list[dict[str, Any]]:
+    """The stored misclassified test images with that true and/or predicted digit.
+
+    Args:
+        evaluation: a run's evaluation.json (its "misclassified" list).
+        true, predicted: digits 0-9, or None for any.
+    Returns:
+        Entries {"index", "true", "predicted", "confidence"}, most confident mistakes first.
+    """
+    return [entry for entry in evaluation.get("misclassified", [])
+            if (true is None or entry["true"] == true)
+            and (predicted is None or entry["predicted"] == predicted)]
+
+
+def ensure_evaluation(store: ModelStore, run: RunInfo) -> dict[str, Any]:
+    """The run's test-set evaluation, computed once and stored beside it if it was missing.
+
+    Raises:
+        ModelLoadError: the run's model cannot be loaded.
+        DataNotFoundError: MNIST is needed to compute it and cannot be found.
+    """
+    stored = run.evaluation()
+    if stored is not None:
+        return stored
+    _, (x_test, y_test) = load_mnist()
+    record = evaluation_record(evaluate_weights(store.load_weights(run.run_id), x_test, y_test),
+                               y_test)
+    store.write_evaluation(run.run_id, record)
+    return record
+
+
+def confusion_cells(evaluation: dict[str, Any]) -> list[dict[str, int]]:
+    """The confusion matrix as rows {"true", "predicted", "count"} for a heatmap."""
+    matrix = np.asarray(evaluation["confusion"])
+    return [{"true": int(t), "predicted": int(p), "count": int(matrix[t, p])}
+            for t in range(matrix.shape[0]) for p in range(matrix.shape[1])]

@@ -1,0 +1,263 @@
+"""Train page: retrain the MLP from the browser, with live progress, curves and a stop button."""
+
+import time
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from mnist_core import (
+    PRESETS,
+    MnistCoreError,
+    ModelStore,
+    TrainConfig,
+    TrainingBusyError,
+    config_problems,
+    mnist_source,
+)
+from mnist_core.data import DOWNLOAD_URL
+from mnist_core.drawn_training import has_cache
+from mnist_core.estimate import estimate_seconds
+from mnist_core.jobs import JobStatus, TrainingJobs
+from ui.models import active_recognizer
+from ui.sidebar import model_card
+
+st.set_page_config(page_title="Train", page_icon=":material/model_training:", layout="wide")
+st.title("Train the network")
+st.write("Retrain the network on MNIST's 60,000 training digits, watch it learn, and use the "
+         "result on the home page. Training runs on the server: you can leave this page.")
+
+model_card(active_recognizer())
+jobs = TrainingJobs()
+me = st.session_state.setdefault("session_token", uuid.uuid4().hex)
+
+FIELDS = {  # widget key -> TrainConfig field
+    "f_hidden": "hidden_units", "f_dropout": "dropout_rate", "f_rate": "learning_rate",
+    "f_batch": "batch_size", "f_epochs": "epochs", "f_split": "validation_split",
+    "f_augment": "augment", "f_drawn": "drawn_fraction", "f_seed": "seed",
+    "f_samples": "max_train_samples",
+}
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def load_preset() -> None:
+    """Put a preset's settings into the form's widgets."""
+    name = st.session_state.preset
+    if name not in PRESETS:
+        return
+    values = PRESETS[name].to_dict()
+    for key, field in FIELDS.items():
+        value = values[field]
+        if field == "hidden_units":
+            value = ", ".join(str(units) for units in value)
+        elif field == "max_train_samples":
+            value = value or 0
+        st.session_state[key] = value
+
+
+def mark_custom() -> None:
+    st.session_state.preset = "Custom"
+
+
+def read_form() -> tuple[dict, dict[str, str]]:
+    """The settings as TrainConfig keyword arguments, and a message per bad field."""
+    values = {field: st.session_state[key] for key, field in FIELDS.items()}
+    problems = {}
+    try:
+        text = values["hidden_units"].replace(" ", "")
+        values["hidden_units"] = tuple(int(part) for part in text.split(",") if part)
+    except ValueError:
+        problems["hidden_units"] = ("Write the layer sizes as whole numbers separated by "
+                                    "commas, e.g. 512, 256.")
+    values["max_train_samples"] = values["max_train_samples"] or None
+    if "hidden_units" not in problems:
+        problems.update(config_problems(**values))
+    return values, problems
+
+
+def show_form() -> None:
+    if "preset" not in st.session_state:
+        st.session_state.preset = "Quick"
+        load_preset()
+    st.subheader("Settings")
+    st.segmented_control("Preset", ["Quick", "Best", "Custom"], key="preset",
+                         on_change=load_preset, required=True,
+                         help="Quick: about a minute, about 98.5% on the test set. Best: the "
+                              "shipped model's recipe: several minutes, reads drawings best.")
+    values, problems = read_form()
+
+    def field(column, key, widget, label, **options):
+        with column:
+            widget(label, key=key, on_change=mark_custom, **options)
+            if FIELDS[key] in problems:
+                st.error(problems[FIELDS[key]], icon=":material/error:")
+
+    left, middle, right = st.columns(3, gap="large")
+    field(left, "f_hidden", st.text_input, "Hidden layers (units in each)",
+          help="Sizes of the hidden layers, input to output, e.g. 1024, 512. 1 to 6 layers.")
+    field(left, "f_dropout", st.number_input, "Dropout", min_value=0.0, max_value=0.89,
+          step=0.05, help="Share of hidden units switched off at random in each step.")
+    field(left, "f_rate", st.number_input, "Learning rate", min_value=0.00001, max_value=1.0,
+          step=0.0005, format="%.5f", help="Adam's starting rate; it decays to 0 on a cosine.")
+    field(middle, "f_batch", st.number_input, "Batch size", min_value=1, max_value=8192,
+          step=32, help="Images per gradient step.")
+    field(middle, "f_epochs", st.number_input, "Epochs", min_value=1, max_value=500, step=1,
+          help="Passes over the training images.")
+    field(middle, "f_split", st.number_input, "Validation share", min_value=0.01,
+          max_value=0.5, step=0.05, help="Training images held out to watch for overfitting.")
+    field(right, "f_augment", st.toggle, "Distort training images",
+          help="Random rotation, scale, shear, shift, elastic and stroke-width changes.")
+    field(right, "f_drawn", st.slider, "Share shown as mouse drawings", min_value=0.0,
+          max_value=0.9, step=0.1,
+          help="Training digits re-drawn as mouse strokes, so the model reads drawings better. "
+               "The first run renders them once (a few minutes).")
+    field(right, "f_seed", st.number_input, "Seed", min_value=0, max_value=2**31 - 1, step=1,
+          help="Same settings and seed, same result.")
+    field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", min_value=0,
+          max_value=60000, step=1000, help="Fewer images train faster, for a quick look.")
+
+    if problems:
+        st.warning("Fix the settings marked above to start training.", icon=":material/edit:")
+        return
+    config = TrainConfig(**values)
+    seconds = estimate_seconds(config, drawn_cached=has_cache())
+    st.info(f"**{config.describe()}**, batch {config.batch_size}. Estimated time on this "
+            f"machine: about {duration(seconds)}.", icon=":material/timer:")
+    if mnist_source() == DOWNLOAD_URL:
+        st.warning("MNIST is not on this machine: training will try to download it and fail "
+                   "if offline. Set MNIST_DATA_DIR to a folder with the MNIST files, e.g. "
+                   "`export MNIST_DATA_DIR=../shared/data/mnist`, and restart the app.",
+                   icon=":material/warning:")
+    if st.button("Start training", type="primary", icon=":material/play_arrow:"):
+        try:
+            jobs.start(config, started_by=me)
+        except TrainingBusyError as error:
+            st.warning(str(error))
+        except MnistCoreError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+
+
+def curves(history: list[dict]) -> None:
+    """Loss and accuracy per epoch, train and validation, growing as it trains."""
+    if not history:
+        st.caption("The learning curves appear after the first epoch.")
+        return
+    frame = pd.DataFrame(history)
+    loss, accuracy = st.columns(2)
+    for column, metric, title in ((loss, "loss", "Loss"), (accuracy, "accuracy", "Accuracy")):
+        long = frame.melt(id_vars="epoch", value_vars=[metric, f"val_{metric}"],
+                          var_name="set", value_name=title)
+        long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
+        column.vega_lite_chart(long, {
+            "title": f"{title} per epoch", "height": 260,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
+                      "axis": {"tickMinStep": 1}},
+                "y": {"field": title, "type": "quantitative", "title": title,
+                      "scale": {"zero": False}},
+                "color": {"field": "set", "type": "nominal", "title": None},
+                "strokeDash": {"field": "set", "type": "nominal", "title": None},
+            },
+        }, width="stretch")
+
+
+@st.fragment(run_every=1.0)
+def show_running(job_id: str) -> None:
+    """Progress of the active job, refreshed every second; the rest of the page stays put."""
+    status = jobs.get(job_id)
+    if not status.active:
+        st.rerun()  # finished: redraw the whole page with the result and the form
+    mine = status.started_by == me
+    st.subheader("Training in progress" + ("" if mine else " (started in another browser)"))
+    st.caption(status.config.describe())
+    progress = status.progress
+    if status.state == "starting" or progress is None:
+        st.progress(0.0, text="Starting: loading TensorFlow and MNIST…")
+    elif progress.stage == "preparing":
+        st.progress(progress.batch / progress.batches,
+                    text=f"Re-drawing training digits as mouse strokes (once): "
+                         f"{progress.batch:,} of {progress.batches:,}")
+    else:
+        st.progress(status.fraction, text=f"Epoch {progress.epoch} of {progress.epochs} · "
+                                          f"batch {progress.batch} of {progress.batches}")
+    columns = st.columns(5)
+    columns[0].metric("Elapsed", duration(status.elapsed_seconds))
+    columns[1].metric("Time left", duration(status.seconds_left))
+    last = status.history[-1] if status.history else {}
+    if progress is not None and progress.metrics.get("loss") is not None:
+        columns[2].metric("Loss", f"{progress.metrics['loss']:.3f}")
+        columns[3].metric("Accuracy", f"{progress.metrics.get('accuracy', 0):.2%}")
+    if "val_accuracy" in last:
+        columns[4].metric("Validation accuracy", f"{last['val_accuracy']:.2%}")
+    curves(status.history)
+    if status.state == "stopping":
+        st.info("Stopping after this batch…")
+    elif mine:
+        if st.button("Stop training", icon=":material/stop:"):
+            jobs.stop(job_id)
+            st.rerun(scope="fragment")
+    else:
+        sure = st.checkbox("I want to stop someone else's training")
+        if st.button("Stop training", icon=":material/stop:", disabled=not sure):
+            jobs.stop(job_id)
+            st.rerun(scope="fragment")
+
+
+def show_result(status: JobStatus) -> None:
+    """How the last job ended, how it compares with the model in use, and how to use it."""
+    store = ModelStore()
+    run = store.get_run(status.run_id) if status.run_id else None
+    ended = time.strftime("%H:%M", time.localtime(status.started_at + status.elapsed_seconds))
+    st.subheader(f"Last training ({status.state}, ended {ended})")
+    if status.state == "failed":
+        st.error(f"Training failed: {status.error}. The model in use is unchanged.")
+    elif status.state == "interrupted":
+        st.warning(f"{status.error} The model in use is unchanged.")
+    if run is None or run.test_accuracy is None:
+        return
+    if status.state == "stopped":
+        st.info(f"Stopped by request after {len(run.history)} epoch(s); kept as run "
+                f"{run.run_id} with status 'stopped'. It is not in use unless you choose it.")
+    active = store.get_run(store.active_run_id())
+    table = pd.DataFrame({
+        "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
+        "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
+        "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
+        "Training time (s)": [run.metrics.get("train_seconds"),
+                              active.metrics.get("train_seconds")],
+    })
+    st.dataframe(table, hide_index=True, column_config={
+        "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
+        "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
+    })
+    curves(run.history)
+    if active.run_id == run.run_id:
+        st.success("This run is the model the home page uses.", icon=":material/check:")
+    elif st.button("Use this model", type="primary", icon=":material/check:"):
+        try:
+            store.activate(run.run_id)
+        except MnistCoreError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+
+
+current = jobs.current()
+if current is not None and current.active:
+    show_running(current.job_id)
+else:
+    if current is not None:
+        show_result(current)
+        st.divider()
+    show_form()

@@ -1,0 +1,226 @@
+"""Curves page: see, compare and manage training runs."""
+
+import pandas as pd
+import streamlit as st
+
+from mnist_core import MnistCoreError, ModelStore, load_mnist
+from mnist_core.runs import (
+    confusion_cells,
+    ensure_evaluation,
+    history_csv,
+    misclassified_in_cell,
+    overfitting_epoch,
+    run_summary,
+)
+from mnist_core.visualize import enlarge
+from ui.models import active_recognizer
+from ui.sidebar import model_card
+
+st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
+st.title("Training runs")
+st.write("How did training go, and which model is best? Pick runs in the table to compare "
+         "their learning curves; pick one below for its mistakes and actions.")
+model_card(active_recognizer())
+
+store = ModelStore()
+runs, broken = store.list_runs()
+active_id = store.active_run_id()
+by_id = {run.run_id: run for run in runs}
+
+for damaged in broken:
+    with st.container(border=True):
+        st.warning(f"Broken run folder {damaged.run_id}: {damaged.reason}",
+                   icon=":material/broken_image:")
+        if st.button("Delete this folder", key=f"delete-broken-{damaged.run_id}"):
+            try:
+                store.delete(damaged.run_id)
+            except MnistCoreError as error:
+                st.error(str(error))
+            else:
+                st.rerun()
+
+table = pd.DataFrame([run_summary(run, active_id) for run in runs])
+st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
+picked = st.dataframe(
+    table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",
+    column_order=["active", "run", "finished", "architecture", "epochs", "status",
+                  "train_seconds", "test_accuracy", "drawn_accuracy", "settings"],
+    column_config={
+        "active": st.column_config.CheckboxColumn("In use", width="small"),
+        "run": "Run", "finished": "Finished (UTC)", "architecture": "Layers",
+        "epochs": "Epochs", "status": "Status",
+        "train_seconds": st.column_config.NumberColumn("Training time (s)", format="%.0f"),
+        "test_accuracy": st.column_config.NumberColumn("MNIST test", format="percent"),
+        "drawn_accuracy": st.column_config.NumberColumn("Drawn digits", format="percent"),
+        "settings": "Settings",
+    },
+)
+rows = picked.selection.rows or [int(table.index[table["active"]][0])]
+selected = [runs[row] for row in rows]
+
+st.subheader("Learning curves")
+if len(rows) == 1 and not picked.selection.rows:
+    st.caption("Showing the model in use. Select rows in the table to compare runs.")
+histories = [{"run": run.run_id, **record} for run in selected for record in run.history]
+if not histories:
+    st.info("The selected runs have no epochs recorded.")
+else:
+    frame = pd.DataFrame(histories)
+    loss_column, accuracy_column = st.columns(2)
+    for column, metric, title in ((loss_column, "loss", "Loss"),
+                                  (accuracy_column, "accuracy", "Accuracy")):
+        long = frame.melt(id_vars=["run", "epoch"], value_vars=[metric, f"val_{metric}"],
+                          var_name="set", value_name=title)
+        long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
+        column.vega_lite_chart(long, {
+            "title": f"{title} per epoch (solid: training, dashed: validation)",
+            "height": 320,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
+                      "axis": {"tickMinStep": 1, "labelFontSize": 13, "titleFontSize": 14}},
+                "y": {"field": title, "type": "quantitative", "title": title,
+                      "scale": {"zero": False},
+                      "axis": {"labelFontSize": 13, "titleFontSize": 14}},
+                "color": {"field": "run", "type": "nominal", "title": "Run"},
+                "strokeDash": {"field": "set", "type": "nominal", "title": "Set",
+                               "sort": ["training", "validation"]},
+                "tooltip": [{"field": "run"}, {"field": "epoch"}, {"field": "set"},
+                            {"field": title, "format": ".4f"}],
+            },
+        }, width="stretch")
+    for run in selected:
+        turned = overfitting_epoch(run.history)
+        if turned is not None:
+            st.warning(f"Run {run.run_id}: validation loss was lowest at epoch {turned} and "
+                       "rose after it: the model began to overfit there.",
+                       icon=":material/trending_up:")
+    with st.expander("Per-epoch numbers"):
+        st.dataframe(frame, hide_index=True, column_config={
+            "loss": st.column_config.NumberColumn("Loss", format="%.4f"),
+            "val_loss": st.column_config.NumberColumn("Validation loss", format="%.4f"),
+            "accuracy": st.column_config.NumberColumn("Accuracy", format="percent"),
+            "val_accuracy": st.column_config.NumberColumn("Validation accuracy",
+                                                          format="percent"),
+            "seconds": st.column_config.NumberColumn("Time (s)", format="%.1f"),
+        })
+
+st.divider()
+names = [run.run_id for run in runs]
+chosen = by_id[st.selectbox("One run in detail", names, index=names.index(selected[0].run_id))]
+st.subheader(f"Run {chosen.run_id}" + (" (in use)" if chosen.run_id == active_id else ""))
+st.caption(f"{chosen.config.describe()}; status {chosen.status}")
+
+actions = st.columns(4)
+with actions[0]:
+    if chosen.run_id != active_id and st.button(
+            "Use this model", type="primary", disabled=chosen.status == "failed"):
+        try:
+            store.activate(chosen.run_id)
+        except MnistCoreError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+with actions[1]:
+    if chosen.model_path.is_file():
+        st.download_button("Download model (.keras)", chosen.model_path.read_bytes(),
+                           file_name=f"mnist-mlp-{chosen.run_id}.keras",
+                           mime="application/octet-stream")
+with actions[2]:
+    st.download_button("Download history (CSV)", history_csv(chosen),
+                       file_name=f"history-{chosen.run_id}.csv", mime="text/csv")
+with actions[3]:
+    if chosen.is_shipped or chosen.run_id == active_id:
+        st.caption("The model in use and the shipped model cannot be deleted.")
+    else:
+        sure = st.checkbox(f"Yes, delete run {chosen.run_id}")
+        if st.button("Delete run", disabled=not sure, icon=":material/delete:"):
+            try:
+                store.delete(chosen.run_id)
+            except MnistCoreError as error:
+                st.error(str(error))
+            else:
+                st.rerun()
+
+if chosen.status == "failed":
+    st.error(f"This run failed: {str(chosen.metrics.get('error', '')).splitlines()[0]}")
+    st.stop()
+try:
+    evaluation = ensure_evaluation(store, chosen)
+except MnistCoreError as error:
+    st.info(f"The test-set details need MNIST, which is not available: {error}")
+    st.stop()
+
+heatmap_column, classes_column = st.columns([3, 2])
+with heatmap_column:
+    cells = pd.DataFrame(confusion_cells(evaluation))
+    cells["wrong"] = cells["true"] != cells["predicted"]
+    clicked = st.vega_lite_chart(cells, {
+        "title": "Confusion matrix: true digit (rows) against prediction (columns)",
+        "height": 420,
+        "params": [{"name": "cell", "select": {"type": "point",
+                                               "fields": ["true", "predicted"]}}],
+        "encoding": {
+            "x": {"field": "predicted", "type": "ordinal", "title": "Predicted digit",
+                  "axis": {"labelAngle": 0, "labelFontSize": 14, "orient": "top"}},
+            "y": {"field": "true", "type": "ordinal", "title": "True digit",
+                  "axis": {"labelFontSize": 14}},
+        },
+        "layer": [
+            {"mark": "rect", "encoding": {
+                "color": {"condition": {"test": "datum.wrong",
+                                        "field": "count", "type": "quantitative",
+                                        "scale": {"scheme": "oranges", "type": "symlog"},
+                                        "legend": None},
+                          "value": "#dde6f0"},
+                "tooltip": [{"field": "true", "title": "True"},
+                            {"field": "predicted", "title": "Predicted"},
+                            {"field": "count", "title": "Images"}]}},
+            {"mark": {"type": "text", "fontSize": 13},
+             "encoding": {"text": {"field": "count", "type": "quantitative"},
+                          "color": {"value": "#1f2430"}}},
+        ],
+    }, width="stretch", on_select="rerun", key=f"confusion-{chosen.run_id}")
+    st.caption("Diagonal: right answers. Click a cell to see the images behind it.")
+with classes_column:
+    per_class = pd.DataFrame({"digit": [str(d) for d in range(10)],
+                              "accuracy": evaluation["per_class_accuracy"]})
+    st.vega_lite_chart(per_class, {
+        "title": f"Accuracy per digit (overall {evaluation['accuracy']:.2%})",
+        "height": 420, "mark": "bar",
+        "encoding": {
+            "y": {"field": "digit", "type": "nominal", "title": "Digit", "sort": None,
+                  "axis": {"labelFontSize": 14}},
+            "x": {"field": "accuracy", "type": "quantitative", "title": "Accuracy",
+                  "scale": {"domain": [min(0.9, min(evaluation["per_class_accuracy"])), 1]},
+                  "axis": {"format": "%"}},
+            "tooltip": [{"field": "digit"}, {"field": "accuracy", "format": ".2%"}],
+        },
+    }, width="stretch")
+
+st.subheader("Mistakes on the test set")
+choice = (clicked.selection.get("cell") or [{}])[0] if clicked else {}
+digits = ["any", *range(10)]
+pick_true, pick_predicted = st.columns(2)
+true = pick_true.selectbox("True digit", digits, index=digits.index(choice.get("true", "any")),
+                           key=f"true-{chosen.run_id}-{choice.get('true')}")
+predicted = pick_predicted.selectbox(
+    "Predicted digit", digits, index=digits.index(choice.get("predicted", "any")),
+    key=f"pred-{chosen.run_id}-{choice.get('predicted')}")
+mistakes = misclassified_in_cell(evaluation, None if true == "any" else true,
+                                 None if predicted == "any" else predicted)
+if not mistakes:
+    st.success("No mistakes here.")
+else:
+    try:
+        _, (x_test, _) = load_mnist()
+    except MnistCoreError as error:
+        st.info(f"The gallery needs the MNIST test images: {error}")
+        st.stop()
+    shown = mistakes[:40]
+    st.caption(f"{len(mistakes)} mistake(s); the {len(shown)} most confident shown.")
+    for start in range(0, len(shown), 8):
+        for column, entry in zip(st.columns(8), shown[start:start + 8], strict=False):
+            column.image(enlarge(x_test[entry["index"]] / 255.0, 112),
+                         caption=f"{entry['true']} read as {entry['predicted']} "
+                                 f"({entry['confidence']:.0%})")

@@ -1,0 +1,87 @@
+"""The home page in a real browser: draw digits with the mouse and read the answer."""
+
+import math
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.test_app import png_of
+
+pytestmark = pytest.mark.browser
+
+# Strokes in a 280x280 frame, scaled to the canvas's real size.
+STROKES = {
+    "1": [[(140, 45), (138, 240)]],
+    "7": [[(75, 60), (205, 60), (125, 235)]],
+    "0": [[(140 + 62 * math.sin(a / 24 * 2 * math.pi), 145 - 92 * math.cos(a / 24 * 2 * math.pi))
+           for a in range(25)]],
+    "4": [[(170, 40), (70, 170), (215, 170)], [(170, 40), (170, 245)]],
+}
+
+
+def drawing_canvas(page):
+    """Fabric's top canvas: the one that takes mouse events."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=30_000)
+    return canvas
+
+
+def draw(page, strokes):
+    box = drawing_canvas(page).bounding_box()
+    scale = box["width"] / 280
+    for points in strokes:
+        x, y = points[0]
+        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale)
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=10)
+        page.mouse.up()
+
+
+def clear(page):
+    """Click Clear and wait until the new, empty canvas has replaced the old one."""
+    old = drawing_canvas(page).element_handle()
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("element => !element.isConnected", arg=old, timeout=20_000)
+    page.get_by_text("Draw a digit in the black square").wait_for(timeout=20_000)
+    drawing_canvas(page)
+
+
+def answer(page, digit: str):
+    return page.get_by_text(re.compile(rf"It reads {digit}, \d+% sure"))
+
+
+@pytest.mark.parametrize("digit", ["1", "7", "0", "4"])
+def test_a_digit_drawn_with_the_mouse_is_read(page, digit):
+    draw(page, STROKES[digit])
+    answer(page, digit).wait_for(timeout=20_000)
+    assert page.locator(".big-digit").inner_text() == digit
+    screenshot(page, f"home-drew-{digit}")
+
+
+def test_clear_empties_the_canvas_and_the_answer(page):
+    draw(page, STROKES["7"])
+    answer(page, "7").wait_for(timeout=20_000)
+    clear(page)
+    assert page.locator(".big-digit").count() == 0
+    # The new canvas works: draw again.
+    draw(page, STROKES["1"])
+    answer(page, "1").wait_for(timeout=20_000)
+
+
+def test_an_uploaded_picture_is_read(page, tmp_path):
+    path = tmp_path / "seven.png"
+    path.write_bytes(png_of(7))
+    page.get_by_role("tab", name=re.compile("Upload a picture")).click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    answer(page, "7").wait_for(timeout=20_000)
+    screenshot(page, "home-upload")
+
+
+def test_a_file_that_is_not_an_image_is_explained(page, tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_bytes(b"not a picture at all")
+    page.get_by_role("tab", name=re.compile("Upload a picture")).click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("This file is not an image").wait_for(timeout=20_000)

@@ -1,0 +1,108 @@
+"""The Curves page with a temporary models folder: runs made by the real training code."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.config import TrainConfig
+from mnist_core.store import ModelStore
+from mnist_core.workflow import train_and_save
+from tests.conftest import PROJECT, TINY
+
+PAGE = "pages/2_Curves.py"
+
+
+@pytest.fixture
+def models(tmp_path, monkeypatch):
+    """An empty models folder for the page (the shipped model is still listed)."""
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
+    return ModelStore()
+
+
+@pytest.fixture
+def two_runs(models, synthetic_split):
+    first, _ = train_and_save(TINY, store=models, data=synthetic_split)
+    longer = TrainConfig(**{**TINY.to_dict(), "epochs": 4, "seed": 2})
+    second, _ = train_and_save(longer, store=models, data=synthetic_split)
+    return first, second
+
+
+def run_page() -> AppTest:
+    return AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()\
+        .switch_page(PAGE).run()
+
+
+def test_with_only_the_shipped_model(models):
+    page = run_page()
+    assert not page.exception
+    table = page.dataframe[0].value
+    assert list(table["run"]) == ["shipped"] and bool(table["active"][0])
+    assert page.subheader[0].value == "1 run"
+    # The shipped model's evaluation is stored: no MNIST needed for the confusion matrix.
+    assert any("Click a cell to see the images" in caption.value for caption in page.caption)
+
+
+def test_runs_are_listed_with_their_figures_and_a_broken_one_is_reported(models, two_runs):
+    first, second = two_runs
+    broken = models.runs_dir / "2020-01-01_000000"
+    broken.mkdir()
+    (broken / "config.json").write_text("{ not json")
+    page = run_page()
+    assert not page.exception
+    table = page.dataframe[0].value
+    assert set(table["run"]) == {"shipped", first.run_id, second.run_id}
+    row = table[table["run"] == second.run_id].iloc[0]
+    assert row["epochs"] == "4" and row["status"] == "completed"
+    assert row["test_accuracy"] == pytest.approx(second.test_accuracy)
+    assert any("Broken run folder 2020-01-01_000000" in w.value for w in page.warning)
+
+
+def test_a_broken_folder_can_be_deleted(models, two_runs):
+    broken = models.runs_dir / "2020-01-01_000000"
+    broken.mkdir()
+    page = run_page()
+    page.button(key="delete-broken-2020-01-01_000000").click().run()
+    assert not page.exception and not broken.exists()
+
+
+def test_a_run_is_made_active_from_the_page(models, two_runs):
+    first, _ = two_runs
+    page = run_page()
+    page.selectbox[0].select(first.run_id).run()
+    next(b for b in page.button if b.label == "Use this model").click().run()
+    assert not page.exception
+    assert models.active_run_id() == first.run_id
+
+
+def test_delete_needs_a_confirmation_and_never_touches_the_active_run(models, two_runs):
+    first, second = two_runs
+    models.activate(second.run_id)
+    page = run_page()
+    page.selectbox[0].select(first.run_id).run()
+    delete = next(b for b in page.button if b.label == "Delete run")
+    assert delete.disabled
+    page.checkbox[0].check().run()
+    next(b for b in page.button if b.label == "Delete run").click().run()
+    assert not page.exception
+    assert not first.path.exists() and second.path.exists()
+    page.selectbox[0].select(second.run_id).run()
+    assert not [b for b in page.button if b.label == "Delete run"]
+
+
+def test_the_mistakes_behind_a_confusion_cell_are_listed(models, two_runs, monkeypatch,
+                                                           synthetic_split):
+    monkeypatch.setattr("mnist_core.load_mnist", lambda: synthetic_split)
+    _, second = two_runs
+    evaluation = second.evaluation()
+    wrong = evaluation["misclassified"]
+    page = run_page()
+    page.selectbox[0].select(second.run_id).run()
+    if not wrong:
+        assert any("No mistakes" in s.value for s in page.success)
+        return
+    target = wrong[0]
+    page.selectbox[1].select(target["true"]).run()
+    page.selectbox[2].select(target["predicted"]).run()
+    assert not page.exception
+    expected = [e for e in wrong if e["true"] == target["true"]
+                and e["predicted"] == target["predicted"]]
+    assert any(f"{len(expected)} mistake(s)" in c.value for c in page.caption)

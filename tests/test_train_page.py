@@ -1,0 +1,136 @@
+"""The Train page: form, presets, validation, estimate; real background jobs, tiny ones."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.config import BEST, QUICK
+from mnist_core.jobs import TrainingJobs
+from mnist_core.store import ModelStore
+from tests.conftest import PROJECT
+
+PAGE = "pages/1_Train.py"
+
+
+@pytest.fixture
+def models(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    return ModelStore()
+
+
+def open_page() -> AppTest:
+    return AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()\
+        .switch_page(PAGE).run()
+
+
+def text_input(page, label):
+    return next(w for w in page.text_input if w.label.startswith(label))
+
+
+def number_input(page, label):
+    return next(w for w in page.number_input if w.label.startswith(label))
+
+
+def start_button(page):
+    return [b for b in page.button if b.label == "Start training"]
+
+
+def set_tiny(page, epochs=1):
+    """Settings for a job that trains in seconds on 200 real MNIST images."""
+    text_input(page, "Hidden layers").set_value("16").run()
+    number_input(page, "Epochs").set_value(epochs).run()
+    number_input(page, "Training images").set_value(200).run()
+    page.slider[0].set_value(0.0).run()  # no drawn digits: nothing to render
+    page.toggle[0].set_value(False).run()
+
+
+def test_the_form_starts_on_the_quick_preset_with_an_estimate(models):
+    page = open_page()
+    assert not page.exception
+    assert text_input(page, "Hidden layers").value == "1024, 512"
+    assert number_input(page, "Epochs").value == QUICK.epochs
+    assert any("Estimated time on this machine: about" in info.value for info in page.info)
+    assert start_button(page)
+
+
+def test_choosing_best_loads_its_recipe_and_editing_makes_it_custom(models):
+    page = open_page()
+    page.segmented_control[0].set_value("Best").run()
+    assert number_input(page, "Epochs").value == BEST.epochs
+    assert page.toggle[0].value is True  # distortions on
+    assert page.slider[0].value == pytest.approx(BEST.drawn_fraction)
+    number_input(page, "Epochs").set_value(3).run()
+    assert page.segmented_control[0].value == "Custom"
+    assert number_input(page, "Epochs").value == 3
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [("abc", "whole numbers separated by commas"), ("0", "1 to 4096 units"),
+     ("10000", "1 to 4096 units"), ("", "1 to 6 hidden layers"),
+     ("8, 8, 8, 8, 8, 8, 8", "1 to 6 hidden layers")],
+)
+def test_a_bad_setting_is_explained_beside_its_field_and_nothing_can_start(models, layers,
+                                                                         message):
+    page = open_page()
+    text_input(page, "Hidden layers").set_value(layers).run()
+    assert not page.exception
+    assert any(message in error.value for error in page.error)
+    assert not start_button(page)
+    assert any("Fix the settings" in warning.value for warning in page.warning)
+
+
+def test_a_tiny_job_runs_in_the_background_and_can_be_used(models, mnist_dir):
+    page = open_page()
+    set_tiny(page)
+    start_button(page)[0].click().run()
+    assert not page.exception
+    jobs = TrainingJobs(models)
+    status = jobs.current()
+    assert status is not None and status.started_by is not None
+    finished = jobs.wait(status.job_id, timeout=120)
+    assert finished.state == "completed", finished.error
+    page.run()
+    assert any("Last training (completed" in s.value for s in page.subheader)
+    use = [b for b in page.button if b.label == "Use this model"]
+    use[0].click().run()
+    assert models.active_run_id() == finished.run_id
+
+
+def test_a_second_browser_sees_the_job_and_must_confirm_to_stop_it(models, mnist_dir):
+    mine = open_page()
+    set_tiny(mine, epochs=400)
+    start_button(mine)[0].click().run()
+    jobs = TrainingJobs(models)
+    job = jobs.current()
+    try:
+        other = open_page()
+        assert any("started in another browser" in s.value for s in other.subheader)
+        stop = [b for b in other.button if b.label == "Stop training"]
+        assert stop and stop[0].disabled
+        assert not start_button(other)  # one job at a time
+        other.checkbox[0].check().run()
+        next(b for b in other.button if b.label == "Stop training").click().run()
+        finished = jobs.wait(job.job_id, timeout=60)
+        assert finished.state == "stopped"
+    finally:
+        jobs.stop(job.job_id)
+        jobs.wait(job.job_id, timeout=60)
+    assert ModelStore().active_run_id() == "shipped"  # a stopped run is never made active
+
+
+def test_missing_mnist_fails_the_job_with_the_fix_and_changes_nothing(models, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "no-mnist"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    page = open_page()
+    assert any("MNIST is not on this machine" in w.value for w in page.warning)
+    set_tiny(page)
+    start_button(page)[0].click().run()
+    status = TrainingJobs(models).current()
+    finished = TrainingJobs(models).wait(status.job_id, timeout=120)
+    assert finished.state == "failed"
+    page.run()
+    assert any("MNIST was not found" in e.value and "MNIST_DATA_DIR" in e.value
+               for e in page.error)
+    assert models.active_run_id() == "shipped"

@@ -1,0 +1,38 @@
+"""The sidebar every page shows: which model is active, and how good it is."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_core.recognizer import Recognizer
+
+
+def _percent(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.2%}"
+
+
+def model_card(recognizer: Recognizer) -> None:
+    """Links to the pages, then the name, accuracies and date of the model in use."""
+    run = recognizer.run
+    with st.sidebar:
+        st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
+        st.page_link("pages/1_Train.py", label="Train the network",
+                     icon=":material/model_training:")
+        st.page_link("pages/2_Curves.py", label="Training runs and curves",
+                     icon=":material/show_chart:")
+        st.divider()
+        st.subheader("Model in use")
+        if run is None:
+            st.write(str(recognizer.source))
+            return
+        name = "Shipped model" if run.is_shipped else f"Run {run.run_id}"
+        st.markdown(f"**{name}**  \n{run.config.describe()}")
+        left, right = st.columns(2)
+        left.metric("MNIST test", _percent(run.test_accuracy),
+                    help="Accuracy on MNIST's 10,000 official test images.")
+        right.metric("Drawn digits", _percent(run.drawn_accuracy),
+                     help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
+        if run.finished_at:
+            st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
+        if recognizer.fallback_reason:
+            st.warning(recognizer.fallback_reason)
