@@ -21,7 +21,7 @@ st.markdown(
     """
     <style>
     .big-digit {font-size: 9rem; font-weight: 800; line-height: 1; margin: 0.2rem 0 0.6rem 0;}
-    .big-digit.unsure {font-size: 5.5rem;}
+    .big-digit.unsure {font-size: 4rem; white-space: nowrap;}
     .verdict {font-size: 1.5rem; line-height: 1.3; margin-bottom: 0.8rem;}
     .toolbar-room {height: 1.9rem;}
     </style>
