@@ -73,15 +73,19 @@ def _render_chunk(args: tuple[np.ndarray, int]) -> np.ndarray:
 
 
 def redrawn_images(images: np.ndarray,
-                   on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+                   on_progress: Callable[[int, int], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> np.ndarray | None:
     """Every digit re-drawn `COPIES` times as mouse strokes and preprocessed back to 28x28,
     cached on disk.
 
     Args:
         images: (N, 28, 28) uint8, white digit on black (MNIST's format).
         on_progress: called as `(done, total)` while rendering (not when read from the cache).
+        should_stop: asked after every chunk of 1,000 digits (about a second); when it returns
+            True, rendering is abandoned and None returned (nothing is cached).
     Returns:
-        (N, COPIES, 28, 28) uint8 in [0, 255]: [i, k] is the k-th re-drawing of digit i.
+        (N, COPIES, 28, 28) uint8 in [0, 255]: [i, k] is the k-th re-drawing of digit i; None
+        when stopped.
     """
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"Expected (N, 28, 28) uint8 images. Received: shape={images.shape}, "
@@ -115,9 +119,12 @@ def redrawn_images(images: np.ndarray,
             done += len(chunk)
             if on_progress is not None:
                 on_progress(done, len(flat))
+            if should_stop is not None and should_stop():
+                return None
     finally:
         if workers > 1:
-            pool.shutdown(cancel_futures=True)
+            # On a stop, do not wait for the chunks under way: they end on their own.
+            pool.shutdown(wait=False, cancel_futures=True)
     out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

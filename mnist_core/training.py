@@ -238,7 +238,9 @@ def train_model(
             report = _preparing(on_progress, started)
             # Render the whole set (one cache for every seed) unless only a small part is used.
             small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
-            x_drawn = redrawn_images(x[fit], report) if small else redrawn_images(x, report)[fit]
+            drawn = redrawn_images(x[fit] if small else x, report, should_stop)
+            if drawn is not None:
+                x_drawn = drawn if small else drawn[fit]
         if should_stop is not None and should_stop():
             result.status = "stopped"
         else:

@@ -65,3 +65,26 @@ def test_training_with_drawn_digits_reports_preparation_then_trains(synthetic_sp
     stages = [event.stage for event in events]
     assert stages[0] == "preparing" and stages[-1] == "training"
     assert stages.index("training") > stages.index("preparing")
+
+
+def test_rendering_stops_between_chunks_when_asked(digits, monkeypatch):
+    images, _ = digits
+    monkeypatch.setattr(drawn_training, "_CHUNK", 2)
+    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)  # in process: no spawn
+    progress = []
+    result = drawn_training.redrawn_images(images, lambda done, total: progress.append(done),
+                                           should_stop=lambda: len(progress) >= 1)
+    assert result is None and progress == [2]
+    assert not drawn_training.has_cache()  # nothing half-rendered is cached
+
+
+def test_a_stop_while_preparing_ends_the_run_as_stopped(synthetic_split, monkeypatch):
+    monkeypatch.setattr(drawn_training, "_CHUNK", 50)
+    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)
+    config = TrainConfig(**{**TINY.to_dict(), "drawn_fraction": 0.5})
+    events = []
+    x, y = synthetic_split[0]
+    result = train_model(config, on_progress=events.append, data=(x[:300], y[:300]),
+                         should_stop=lambda: len(events) >= 1)
+    assert result.status == "stopped" and result.history == []
+    assert [event.stage for event in events] == ["preparing"]
