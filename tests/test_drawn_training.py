@@ -12,6 +12,10 @@ from tests.conftest import TINY
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    # Render in this process. A process pool's "spawn" workers re-run __main__, and after an
+    # AppTest run in the same pytest process __main__ is a Streamlit page. (The app never
+    # renders in the server process: training runs in its own job process.)
+    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)
     return tmp_path / "cache"
 
 
@@ -70,7 +74,6 @@ def test_training_with_drawn_digits_reports_preparation_then_trains(synthetic_sp
 def test_rendering_stops_between_chunks_when_asked(digits, monkeypatch):
     images, _ = digits
     monkeypatch.setattr(drawn_training, "_CHUNK", 2)
-    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)  # in process: no spawn
     progress = []
     result = drawn_training.redrawn_images(images, lambda done, total: progress.append(done),
                                            should_stop=lambda: len(progress) >= 1)
@@ -80,7 +83,6 @@ def test_rendering_stops_between_chunks_when_asked(digits, monkeypatch):
 
 def test_a_stop_while_preparing_ends_the_run_as_stopped(synthetic_split, monkeypatch):
     monkeypatch.setattr(drawn_training, "_CHUNK", 50)
-    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)
     config = TrainConfig(**{**TINY.to_dict(), "drawn_fraction": 0.5})
     events = []
     x, y = synthetic_split[0]

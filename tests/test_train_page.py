@@ -123,13 +123,14 @@ def test_missing_mnist_fails_the_job_with_the_fix_and_changes_nothing(models, tm
                                                                     monkeypatch):
     monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "no-mnist"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr("mnist_core.data._cache", {})  # as in a server that never had MNIST
     page = open_page()
     assert any("MNIST is not on this machine" in w.value for w in page.warning)
     set_tiny(page)
     start_button(page)[0].click().run()
     status = TrainingJobs(models).current()
     finished = TrainingJobs(models).wait(status.job_id, timeout=120)
-    assert finished.state == "failed"
+    assert finished.state == "failed", finished
     page.run()
     assert any("MNIST was not found" in e.value and "MNIST_DATA_DIR" in e.value
                for e in page.error)
