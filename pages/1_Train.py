@@ -48,11 +48,8 @@ def duration(seconds: float | None) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s"
 
 
-def load_preset() -> None:
+def load_preset(name: str) -> None:
     """Put a preset's settings into the form's widgets."""
-    name = st.session_state.preset
-    if name not in PRESETS:
-        return
     values = PRESETS[name].to_dict()
     for key, field in FIELDS.items():
         value = values[field]
@@ -61,10 +58,6 @@ def load_preset() -> None:
         elif field == "max_train_samples":
             value = value or 0
         st.session_state[key] = value
-
-
-def mark_custom() -> None:
-    st.session_state.preset = "Custom"
 
 
 def read_form() -> tuple[dict, dict[str, str]]:
@@ -84,19 +77,25 @@ def read_form() -> tuple[dict, dict[str, str]]:
 
 
 def show_form() -> None:
-    if "preset" not in st.session_state:
-        st.session_state.preset = "Quick"
-        load_preset()
+    if "f_hidden" not in st.session_state:
+        load_preset("Quick")
     st.subheader("Settings")
-    st.segmented_control("Preset", ["Quick", "Best", "Custom"], key="preset",
-                         on_change=load_preset, required=True,
-                         help="Quick: about a minute, about 98.5% on the test set. Best: the "
-                              "shipped model's recipe: several minutes, reads drawings best.")
+    # Presets are buttons that fill the fields, and "custom" is read off the values: a
+    # preset held as widget state could be sent back stale by the browser and undo an edit.
+    quick, best, which = st.columns([1, 1, 5], vertical_alignment="center")
+    quick.button("Quick preset", on_click=load_preset, args=("Quick",), width="stretch",
+                 help="About a minute; about 98.5% on the test set.")
+    best.button("Best preset", on_click=load_preset, args=("Best",), width="stretch",
+                help="The shipped model's recipe: 10-15 minutes; reads drawings best.")
     values, problems = read_form()
+    matching = [name for name, preset in PRESETS.items()
+                if not problems and TrainConfig(**values) == preset]
+    which.caption(f"Settings: the {matching[0]} preset" if matching else
+                  "Settings: your own (start from a preset, then change anything)")
 
     def field(column, key, widget, label, **options):
         with column:
-            widget(label, key=key, on_change=mark_custom, **options)
+            widget(label, key=key, **options)
             if FIELDS[key] in problems:
                 st.error(problems[FIELDS[key]], icon=":material/error:")
 

@@ -53,15 +53,23 @@ def test_the_form_starts_on_the_quick_preset_with_an_estimate(models):
     assert start_button(page)
 
 
+def settings_caption(page) -> str:
+    return next(c.value for c in page.caption if c.value.startswith("Settings:"))
+
+
 def test_choosing_best_loads_its_recipe_and_editing_makes_it_custom(models):
     page = open_page()
-    page.segmented_control[0].set_value("Best").run()
+    assert settings_caption(page) == "Settings: the Quick preset"
+    next(b for b in page.button if b.label == "Best preset").click().run()
     assert number_input(page, "Epochs").value == BEST.epochs
     assert page.toggle[0].value is True  # distortions on
     assert page.slider[0].value == pytest.approx(BEST.drawn_fraction)
+    assert settings_caption(page) == "Settings: the Best preset"
     number_input(page, "Epochs").set_value(3).run()
-    assert page.segmented_control[0].value == "Custom"
-    assert number_input(page, "Epochs").value == 3
+    text_input(page, "Hidden layers").set_value("64").run()
+    assert settings_caption(page).startswith("Settings: your own")
+    assert number_input(page, "Epochs").value == 3  # an edit is never undone by another
+    assert text_input(page, "Hidden layers").value == "64"
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,11 @@ def progress_value(page) -> float:
 
 def test_start_watch_the_progress_bar_move_and_stop(page, server, mnist_dir):
     page.get_by_role("link", name=re.compile("Train the network")).click()
-    page.get_by_text("Settings").wait_for(timeout=30_000)
+    page.get_by_text("Settings", exact=True).wait_for(timeout=30_000)
     fill(page, "Hidden layers (units in each)", "32")
     fill(page, "Training images (0 = all 60,000)", "3000")
     fill(page, "Epochs", "200")
+    screenshot(page, "train-filled")
     page.get_by_text("784-32-10").first.wait_for(timeout=10_000)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Training in progress").wait_for(timeout=30_000)
