@@ -122,7 +122,11 @@ def clear_canvas() -> None:
 @st.fragment
 def draw_and_read() -> None:
     """Canvas and answer rerun alone after each stroke; the rest of the page stays put."""
-    canvas_column, answer_column = st.columns([5, 6], gap="large")
+    # A wrapping row, not columns: columns would squeeze the fixed-size canvas on a narrow
+    # window (clipping it, so strokes miss); here the answer moves below it instead.
+    row = st.container(horizontal=True, gap="large")
+    canvas_column = row.container(width=CANVAS_SIZE + 16)
+    answer_column = row.container(width="stretch")
     with canvas_column:
         pen = st.slider("Pen width", min_value=6, max_value=40, value=DEFAULT_PEN,
                         help="Any width works: the drawing is normalised before reading.")

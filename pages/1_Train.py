@@ -19,6 +19,7 @@ from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
+from ui.charts import learning_curves
 from ui.models import active_recognizer
 from ui.sidebar import model_card
 
@@ -151,24 +152,7 @@ def curves(history: list[dict]) -> None:
     if not history:
         st.caption("The learning curves appear after the first epoch.")
         return
-    frame = pd.DataFrame(history)
-    loss, accuracy = st.columns(2)
-    for column, metric, title in ((loss, "loss", "Loss"), (accuracy, "accuracy", "Accuracy")):
-        long = frame.melt(id_vars="epoch", value_vars=[metric, f"val_{metric}"],
-                          var_name="set", value_name=title)
-        long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
-        column.vega_lite_chart(long, {
-            "title": f"{title} per epoch", "height": 260,
-            "mark": {"type": "line", "point": True},
-            "encoding": {
-                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
-                      "axis": {"tickMinStep": 1}},
-                "y": {"field": title, "type": "quantitative", "title": title,
-                      "scale": {"zero": False}},
-                "color": {"field": "set", "type": "nominal", "title": None},
-                "strokeDash": {"field": "set", "type": "nominal", "title": None},
-            },
-        }, width="stretch")
+    learning_curves(history, height=260)
 
 
 @st.fragment(run_every=1.0)

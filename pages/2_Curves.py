@@ -13,6 +13,7 @@ from mnist_core.runs import (
     run_summary,
 )
 from mnist_core.visualize import enlarge
+from ui.charts import learning_curves
 from ui.models import active_recognizer
 from ui.sidebar import model_card
 
@@ -66,29 +67,7 @@ if not histories:
     st.info("The selected runs have no epochs recorded.")
 else:
     frame = pd.DataFrame(histories)
-    loss_column, accuracy_column = st.columns(2)
-    for column, metric, title in ((loss_column, "loss", "Loss"),
-                                  (accuracy_column, "accuracy", "Accuracy")):
-        long = frame.melt(id_vars=["run", "epoch"], value_vars=[metric, f"val_{metric}"],
-                          var_name="set", value_name=title)
-        long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
-        column.vega_lite_chart(long, {
-            "title": f"{title} per epoch (solid: training, dashed: validation)",
-            "height": 320,
-            "mark": {"type": "line", "point": True},
-            "encoding": {
-                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
-                      "axis": {"tickMinStep": 1, "labelFontSize": 13, "titleFontSize": 14}},
-                "y": {"field": title, "type": "quantitative", "title": title,
-                      "scale": {"zero": False},
-                      "axis": {"labelFontSize": 13, "titleFontSize": 14}},
-                "color": {"field": "run", "type": "nominal", "title": "Run"},
-                "strokeDash": {"field": "set", "type": "nominal", "title": "Set",
-                               "sort": ["training", "validation"]},
-                "tooltip": [{"field": "run"}, {"field": "epoch"}, {"field": "set"},
-                            {"field": title, "format": ".4f"}],
-            },
-        }, width="stretch")
+    learning_curves(histories, by_run=True, height=320)
     for run in selected:
         turned = overfitting_epoch(run.history)
         if turned is not None:
@@ -158,8 +137,6 @@ with heatmap_column:
     clicked = st.vega_lite_chart(cells, {
         "title": "Confusion matrix: true digit (rows) against prediction (columns)",
         "height": 420,
-        "params": [{"name": "cell", "select": {"type": "point",
-                                               "fields": ["true", "predicted"]}}],
         "encoding": {
             "x": {"field": "predicted", "type": "ordinal", "title": "Predicted digit",
                   "axis": {"labelAngle": 0, "labelFontSize": 14, "orient": "top"}},
@@ -167,8 +144,12 @@ with heatmap_column:
                   "axis": {"labelFontSize": 14}},
         },
         "layer": [
-            {"mark": "rect", "encoding": {
-                "color": {"condition": {"test": "datum.wrong",
+            # The click selection must sit on a unit layer, not on the layered chart.
+            {"mark": "rect",
+             "params": [{"name": "cell", "select": {"type": "point",
+                                                    "fields": ["true", "predicted"]}}],
+             "encoding": {
+                "color": {"condition": {"test": "datum.wrong && datum.count > 0",
                                         "field": "count", "type": "quantitative",
                                         "scale": {"scheme": "oranges", "type": "symlog"},
                                         "legend": None},
@@ -183,18 +164,23 @@ with heatmap_column:
     }, width="stretch", on_select="rerun", key=f"confusion-{chosen.run_id}")
     st.caption("Diagonal: right answers. Click a cell to see the images behind it.")
 with classes_column:
+    # Error rates, as bars from zero: accuracies of 98-100% would need a cut axis.
     per_class = pd.DataFrame({"digit": [str(d) for d in range(10)],
-                              "accuracy": evaluation["per_class_accuracy"]})
+                              "accuracy": pd.to_numeric(evaluation["per_class_accuracy"])})
+    per_class["error"] = 1 - per_class["accuracy"]
     st.vega_lite_chart(per_class, {
-        "title": f"Accuracy per digit (overall {evaluation['accuracy']:.2%})",
+        "title": f"Mistakes per digit (overall accuracy {evaluation['accuracy']:.2%})",
         "height": 420, "mark": "bar",
         "encoding": {
-            "y": {"field": "digit", "type": "nominal", "title": "Digit", "sort": None,
+            "y": {"field": "digit", "type": "nominal", "title": "True digit", "sort": None,
                   "axis": {"labelFontSize": 14}},
-            "x": {"field": "accuracy", "type": "quantitative", "title": "Accuracy",
-                  "scale": {"domain": [min(0.9, min(evaluation["per_class_accuracy"])), 1]},
-                  "axis": {"format": "%"}},
-            "tooltip": [{"field": "digit"}, {"field": "accuracy", "format": ".2%"}],
+            "x": {"field": "error", "type": "quantitative",
+                  "title": "Share of that digit's test images read wrong",
+                  "axis": {"format": ".1%"}},
+            "color": {"value": "#ff8c42"},
+            "tooltip": [{"field": "digit", "title": "Digit"},
+                        {"field": "accuracy", "title": "Accuracy", "format": ".2%"},
+                        {"field": "error", "title": "Read wrong", "format": ".2%"}],
         },
     }, width="stretch")
 

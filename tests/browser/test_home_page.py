@@ -46,6 +46,9 @@ def clear(page):
     page.wait_for_function("element => !element.isConnected", arg=old, timeout=20_000)
     page.get_by_text("Draw a digit in the black square").wait_for(timeout=20_000)
     drawing_canvas(page)
+    # The new canvas needs a moment after mounting before it takes strokes; a person never
+    # draws within this long of clicking Clear.
+    page.wait_for_timeout(1000)
 
 
 def answer(page, digit: str):

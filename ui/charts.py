@@ -1,0 +1,50 @@
+"""Charts more than one page draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+# Solid or dashed: a grey line symbol reads on light and dark backgrounds alike.
+_DASH_LEGEND = {"symbolType": "stroke", "symbolStrokeColor": "#8a94a6", "symbolStrokeWidth": 2,
+                "symbolSize": 300}
+
+
+def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
+                    height: int = 280) -> None:
+    """Loss and accuracy per epoch, side by side: training solid, validation dashed.
+
+    Args:
+        records: per-epoch history dicts (epoch, loss, accuracy, val_loss, val_accuracy), each
+            with a "run" id when `by_run`.
+        by_run: colour the lines by run, to compare runs.
+    """
+    frame = pd.DataFrame(records)
+    ids = ["run", "epoch"] if by_run else ["epoch"]
+    dense = frame["epoch"].nunique() > 20  # markers would hide the dashes
+    for column, metric, title in zip(st.columns(2), ("loss", "accuracy"), ("Loss", "Accuracy"),
+                                     strict=True):
+        long = frame.melt(id_vars=ids, value_vars=[metric, f"val_{metric}"], var_name="set",
+                          value_name=title)
+        long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
+        color = ({"field": "run", "type": "nominal", "title": "Run"} if by_run else
+                 {"field": "set", "type": "nominal", "title": None})
+        column.vega_lite_chart(long, {
+            "title": f"{title} per epoch (solid: training, dashed: validation)",
+            "height": height,
+            "mark": {"type": "line", "point": not dense},
+            "encoding": {
+                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
+                      "axis": {"tickMinStep": 1, "labelFontSize": 13, "titleFontSize": 14}},
+                "y": {"field": title, "type": "quantitative", "title": title,
+                      "scale": {"zero": False},
+                      "axis": {"labelFontSize": 13, "titleFontSize": 14}},
+                "color": color,
+                "strokeDash": {"field": "set", "type": "nominal", "title": "Set",
+                               "sort": ["training", "validation"], "legend": _DASH_LEGEND},
+                "tooltip": [*([{"field": "run"}] if by_run else []), {"field": "epoch"},
+                            {"field": "set"}, {"field": title, "format": ".4f"}],
+            },
+        }, width="stretch")
