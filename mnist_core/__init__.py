@@ -4,10 +4,16 @@ Data (`load_mnist`), settings (`TrainConfig`), the model (`build_model`, `MlpWei
 training engine (`train_model`, `Progress`), evaluation (`evaluate_predictions`), the run store
 (`ModelStore`) and the train-evaluate-save workflow (`train_and_save`). Errors are listed in
 `mnist_core.errors`.
+
+Names are imported on first use (PEP 562), so `from mnist_core import ModelStore` does not load
+TensorFlow: the Streamlit server must never import Keras (see mnist_core.model).
 """
 
-from mnist_core.config import BEST, PRESETS, QUICK, TrainConfig, config_problems
-from mnist_core.data import load_mnist, mnist_source
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mnist_core.errors import (
     ConfigError,
     DataCorruptError,
@@ -20,17 +26,23 @@ from mnist_core.errors import (
     StoreError,
     TrainingBusyError,
 )
-from mnist_core.evaluate import Evaluation, evaluate_predictions, evaluate_weights
-from mnist_core.model import MlpWeights, build_model
-from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
-from mnist_core.training import Progress, TrainingResult, train_model
-from mnist_core.workflow import train_and_save
+
+_LAZY = {
+    "BEST": "config", "PRESETS": "config", "QUICK": "config", "TrainConfig": "config",
+    "config_problems": "config",
+    "load_mnist": "data", "mnist_source": "data",
+    "Evaluation": "evaluate", "evaluate_predictions": "evaluate",
+    "evaluate_weights": "evaluate",
+    "MlpWeights": "model", "build_model": "model",
+    "SHIPPED_ID": "store", "BrokenRun": "store", "LoadedModel": "store",
+    "ModelStore": "store", "RunInfo": "store",
+    "Progress": "progress",
+    "TrainingResult": "training", "train_model": "training",
+    "train_and_save": "workflow",
+}
 
 __all__ = [
     "BEST",
-    "PRESETS",
-    "QUICK",
-    "SHIPPED_ID",
     "BrokenRun",
     "ConfigError",
     "DataCorruptError",
@@ -43,9 +55,12 @@ __all__ = [
     "MnistCoreError",
     "ModelLoadError",
     "ModelStore",
+    "PRESETS",
     "Progress",
+    "QUICK",
     "RunInfo",
     "RunNotFoundError",
+    "SHIPPED_ID",
     "StoreError",
     "TrainConfig",
     "TrainingBusyError",
@@ -56,6 +71,30 @@ __all__ = [
     "evaluate_weights",
     "load_mnist",
     "mnist_source",
-    "train_model",
     "train_and_save",
+    "train_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mnist_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"mnist_core.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from mnist_core.config import BEST, PRESETS, QUICK, TrainConfig, config_problems
+    from mnist_core.data import load_mnist, mnist_source
+    from mnist_core.evaluate import Evaluation, evaluate_predictions, evaluate_weights
+    from mnist_core.model import MlpWeights, build_model
+    from mnist_core.progress import Progress
+    from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
+    from mnist_core.training import TrainingResult, train_model
+    from mnist_core.workflow import train_and_save

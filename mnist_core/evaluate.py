@@ -9,7 +9,10 @@ import numpy as np
 
 from mnist_core.model import NUM_CLASSES, MlpWeights
 
-__all__ = ["Evaluation", "evaluate_predictions", "evaluate_weights"]
+__all__ = ["Evaluation", "evaluate_predictions", "evaluate_weights", "evaluation_record"]
+
+# Misclassified images kept in evaluation.json; enough for any gallery, bounded for bad models.
+MAX_MISCLASSIFIED_STORED = 2000
 
 # Probabilities are clipped before the log so one certain mistake cannot make the loss infinite.
 _EPSILON = 1e-7
@@ -118,3 +121,17 @@ def evaluate_weights(weights: MlpWeights, images: np.ndarray, labels: np.ndarray
         weights.predict(images[start:start + 2000]) for start in range(0, len(images), 2000)
     ]) if len(images) else np.zeros((0, NUM_CLASSES), np.float32)
     return evaluate_predictions(probabilities, labels)
+
+
+def evaluation_record(evaluation: Evaluation, labels: np.ndarray) -> dict[str, Any]:
+    """The JSON-ready test-set details stored beside a run (evaluation.json)."""
+    wrong = evaluation.misclassified[:MAX_MISCLASSIFIED_STORED]
+    return {
+        **evaluation.summary(),
+        "misclassified": [
+            {"index": int(i), "true": int(labels[i]),
+             "predicted": int(evaluation.predictions[i]),
+             "confidence": round(float(evaluation.confidences[i]), 5)}
+            for i in wrong
+        ],
+    }

@@ -48,8 +48,8 @@ from mnist_core.errors import (
     StoreError,
     TrainingBusyError,
 )
+from mnist_core.progress import Progress
 from mnist_core.store import MODELS_DIR_ENV, ModelStore
-from mnist_core.training import Progress
 
 __all__ = ["JOBS_DIR_NAME", "JobStatus", "TrainingJobs"]
 

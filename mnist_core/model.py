@@ -3,14 +3,21 @@
 Keras' `model.predict` costs tens of milliseconds per call in overhead alone; the app predicts
 after every stroke, so prediction and evaluation run the same network as plain numpy matrix
 products (`MlpWeights.predict`), which is exact up to float rounding and takes microseconds.
+
+Keras is imported only inside the functions that build or read a Keras model: the Streamlit
+server never imports it (Streamlit clears the Keras session after every rerun when it is
+loaded, which stalled each page update by up to half a second).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
-import keras
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ModelLoadError
@@ -28,6 +35,8 @@ def build_model(config: TrainConfig) -> keras.Model:
     Input: (batch, 28, 28) float32 in [0, 1], white digit on black. Output: (batch, 10)
     probabilities summing to 1.
     """
+    import keras
+
     inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
     x = keras.layers.Flatten(name="flatten")(inputs)
     for number, units in enumerate(config.hidden_units, start=1):
@@ -42,6 +51,17 @@ def count_macs(hidden_units: tuple[int, ...]) -> int:
     """Multiply-accumulates of one forward pass for one image (784 -> hidden... -> 10)."""
     sizes = (IMAGE_SHAPE[0] * IMAGE_SHAPE[1], *hidden_units, NUM_CLASSES)
     return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+class _Layer(NamedTuple):
+    """One layer as read from a model: its class name, and for Dense its weights."""
+
+    kind: str
+    name: str
+    activation: str | None = None
+    use_bias: bool = True
+    kernel: np.ndarray | None = None
+    bias: np.ndarray | None = None
 
 
 class MlpWeights(NamedTuple):
@@ -61,44 +81,63 @@ class MlpWeights(NamedTuple):
         Raises:
             ModelLoadError: the model has other layers, activations or shapes.
         """
-        kernels, biases = [], []
-        dense_layers = []
+        import keras
+
+        layers = []
         for layer in model.layers:
             if isinstance(layer, keras.layers.Dense):
-                dense_layers.append(layer)
-            elif not isinstance(layer, (keras.layers.InputLayer, keras.layers.Flatten,
-                                        keras.layers.Dropout)):
+                activation = keras.activations.serialize(layer.activation)
+                weights = layer.get_weights()
+                layers.append(_Layer("Dense", layer.name, str(activation), layer.use_bias,
+                                     *(weights if len(weights) == 2 else (weights[0], None))))
+            else:
+                layers.append(_Layer(type(layer).__name__, layer.name))
+        input_shape = tuple(model.inputs[0].shape[1:]) if model.inputs else None
+        return cls.from_layers(layers, input_shape)
+
+    @classmethod
+    def from_layers(cls, layers: Sequence[_Layer], input_shape: tuple | None) -> MlpWeights:
+        """Check a layer list (from a Keras model or a .keras file) and keep its weights.
+
+        Raises:
+            ModelLoadError: other layers, activations or shapes than a 28x28 -> 10 MLP.
+        """
+        dense = []
+        for layer in layers:
+            if layer.kind == "Dense":
+                dense.append(layer)
+            elif layer.kind not in ("InputLayer", "Flatten", "Dropout"):
                 raise ModelLoadError(
                     "Expected an MLP of Flatten, Dense and Dropout layers. "
-                    f"Received a layer {layer.name!r} of type {type(layer).__name__}."
+                    f"Received a layer {layer.name!r} of type {layer.kind}."
                 )
-        if not dense_layers:
+        if not dense:
             raise ModelLoadError("Expected an MLP with Dense layers. Received none.")
-        input_shape = tuple(model.inputs[0].shape[1:]) if model.inputs else None
         if input_shape not in (IMAGE_SHAPE, (IMAGE_SHAPE[0] * IMAGE_SHAPE[1],)):
             raise ModelLoadError(
                 f"Expected a model taking 28x28 images. Received input shape {input_shape}."
             )
-        for index, layer in enumerate(dense_layers):
-            last = index == len(dense_layers) - 1
-            activation = keras.activations.serialize(layer.activation)
-            activation = activation if isinstance(activation, str) else str(activation)
-            expected = "softmax" if last else "relu"
-            if activation != expected:
+        for index, layer in enumerate(dense):
+            expected = "softmax" if index == len(dense) - 1 else "relu"
+            if layer.activation != expected:
                 raise ModelLoadError(
                     f"Expected {expected} on Dense layer {layer.name!r}. "
-                    f"Received: {activation}."
+                    f"Received: {layer.activation}."
                 )
-            if not layer.use_bias:
+            if not layer.use_bias or layer.bias is None:
                 raise ModelLoadError(f"Expected Dense layer {layer.name!r} to have a bias.")
-            kernel, bias = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
-            kernels.append(kernel)
-            biases.append(bias)
+        kernels = [np.asarray(layer.kernel, dtype=np.float32) for layer in dense]
+        biases = [np.asarray(layer.bias, dtype=np.float32) for layer in dense]
         if kernels[0].shape[0] != 784 or kernels[-1].shape[1] != NUM_CLASSES:
             raise ModelLoadError(
                 "Expected Dense layers from 784 inputs to 10 outputs. Received "
                 f"{kernels[0].shape[0]} inputs and {kernels[-1].shape[1]} outputs."
             )
+        for kernel, bias in zip(kernels, biases, strict=True):
+            if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
+                raise ModelLoadError(
+                    f"Dense weights do not fit: kernel {kernel.shape}, bias {bias.shape}."
+                )
         for previous, kernel in zip(kernels[:-1], kernels[1:], strict=True):
             if previous.shape[1] != kernel.shape[0]:
                 raise ModelLoadError(

@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 
 from mnist_core.data import load_mnist
-from mnist_core.evaluate import evaluate_weights
+from mnist_core.evaluate import evaluate_weights, evaluation_record
 from mnist_core.store import ModelStore, RunInfo
-from mnist_core.workflow import evaluation_record
 
 __all__ = ["confusion_cells", "ensure_evaluation", "history_csv", "misclassified_in_cell",
            "overfitting_epoch", "run_summary"]

@@ -15,6 +15,7 @@ so a store moved elsewhere (tests, a server's data disk) still has it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -23,14 +24,16 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import keras
 import numpy as np
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ConfigError, ModelLoadError, RunNotFoundError, StoreError
-from mnist_core.model import MlpWeights, build_model
+from mnist_core.model import MlpWeights, _Layer, build_model
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["BrokenRun", "LoadedModel", "MODELS_DIR_ENV", "ModelStore", "RunInfo", "SHIPPED_ID"]
 
@@ -354,25 +357,53 @@ class ModelStore:
 
 
 def load_model_file(path: Path) -> MlpWeights:
-    """Load a `.keras` file with Keras' safe mode and check that it is our kind of MLP.
+    """Read a `.keras` file that holds our kind of MLP, without running any of its code.
+
+    The file is a zip of `config.json` (the architecture) and `model.weights.h5` (the arrays).
+    Only InputLayer, Flatten, Dropout and Dense layers with ReLU/softmax are accepted and
+    nothing is deserialised but JSON and arrays: stricter than Keras' safe mode, and Keras
+    need not be imported, which keeps it out of the Streamlit server (see mnist_core.model).
+    tests/test_store.py checks it against `keras.saving.load_model(..., safe_mode=True)`.
 
     Raises:
         ModelLoadError: missing, corrupt, or not an MLP from 28x28 images to 10 digits.
     """
+    import h5py
+
     path = Path(path)
     if not path.is_file():
         raise ModelLoadError(f"The model file {path} is missing.")
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile,
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.h5")
+        layers_config = config["config"]["layers"]
+        layers, dense_count, input_shape = [], 0, None
+        with h5py.File(io.BytesIO(weights), "r") as arrays:
+            for layer in layers_config:
+                kind, settings = layer["class_name"], layer["config"]
+                if kind == "InputLayer":
+                    shape = settings.get("batch_shape") or settings.get("batch_input_shape")
+                    input_shape = tuple(shape[1:]) if shape else None
+                if kind != "Dense":
+                    layers.append(_Layer(kind, settings.get("name", "?")))
+                    continue
+                # Keras names a model's Dense weights dense, dense_1, dense_2... in order.
+                group = arrays[f"layers/dense{'_' + str(dense_count) if dense_count else ''}"]
+                dense_count += 1
+                variables = group["vars"]
+                bias = variables["1"][()] if "1" in variables else None
+                layers.append(_Layer("Dense", settings.get("name", "?"),
+                                     str(settings.get("activation")),
+                                     bool(settings.get("use_bias", True)),
+                                     variables["0"][()], bias))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile,
             EOFError) as error:
         raise ModelLoadError(
             f"The model file {path} cannot be loaded: it is corrupt or not a Keras model "
             f"({type(error).__name__}: {str(error)[:200]})."
         ) from error
-    if not isinstance(model, keras.Model):
-        raise ModelLoadError(f"The file {path} does not hold a Keras model.")
-    return MlpWeights.from_model(model)
+    return MlpWeights.from_layers(layers, input_shape)
 
 
 def _read_run(run_id: str, path: Path) -> RunInfo:
@@ -416,6 +447,6 @@ def _json_default(value: Any) -> Any:
 
 def _save_model_without_optimizer(config: TrainConfig, model: keras.Model, path: Path) -> None:
     # The optimizer's state would triple the file; a fresh, uncompiled copy holds only weights.
-    clean = build_model(config)
+    clean = build_model(config)  # (imports Keras: saving happens only where training does)
     clean.set_weights(model.get_weights())
     clean.save(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,52 +24,11 @@ from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.drawn_training import redrawn_images
 from mnist_core.model import build_model
+from mnist_core.progress import Progress
 
 __all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
 
 Status = Literal["completed", "stopped", "failed"]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a run is. Sent after every batch (`epoch_end` False) and every epoch (True).
-
-    Attributes:
-        epoch: the epoch under way or just finished, 1 to `epochs`.
-        epochs: epochs planned.
-        batch: batches done in this epoch, 1 to `batches`.
-        batches: batches per epoch.
-        elapsed_seconds: wall time since training started.
-        metrics: `loss` and `accuracy` so far in this epoch; at an epoch's end also
-            `val_loss` and `val_accuracy`.
-        epoch_end: True once per epoch, after validation.
-        stage: "training", or "preparing" while drawn training digits are rendered before
-            the first epoch (then `batch` of `batches` counts digits, and epoch is 0).
-    """
-
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    elapsed_seconds: float
-    metrics: Mapping[str, float]
-    epoch_end: bool = False
-    stage: str = "training"
-
-    @property
-    def fraction(self) -> float:
-        """Share of all planned batches done, in [0, 1] (0 while preparing)."""
-        if self.stage != "training":
-            return 0.0
-        return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
-
-    @property
-    def seconds_left(self) -> float | None:
-        """Estimated seconds to the end, from the pace so far; None before it can be told."""
-        done = self.fraction
-        if done <= 0:
-            return None
-        return self.elapsed_seconds * (1 - done) / done
 
 
 @dataclass

@@ -14,35 +14,17 @@ import tensorflow as tf
 
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
-from mnist_core.evaluate import Evaluation, evaluate_weights
+from mnist_core.evaluate import evaluate_weights, evaluation_record
 from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
 from mnist_core.training import Progress, TrainingResult, train_model
 
 __all__ = ["evaluation_record", "train_and_save", "versions"]
 
-# Misclassified images kept in evaluation.json; enough for any gallery, bounded for bad models.
-MAX_MISCLASSIFIED_STORED = 2000
-
-
 def versions() -> dict[str, str]:
     """Library versions, recorded with every run so results can be reproduced."""
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
-
-
-def evaluation_record(evaluation: Evaluation, labels: np.ndarray) -> dict[str, Any]:
-    """The JSON-ready test-set details stored beside a run (evaluation.json)."""
-    wrong = evaluation.misclassified[:MAX_MISCLASSIFIED_STORED]
-    return {
-        **evaluation.summary(),
-        "misclassified": [
-            {"index": int(i), "true": int(labels[i]),
-             "predicted": int(evaluation.predictions[i]),
-             "confidence": round(float(evaluation.confidences[i]), 5)}
-            for i in wrong
-        ],
-    }
 
 
 def train_and_save(

@@ -17,3 +17,20 @@ def test_the_library_never_imports_streamlit():
 def test_public_api_is_exported():
     for name in mnist_core.__all__:
         assert hasattr(mnist_core, name), name
+
+
+def test_the_pages_never_load_keras_or_tensorflow():
+    """Streamlit clears the Keras session after every rerun when Keras is loaded, which
+    stalled each page update by up to half a second; training runs in its own process."""
+    code = (
+        "import sys\n"
+        "from mnist_core import MnistCoreError, ModelStore, PRESETS, config_problems\n"
+        "import mnist_core.recognizer, mnist_core.images, mnist_core.visualize, mnist_core.jobs\n"
+        "import mnist_core.runs, mnist_core.estimate, mnist_core.drawn_training\n"
+        "from mnist_core.recognizer import Recognizer\n"
+        "Recognizer.load(run_id='shipped').predict(__import__('numpy').eye(28))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]

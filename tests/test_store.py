@@ -217,3 +217,15 @@ def test_active_pointer_is_plain_json(saved):
     store, run, _ = saved
     store.activate(run.run_id)
     assert json.loads((store.root / "active.json").read_text()) == {"run_id": run.run_id}
+
+
+def test_the_keras_free_reader_agrees_with_keras_safe_mode(saved):
+    import keras
+
+    store, run, _ = saved
+    ours = store.load_weights(run.run_id)
+    theirs = MlpWeights.from_model(
+        keras.saving.load_model(run.model_path, compile=False, safe_mode=True))
+    for mine, reference in zip(ours.kernels + ours.biases, theirs.kernels + theirs.biases,
+                               strict=True):
+        np.testing.assert_array_equal(mine, reference)
