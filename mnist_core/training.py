@@ -12,7 +12,7 @@ import math
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import keras
@@ -55,7 +55,6 @@ class TrainingResult:
     error: str | None = None
     train_samples: int = 0
     validation_samples: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
