@@ -94,8 +94,12 @@ def mnist_source() -> str:
         if _cache:
             return next(iter(_cache))
     folder = _env_folder()
-    if folder is not None and _find_in_folder(folder) is not None:
-        return str(folder)
+    if folder is not None:
+        try:
+            if _find_in_folder(folder) is not None:
+                return str(folder)
+        except DataCorruptError:
+            return str(folder)  # load_mnist() reads here and says exactly what is wrong
     if _keras_cache_file().exists():
         return str(_keras_cache_file())
     return DOWNLOAD_URL

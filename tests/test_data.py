@@ -145,6 +145,8 @@ def test_some_but_not_all_idx_files_is_an_error_that_lists_the_missing(tmp_path,
     monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path))
     with pytest.raises(DataCorruptError, match="t10k-labels-idx1-ubyte"):
         data.load_mnist()
+    # Describing the source never raises: the page shows the folder, loading says what is wrong.
+    assert data.mnist_source() == str(tmp_path)
 
 
 def test_nothing_anywhere_says_what_was_tried_and_how_to_fix_it(monkeypatch, tmp_path):
