@@ -102,7 +102,8 @@ with actions[0]:
             st.rerun()
 with actions[1]:
     if chosen.model_path.is_file():
-        st.download_button("Download model (.keras)", chosen.model_path.read_bytes(),
+        # Read only when clicked: the file is megabytes and the page reruns often.
+        st.download_button("Download model (.keras)", chosen.model_path.read_bytes,
                            file_name=f"mnist-mlp-{chosen.run_id}.keras",
                            mime="application/octet-stream")
 with actions[2]:
