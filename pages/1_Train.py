@@ -19,6 +19,7 @@ from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
+from ui.actions import apply
 from ui.charts import learning_curves
 from ui.models import active_recognizer
 from ui.sidebar import model_card
@@ -228,12 +229,7 @@ def show_result(status: JobStatus) -> None:
     if active.run_id == run.run_id:
         st.success("This run is the model the home page uses.", icon=":material/check:")
     elif st.button("Use this model", type="primary", icon=":material/check:"):
-        try:
-            store.activate(run.run_id)
-        except MnistCoreError as error:
-            st.error(str(error))
-        else:
-            st.rerun()
+        apply(lambda: store.activate(run.run_id))
 
 
 current = jobs.current()

@@ -13,6 +13,7 @@ from mnist_core.runs import (
     run_summary,
 )
 from mnist_core.visualize import enlarge
+from ui.actions import apply
 from ui.charts import learning_curves
 from ui.models import active_recognizer
 from ui.sidebar import model_card
@@ -33,12 +34,7 @@ for damaged in broken:
         st.warning(f"Broken run folder {damaged.run_id}: {damaged.reason}",
                    icon=":material/broken_image:")
         if st.button("Delete this folder", key=f"delete-broken-{damaged.run_id}"):
-            try:
-                store.delete(damaged.run_id)
-            except MnistCoreError as error:
-                st.error(str(error))
-            else:
-                st.rerun()
+            apply(lambda run_id=damaged.run_id: store.delete(run_id))
 
 table = pd.DataFrame([run_summary(run, active_id) for run in runs])
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
@@ -94,12 +90,7 @@ actions = st.columns(4)
 with actions[0]:
     if chosen.run_id != active_id and st.button(
             "Use this model", type="primary", disabled=chosen.status == "failed"):
-        try:
-            store.activate(chosen.run_id)
-        except MnistCoreError as error:
-            st.error(str(error))
-        else:
-            st.rerun()
+        apply(lambda: store.activate(chosen.run_id))
 with actions[1]:
     if chosen.model_path.is_file():
         # Read only when clicked: the file is megabytes and the page reruns often.
@@ -115,12 +106,7 @@ with actions[3]:
     else:
         sure = st.checkbox(f"Yes, delete run {chosen.run_id}")
         if st.button("Delete run", disabled=not sure, icon=":material/delete:"):
-            try:
-                store.delete(chosen.run_id)
-            except MnistCoreError as error:
-                st.error(str(error))
-            else:
-                st.rerun()
+            apply(lambda: store.delete(chosen.run_id))
 
 if chosen.status == "failed":
     st.error(f"This run failed: {str(chosen.metrics.get('error', '')).splitlines()[0]}")
