@@ -3,12 +3,13 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
+
 
 from mnist_core import DrawingError, EmptyDrawingError, MnistCoreError
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
+from ui.canvas import st_canvas
 from ui.models import active_recognizer
 from ui.sidebar import model_card
 

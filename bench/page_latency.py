@@ -62,9 +62,14 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            received = []  # bytes of each websocket message from the server
+            page.on("websocket", lambda socket: socket.on(
+                "framereceived", lambda payload: received.append(len(payload))))
             page.goto(server.url)
             page.get_by_text("Draw a digit in the black square").wait_for(timeout=60_000)
             page.evaluate(WATCH)
+            page.wait_for_timeout(SETTLE_MS)
+            loaded = sum(received)
             for number in range(args.strokes):
                 digit, points = STROKES[number % 2]
                 canvas = page.locator("canvas.upper-canvas").first
@@ -83,6 +88,7 @@ def main() -> None:
                 page.locator("canvas.upper-canvas").first.wait_for()
                 page.wait_for_timeout(SETTLE_MS)  # a person takes longer than this to start
             latencies = np.array(page.evaluate("() => window.__latencies"))
+            per_stroke = (sum(received) - loaded) / args.strokes  # a stroke and its Clear
             browser.close()
     finally:
         server.stop()
@@ -91,6 +97,8 @@ def main() -> None:
     print(f"mouse-up to new answer, {len(latencies)} strokes: median "
           f"{np.median(latencies):.0f} ms, p95 {np.percentile(latencies, 95):.0f} ms, "
           f"max {latencies.max():.0f} ms")
+    print(f"sent by the server: {loaded / 1e3:.0f} kB to open the page, "
+          f"{per_stroke / 1e3:.1f} kB per stroke (with its Clear)")
 
 
 if __name__ == "__main__":
