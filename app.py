@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-
 from mnist_core import DrawingError, EmptyDrawingError, MnistCoreError
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import Prediction
