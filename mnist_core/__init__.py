@@ -19,6 +19,7 @@ from mnist_core.errors import (
     DataCorruptError,
     DataNotFoundError,
     DrawingError,
+    DrawingStoreError,
     EmptyDrawingError,
     MnistCoreError,
     ModelLoadError,
@@ -39,6 +40,7 @@ _LAZY = {
     "Progress": "progress",
     "TrainingResult": "training", "train_model": "training",
     "train_and_save": "workflow",
+    "DrawingStore": "drawings",
 }
 
 __all__ = [
@@ -48,6 +50,8 @@ __all__ = [
     "DataCorruptError",
     "DataNotFoundError",
     "DrawingError",
+    "DrawingStore",
+    "DrawingStoreError",
     "EmptyDrawingError",
     "Evaluation",
     "LoadedModel",

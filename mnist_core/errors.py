@@ -11,6 +11,7 @@ left to surface.
     ├── StoreError            the models folder cannot be read or written, or an action is refused
     │   └── RunNotFoundError  no run with that id
     ├── TrainingBusyError     another training job is already running
+    ├── DrawingStoreError     the saved drawings cannot be read or written, or an import is refused
     └── DrawingError          an image cannot be turned into a digit (also a ValueError)
         └── EmptyDrawingError the drawing is blank or too small to be a digit
 """
@@ -22,6 +23,7 @@ __all__ = [
     "DataCorruptError",
     "DataNotFoundError",
     "DrawingError",
+    "DrawingStoreError",
     "EmptyDrawingError",
     "MnistCoreError",
     "ModelLoadError",
@@ -65,6 +67,10 @@ class RunNotFoundError(StoreError):
 
 class TrainingBusyError(MnistCoreError):
     """Another training job is already running; only one runs at a time."""
+
+
+class DrawingStoreError(MnistCoreError):
+    """The saved drawings cannot be read or written, or an import file is refused."""
 
 
 class DrawingError(MnistCoreError, ValueError):

@@ -1,0 +1,572 @@
+"""The class's own drawings, each with the digit a person said it is, kept in SQLite.
+
+    data/drawings.sqlite3        beside models/; $MNIST_DRAWINGS_DIR moves the folder
+
+One row per drawing: the label a person gave, the 28x28 model input (uint8, white digit on
+black, as `preprocess` made it), the original picture as PNG, what the model said at the time
+(digit, confidence, which model), when, and where it came from ("canvas", "upload", "import").
+The same drawing saved twice is one row (keyed by a hash of its model input); saving it again
+with another label corrects the label.
+
+One drawing in five is held out: never trained on, only scored, so every run can say how well
+it reads *our* digits. The choice follows the hash, so a drawing never changes side and the
+held-out set only grows.
+
+Several browser sessions may write at once: the database uses SQLite's write-ahead log, each
+write is one short transaction, and a writer waits up to 10 s for another. With
+`synchronous=FULL` a write that has returned survives a crash or a power cut; a write cut off
+halfway is rolled back when the database is next opened, so readers never see half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import sqlite3
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from mnist_core.errors import DrawingError, DrawingStoreError
+
+__all__ = [
+    "DRAWINGS_DIR_ENV",
+    "HELD_OUT_SHARE",
+    "MIN_HELD_OUT",
+    "DrawingCounts",
+    "DrawingStore",
+    "ImportReport",
+    "SavedDrawing",
+    "held_out_metrics",
+]
+
+DRAWINGS_DIR_ENV = "MNIST_DRAWINGS_DIR"
+PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+FILE_NAME = "drawings.sqlite3"
+HELD_OUT_SHARE = 5  # one drawing in this many is held out
+MIN_HELD_OUT = 10  # fewer held-out drawings than this give no accuracy: one is 10 points
+SOURCES = ("canvas", "upload", "import")
+_BUSY_TIMEOUT_S = 10.0
+# Import limits: a class's drawings are hundreds; a zip far beyond these is a mistake or a bomb.
+MAX_IMPORT_FILES = 20_000
+MAX_IMPORT_FILE_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_TOTAL_BYTES = 500 * 1024 * 1024
+LABELS_FILE = "labels.csv"
+EXPORT_COLUMNS = ("file", "label", "predicted", "confidence", "model", "created_at", "source",
+                  "input_file")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drawings (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    label       INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    predicted   INTEGER CHECK (predicted BETWEEN 0 AND 9),
+    confidence  REAL CHECK (confidence BETWEEN 0 AND 1),
+    model       TEXT,
+    created_at  TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    held_out    INTEGER NOT NULL CHECK (held_out IN (0, 1)),
+    digest      TEXT NOT NULL UNIQUE,
+    model_input BLOB NOT NULL CHECK (length(model_input) = 784),
+    image_png   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drawings_by_label ON drawings (label, id);
+CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER);
+INSERT OR IGNORE INTO changes VALUES (1, 0);
+"""
+_COLUMNS = "id, label, predicted, confidence, model, created_at, source, held_out, model_input"
+
+
+@dataclass(frozen=True)
+class SavedDrawing:
+    """One saved drawing (without its PNG: `DrawingStore.image_png(id)` reads that).
+
+    Attributes:
+        id: the row's number, never reused.
+        label: the digit a person said it is, 0-9.
+        predicted, confidence: the model's answer when it was saved (None for imports without).
+        model: the run id that gave that answer, or None.
+        created_at: when it was saved, ISO 8601 UTC.
+        source: "canvas", "upload" or "import".
+        held_out: True for the drawings kept out of training to score models on.
+        model_input: (28, 28) uint8 in [0, 255], white digit on black.
+    """
+
+    id: int
+    label: int
+    predicted: int | None
+    confidence: float | None
+    model: str | None
+    created_at: str
+    source: str
+    held_out: bool
+    model_input: np.ndarray
+
+    @property
+    def image(self) -> np.ndarray:
+        """The model input as (28, 28) float32 in [0, 1], ready for `MlpWeights.predict`."""
+        return self.model_input.astype(np.float32) / 255.0
+
+
+@dataclass(frozen=True)
+class DrawingCounts:
+    """How many drawings are saved: `by_label[d]` of digit d, `held_out` of them kept out."""
+
+    by_label: tuple[int, ...]
+    held_out: int
+
+    @property
+    def total(self) -> int:
+        """All saved drawings."""
+        return sum(self.by_label)
+
+    @property
+    def for_training(self) -> int:
+        """Drawings a run may train on (not held out)."""
+        return self.total - self.held_out
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: drawings added, duplicates skipped, and one line per skipped file."""
+
+    added: int
+    duplicates: int
+    problems: tuple[str, ...]
+
+
+def _digest(model_input: np.ndarray) -> str:
+    return hashlib.sha256(model_input.tobytes()).hexdigest()
+
+
+def _is_held_out(digest: str) -> bool:
+    return int(digest[:8], 16) % HELD_OUT_SHARE == 0
+
+
+def _as_model_input(image: np.ndarray) -> np.ndarray:
+    """(28, 28) float in [0, 1] (what `preprocess` returns) or uint8 -> (28, 28) uint8."""
+    image = np.asarray(image)
+    if image.shape != (28, 28):
+        raise DrawingError(f"Expected a (28, 28) model input. Received: shape={image.shape}")
+    if image.dtype == np.uint8:
+        return image.copy()
+    if not np.issubdtype(image.dtype, np.floating) or not np.isfinite(image).all() \
+            or image.min() < 0 or image.max() > 1:
+        raise DrawingError("Expected a (28, 28) model input of floats in [0, 1] or uint8. "
+                           f"Received: dtype={image.dtype}")
+    return np.rint(image * 255).astype(np.uint8)
+
+
+def _png(image: np.ndarray) -> bytes:
+    """PNG bytes of an (H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8 image."""
+    if image.ndim == 3:
+        code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
+        image = cv2.cvtColor(image, code)
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise DrawingError(f"Could not encode an image of shape {image.shape} as PNG.")
+    return encoded.tobytes()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class DrawingStore:
+    """Saved drawings in `<folder>/drawings.sqlite3`, created on first use.
+
+    `DrawingStore()` uses $MNIST_DRAWINGS_DIR, else the project's `data/` folder. Every method
+    raises `DrawingStoreError` (with the path and what to do) when the database cannot be
+    opened, read or written.
+    """
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = Path(folder or os.environ.get(DRAWINGS_DIR_ENV) or PROJECT_DATA_DIR)
+        self.path = self.folder / FILE_NAME
+        self._ready = False
+
+    # -- connection -------------------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode, closed afterwards; see `_writing` for writes."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Autocommit; writes take the write lock up front in `_writing`.
+            connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S,
+                                         isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise DrawingStoreError(
+                f"Cannot open the saved drawings at {self.path}: {error}. Make the folder "
+                f"writable, or set {DRAWINGS_DIR_ENV} to a writable folder.") from error
+        try:
+            connection.execute("PRAGMA synchronous=FULL")
+            if not self._ready:  # once per store object: creating is a write, reading is not
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                self._ready = True
+            yield connection
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise DrawingStoreError(
+                    f"The saved drawings are busy (another window has been writing for over "
+                    f"{_BUSY_TIMEOUT_S:.0f} s). Try again.") from error
+            raise DrawingStoreError(self._unusable(error)) from error
+        except sqlite3.DatabaseError as error:
+            raise DrawingStoreError(self._unusable(error)) from error
+        finally:
+            connection.close()
+
+    def _unusable(self, error: Exception) -> str:
+        return (f"The saved drawings at {self.path} cannot be read or written: {error}. If the "
+                "file is damaged, move it away (a new one is made) and import your last export.")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is saved, or (on any error) none of it.
+
+        BEGIN IMMEDIATE takes the write lock before reading, so a check-then-insert cannot
+        race another session's; the change counter moves in the same transaction.
+        """
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                connection.execute("UPDATE changes SET count = count + 1 WHERE id = 1")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def add(self, label: int, model_input: np.ndarray, image: np.ndarray | bytes, *,
+            predicted: int | None = None, confidence: float | None = None,
+            model: str | None = None, source: str = "canvas") -> tuple[int, str]:
+        """Save a drawing with the digit a person says it is.
+
+        Args:
+            label: the right digit, 0-9.
+            model_input: (28, 28) float in [0, 1] (what `preprocess` returns) or uint8.
+            image: the original picture: PNG bytes, or an (H, W[, 3|4]) uint8 array.
+            predicted, confidence, model: the model's answer at the time, and its run id.
+            source: "canvas", "upload" or "import".
+        Returns:
+            `(id, what)`: what is "added", "relabelled" (this drawing was saved before with
+            another label; the new one replaces it) or "unchanged".
+        Raises:
+            ValueError: a label, prediction, confidence or source out of range.
+            DrawingError: a model input of the wrong shape or values.
+        """
+        if not _is_digit(label):
+            raise ValueError(f"Expected a label from 0 to 9. Received: {label!r}")
+        if predicted is not None and not _is_digit(predicted):
+            raise ValueError(f"Expected a predicted digit from 0 to 9. Received: {predicted!r}")
+        if confidence is not None and not 0 <= confidence <= 1:
+            raise ValueError(f"Expected a confidence in [0, 1]. Received: {confidence!r}")
+        if source not in SOURCES:
+            raise ValueError(f"Expected a source in {SOURCES}. Received: {source!r}")
+        pixels = _as_model_input(model_input)
+        png = image if isinstance(image, bytes) else _png(np.asarray(image))
+        digest = _digest(pixels)
+        with self._writing() as connection:
+            row = connection.execute("SELECT id, label FROM drawings WHERE digest = ?",
+                                     (digest,)).fetchone()
+            if row is not None:
+                if row[1] == label:
+                    return row[0], "unchanged"
+                connection.execute("UPDATE drawings SET label = ? WHERE id = ?", (label, row[0]))
+                return row[0], "relabelled"
+            cursor = connection.execute(
+                "INSERT INTO drawings (label, predicted, confidence, model, created_at, source,"
+                " held_out, digest, model_input, image_png) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (int(label), None if predicted is None else int(predicted),
+                 None if confidence is None else float(confidence), model, _now(), source,
+                 int(_is_held_out(digest)), digest, pixels.tobytes(), png))
+            return cursor.lastrowid, "added"
+
+    def delete(self, drawing_id: int) -> None:
+        """Remove one drawing.
+
+        Raises:
+            DrawingStoreError: no drawing with that id (perhaps deleted in another window).
+        """
+        with self._writing() as connection:
+            deleted = connection.execute("DELETE FROM drawings WHERE id = ?",
+                                         (int(drawing_id),)).rowcount
+            if not deleted:
+                raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def counts(self) -> DrawingCounts:
+        """How many drawings of each digit are saved, and how many are held out."""
+        by_label = [0] * 10
+        with self._connect() as connection:
+            for label, count in connection.execute(
+                    "SELECT label, count(*) FROM drawings GROUP BY label"):
+                by_label[label] = count
+            held_out = connection.execute(
+                "SELECT count(*) FROM drawings WHERE held_out = 1").fetchone()[0]
+        return DrawingCounts(tuple(by_label), held_out)
+
+    def version(self) -> int:
+        """A number that changes with every add, relabel, delete and import (to key caches)."""
+        with self._connect() as connection:
+            return connection.execute("SELECT count FROM changes WHERE id = 1").fetchone()[0]
+
+    def list(self, label: int | None = None, *, limit: int = 60,
+             offset: int = 0) -> list[SavedDrawing]:
+        """Saved drawings, newest first; only those of `label` if given."""
+        where, arguments = ("WHERE label = ?", [int(label)]) if label is not None else ("", [])
+        with self._connect() as connection:
+            rows = connection.execute(
+                f"SELECT {_COLUMNS} FROM drawings {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                [*arguments, int(limit), int(offset)]).fetchall()
+        return [_drawing(row) for row in rows]
+
+    def get(self, drawing_id: int) -> SavedDrawing:
+        """One drawing. Raises DrawingStoreError when there is none with that id."""
+        with self._connect() as connection:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM drawings WHERE id = ?",
+                                     (int(drawing_id),)).fetchone()
+        if row is None:
+            raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
+        return _drawing(row)
+
+    def image_png(self, drawing_id: int) -> bytes:
+        """The original picture of one drawing, as PNG bytes."""
+        with self._connect() as connection:
+            row = connection.execute("SELECT image_png FROM drawings WHERE id = ?",
+                                     (int(drawing_id),)).fetchone()
+        if row is None:
+            raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
+        return row[0]
+
+    def dataset(self, *, held_out: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The drawings to train on (held_out=False) or to score on (held_out=True).
+
+        Returns:
+            (N, 28, 28) uint8 in [0, 255] white digits on black, and (N,) uint8 labels, in the
+            order they were saved.
+        """
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT model_input, label FROM drawings WHERE held_out = ? ORDER BY id",
+                (int(held_out),)).fetchall()
+        images = np.zeros((len(rows), 28, 28), np.uint8)
+        labels = np.zeros(len(rows), np.uint8)
+        for index, (pixels, label) in enumerate(rows):
+            images[index] = np.frombuffer(pixels, np.uint8).reshape(28, 28)
+            labels[index] = label
+        return images, labels
+
+    # -- export and import ------------------------------------------------------------------
+
+    def export_zip(self) -> bytes:
+        """Every drawing as a zip: `drawings/<id>-<label>.png` (the original picture),
+        `inputs/<id>-<label>.png` (the 28x28 model input) and `labels.csv` (one row per
+        drawing: file, label, predicted, confidence, model, created_at, source, input_file).
+        `import_zip` reads it back; so can any spreadsheet or script."""
+        buffer = io.BytesIO()
+        table = io.StringIO()
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        with self._connect() as connection, \
+                zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for row in connection.execute(
+                    f"SELECT {_COLUMNS}, image_png FROM drawings ORDER BY id"):
+                drawing = _drawing(row[:-1])
+                name = f"{drawing.id:06d}-{drawing.label}.png"
+                archive.writestr(f"drawings/{name}", row[-1])
+                archive.writestr(f"inputs/{name}", _png(drawing.model_input))
+                writer.writerow([f"drawings/{name}", drawing.label,
+                                 "" if drawing.predicted is None else drawing.predicted,
+                                 "" if drawing.confidence is None else f"{drawing.confidence:.4f}",
+                                 drawing.model or "", drawing.created_at, drawing.source,
+                                 f"inputs/{name}"])
+            archive.writestr(LABELS_FILE, table.getvalue())
+        return buffer.getvalue()
+
+    def import_zip(self, data: bytes,
+                   preprocess: Callable[[np.ndarray], np.ndarray] | None = None) -> ImportReport:
+        """Add the drawings in a zip like `export_zip` makes: all good ones, or none.
+
+        Needs `labels.csv` with at least the columns `file` (a path inside the zip) and
+        `label` (0-9); other columns are kept when valid. Each picture is read and preprocessed
+        again (any photo or scan of one digit works, not only our exports). Files that cannot
+        be used are skipped and reported; drawings already saved count as duplicates. The good
+        ones are written in one transaction.
+
+        Args:
+            data: the zip file's bytes.
+            preprocess: image -> (28, 28) float model input; `mnist_core.preprocess` if None.
+        Raises:
+            DrawingStoreError: not a zip, no labels.csv, too big, or the database cannot be
+                written (then nothing was added).
+        """
+        if preprocess is None:
+            from mnist_core.preprocess import preprocess
+        from mnist_core.images import read_image_file
+
+        archive = _open_archive(data)
+        rows, problems = _read_labels(archive)
+        found: dict[str, tuple[int, np.ndarray, bytes, dict[str, Any]]] = {}
+        for number, row in rows:
+            where = f"labels.csv row {number} ({row.get('file') or 'no file'})"
+            try:
+                label, extras = _row_values(row)
+                raw = _member_bytes(archive, row["file"])
+                model_input = _as_model_input(preprocess(read_image_file(raw)))
+            except (ValueError, KeyError) as error:  # DrawingError is a ValueError
+                problems.append(f"{where}: {_reason(error)}")
+                continue
+            digest = _digest(model_input)
+            if digest in found:
+                problems.append(f"{where}: the same drawing as an earlier row; skipped.")
+                continue
+            found[digest] = (label, model_input, raw if raw[:8] == b"\x89PNG\r\n\x1a\n"
+                             else _png(read_image_file(raw)), extras)
+        added = duplicates = 0
+        with self._writing() as connection:
+            for digest, (label, model_input, png, extras) in found.items():
+                if connection.execute("SELECT 1 FROM drawings WHERE digest = ?",
+                                      (digest,)).fetchone():
+                    duplicates += 1
+                    continue
+                connection.execute(
+                    "INSERT INTO drawings (label, predicted, confidence, model, created_at,"
+                    " source, held_out, digest, model_input, image_png)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (label, extras["predicted"], extras["confidence"], extras["model"],
+                     extras["created_at"] or _now(), "import", int(_is_held_out(digest)), digest,
+                     model_input.tobytes(), png))
+                added += 1
+        return ImportReport(added, duplicates, tuple(problems))
+
+
+def held_out_metrics(predict: Callable[[np.ndarray], np.ndarray],
+                     store: DrawingStore | None = None) -> dict[str, Any]:
+    """A model's accuracy on the held-out saved drawings, when there are at least MIN_HELD_OUT.
+
+    Args:
+        predict: (N, 28, 28) float32 in [0, 1] -> (N, 10) probabilities (`MlpWeights.predict`).
+        store: the drawings; the default store if None.
+    Returns:
+        `{"drawings_accuracy": share right in [0, 1], "drawings_count": drawings scored}`, or
+        `{}` when fewer are held out.
+    """
+    images, labels = (store or DrawingStore()).dataset(held_out=True)
+    if len(labels) < MIN_HELD_OUT:
+        return {}
+    predictions = predict(images.astype(np.float32) / 255.0).argmax(axis=1)
+    return {"drawings_accuracy": float(np.mean(predictions == labels)),
+            "drawings_count": int(len(labels))}
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _is_digit(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+        and 0 <= value <= 9
+
+
+def _drawing(row: tuple) -> SavedDrawing:
+    identifier, label, predicted, confidence, model, created_at, source, held_out, pixels = row
+    return SavedDrawing(identifier, label, predicted, confidence, model, created_at, source,
+                        bool(held_out), np.frombuffer(pixels, np.uint8).reshape(28, 28).copy())
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"no file {error.args[0]!r} in the zip; skipped."
+    return f"{error}; skipped." if not str(error).endswith(".") else f"{error} Skipped."
+
+
+def _open_archive(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise DrawingStoreError(
+            "That file is not a zip. Import takes a zip like 'Download all as a zip' makes: "
+            "pictures plus labels.csv.") from error
+    members = archive.infolist()
+    if len(members) > MAX_IMPORT_FILES:
+        raise DrawingStoreError(f"The zip holds {len(members):,} files; the limit is "
+                                f"{MAX_IMPORT_FILES:,}. Split it into smaller zips.")
+    if sum(member.file_size for member in members) > MAX_IMPORT_TOTAL_BYTES:
+        raise DrawingStoreError(f"The zip unpacks to more than "
+                                f"{MAX_IMPORT_TOTAL_BYTES // 2**20} MB; split it.")
+    return archive
+
+
+def _read_labels(archive: zipfile.ZipFile) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Rows of labels.csv (at the top of the zip, or in its one top folder) with their row
+    numbers, each row's `file` made a path inside the zip."""
+    candidates = [name for name in archive.namelist()
+                  if name.rsplit("/", 1)[-1] == LABELS_FILE and name.count("/") <= 1]
+    if len(candidates) != 1:
+        found = "no labels.csv at its top level" if not candidates else "several labels.csv"
+        raise DrawingStoreError(
+            f"The zip has {found}. It needs one, with a 'file' and a 'label' column (like the "
+            "zip 'Download all as a zip' makes).")
+    prefix = candidates[0][:-len(LABELS_FILE)]
+    try:
+        text = _member_bytes(archive, candidates[0]).decode("utf-8-sig")
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DrawingStoreError(f"labels.csv cannot be read as UTF-8 text: {error}") from error
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"file", "label"} <= set(reader.fieldnames or ()):
+        raise DrawingStoreError("labels.csv needs a 'file' and a 'label' column. Found: "
+                                f"{', '.join(reader.fieldnames or ()) or 'no header'}.")
+    rows = []
+    for number, row in enumerate(reader, start=2):  # row 1 is the header
+        if row.get("file"):
+            row["file"] = prefix + row["file"].strip().lstrip("/")
+        rows.append((number, row))
+    return rows, []
+
+
+def _member_bytes(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)  # KeyError: not in the zip
+    if info.file_size > MAX_IMPORT_FILE_BYTES:
+        raise ValueError(f"{info.file_size / 1e6:.0f} MB is too big for one picture")
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+        raise ValueError(f"cannot be unpacked ({error})") from error
+
+
+def _row_values(row: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """The label, and the optional columns that are valid (others become None)."""
+    text = (row.get("label") or "").strip()
+    if text not in {str(digit) for digit in range(10)}:
+        raise ValueError(f"the label {text!r} is not a digit from 0 to 9")
+    extras: dict[str, Any] = {"predicted": None, "confidence": None, "model": None,
+                              "created_at": None}
+    predicted = (row.get("predicted") or "").strip()
+    if predicted in {str(digit) for digit in range(10)}:
+        extras["predicted"] = int(predicted)
+    try:
+        confidence = float(row.get("confidence") or "nan")
+        if 0 <= confidence <= 1:
+            extras["confidence"] = confidence
+    except ValueError:
+        pass
+    model = (row.get("model") or "").strip()
+    extras["model"] = model[:200] or None
+    try:
+        extras["created_at"] = dt.datetime.fromisoformat(
+            (row.get("created_at") or "").strip()).isoformat(timespec="seconds")
+    except ValueError:
+        pass
+    return int(text), extras

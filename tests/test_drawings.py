@@ -1,0 +1,278 @@
+"""mnist_core/drawings.py: the class's saved drawings in SQLite, export and import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import subprocess
+import sys
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+from mnist_core.drawings import MIN_HELD_OUT, DrawingStore, held_out_metrics
+from mnist_core.drawn import render_strokes, sketch
+from mnist_core.errors import DrawingError, DrawingStoreError
+from mnist_core.images import read_image_file
+from mnist_core.preprocess import preprocess
+from tests.conftest import PROJECT
+
+
+def canvas_of(digit: int, centre=(140, 140), brush=18, scale=200) -> np.ndarray:
+    """(280, 280, 4) uint8 canvas image of a hand-made 0, 1 or 7."""
+    return render_strokes(sketch(digit), brush_width=brush, scale=scale, centre=centre)
+
+
+def random_input(seed: int) -> np.ndarray:
+    """A (28, 28) float model input no other seed gives."""
+    return np.random.default_rng(seed).random((28, 28), dtype=np.float32)
+
+
+@pytest.fixture
+def drawings(tmp_path) -> DrawingStore:
+    return DrawingStore(tmp_path / "data")
+
+
+def test_a_saved_drawing_reads_back_with_its_label_picture_and_prediction(drawings):
+    canvas = canvas_of(7)
+    model_input = preprocess(canvas)
+    drawing_id, what = drawings.add(7, model_input, canvas, predicted=1, confidence=0.62,
+                                    model="20261121-080000")
+    assert what == "added"
+    saved = drawings.get(drawing_id)
+    assert (saved.label, saved.predicted, saved.confidence, saved.model, saved.source) == \
+        (7, 1, 0.62, "20261121-080000", "canvas")
+    assert np.abs(saved.image - model_input).max() <= 1 / 255
+    assert np.array_equal(read_image_file(drawings.image_png(drawing_id)), canvas)
+    assert drawings.counts().by_label == (0, 0, 0, 0, 0, 0, 0, 1, 0, 0)
+    assert drawings.path.exists() and drawings.path.name == "drawings.sqlite3"
+
+
+def test_saving_the_same_drawing_again_corrects_its_label_instead_of_adding_a_copy(drawings):
+    canvas = canvas_of(1)
+    first, _ = drawings.add(7, preprocess(canvas), canvas)
+    assert drawings.add(7, preprocess(canvas), canvas) == (first, "unchanged")
+    assert drawings.add(1, preprocess(canvas), canvas) == (first, "relabelled")
+    assert drawings.counts().total == 1 and drawings.get(first).label == 1
+
+
+def test_the_folder_moves_with_the_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_DRAWINGS_DIR", str(tmp_path / "elsewhere"))
+    DrawingStore().add(3, random_input(0), canvas_of(0))
+    assert (tmp_path / "elsewhere" / "drawings.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"label": 10}, "label from 0 to 9"),
+    ({"label": True}, "label from 0 to 9"),
+    ({"predicted": -1}, "predicted digit"),
+    ({"confidence": 1.5}, "confidence in \\[0, 1\\]"),
+    ({"source": "fax"}, "source in"),
+])
+def test_out_of_range_values_are_refused_with_a_message(drawings, arguments, message):
+    values = {"label": 3, **arguments}
+    with pytest.raises(ValueError, match=message):
+        drawings.add(values.pop("label"), random_input(0), canvas_of(0), **values)
+    assert drawings.counts().total == 0
+
+
+@pytest.mark.parametrize("model_input", [np.zeros((28, 27)), np.full((28, 28), 2.0),
+                                         np.zeros((28, 28), np.int64)])
+def test_a_model_input_of_the_wrong_shape_or_range_is_refused(drawings, model_input):
+    with pytest.raises(DrawingError, match="Expected a \\(28, 28\\) model input"):
+        drawings.add(3, model_input, canvas_of(0))
+
+
+def test_one_drawing_in_five_is_held_out_and_never_changes_side(drawings):
+    for seed in range(300):
+        drawings.add(seed % 10, random_input(seed), b"png")
+    counts = drawings.counts()
+    assert 40 <= counts.held_out <= 80  # 60 expected
+    x_train, y_train = drawings.dataset(held_out=False)
+    x_test, y_test = drawings.dataset(held_out=True)
+    assert (len(x_train), len(x_test)) == (counts.for_training, counts.held_out)
+    assert x_train.dtype == np.uint8 and x_train.shape[1:] == (28, 28)
+    held = {saved.id for saved in drawings.list(limit=1000) if saved.held_out}
+    drawings.delete(min(held))
+    assert {saved.id for saved in drawings.list(limit=1000) if saved.held_out} == held - {min(held)}
+
+
+def test_the_gallery_lists_newest_first_by_digit_and_deletes(drawings):
+    ids = [drawings.add(seed % 3, random_input(seed), b"png")[0] for seed in range(9)]
+    assert [saved.id for saved in drawings.list(2)] == [ids[8], ids[5], ids[2]]
+    assert [saved.id for saved in drawings.list(limit=2, offset=1)] == [ids[7], ids[6]]
+    before = drawings.version()
+    drawings.delete(ids[8])
+    assert drawings.version() != before
+    assert [saved.id for saved in drawings.list(2)] == [ids[5], ids[2]]
+    with pytest.raises(DrawingStoreError, match="not saved"):
+        drawings.delete(ids[8])
+
+
+def test_sessions_writing_at_once_lose_nothing(drawings):
+    errors = []
+
+    def write(worker: int) -> None:
+        store = DrawingStore(drawings.folder)  # each session has its own store object
+        try:
+            for index in range(25):
+                store.add(index % 10, random_input(1000 * worker + index), b"png")
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert drawings.counts().total == 200
+    assert len({saved.id for saved in drawings.list(limit=500)}) == 200
+
+
+def test_a_crash_in_the_middle_of_a_write_leaves_every_earlier_drawing_and_no_half_one(drawings):
+    drawings.add(4, random_input(1), b"first")
+    crash = (
+        "import os, signal, numpy as np\n"
+        "from mnist_core.drawings import DrawingStore\n"
+        f"store = DrawingStore({str(drawings.folder)!r})\n"
+        "store.add(5, np.ones((28, 28), np.float32), b'second')\n"
+        "with store._writing() as connection:\n"
+        "    connection.execute(\"INSERT INTO drawings (label, created_at, source, held_out,"
+        " digest, model_input, image_png) VALUES (6, 'now', 'canvas', 0, 'x', zeroblob(784),"
+        " x'00')\")\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # the server dies before the commit\n"
+    )
+    result = subprocess.run([sys.executable, "-c", crash], cwd=PROJECT, capture_output=True,
+                            timeout=60)
+    assert result.returncode == -9, result.stderr
+    connection = sqlite3.connect(drawings.path)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+    assert drawings.counts().by_label == (0, 0, 0, 0, 1, 1, 0, 0, 0, 0)
+    drawings.add(6, random_input(2), b"after")  # and the database still takes writes
+    assert drawings.counts().total == 3
+
+
+def test_a_damaged_database_file_gets_a_message_saying_what_to_do(drawings):
+    drawings.folder.mkdir(parents=True)
+    drawings.path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DrawingStoreError, match="move it away"):
+        drawings.counts()
+
+
+def test_an_unwritable_folder_gets_a_message_naming_the_variable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(DrawingStoreError, match="MNIST_DRAWINGS_DIR"):
+        DrawingStore(blocker / "data").add(1, random_input(0), b"png")
+
+
+def test_export_and_import_round_trip_every_drawing_and_label(drawings, tmp_path):
+    for digit, centre in [(0, (100, 120)), (1, (140, 140)), (7, (180, 150))]:
+        canvas = canvas_of(digit, centre=centre)
+        drawings.add(digit, preprocess(canvas), canvas, predicted=digit, confidence=0.9)
+    data = drawings.export_zip()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("labels.csv").decode())))
+        assert [row["label"] for row in rows] == ["0", "1", "7"]
+        assert read_image_file(archive.read(rows[0]["input_file"])).shape == (28, 28)
+    other = DrawingStore(tmp_path / "other")
+    report = other.import_zip(data)
+    assert (report.added, report.duplicates, report.problems) == (3, 0, ())
+    originals = drawings.list()
+    copies = other.list()
+    assert [(saved.label, saved.predicted, saved.created_at) for saved in copies] == \
+        [(saved.label, saved.predicted, saved.created_at) for saved in originals]
+    for original, copy in zip(originals, copies, strict=True):
+        assert np.array_equal(original.model_input, copy.model_input)
+        assert copy.source == "import"
+    again = drawings.import_zip(data)
+    assert (again.added, again.duplicates) == (0, 3)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def png_of(image: np.ndarray) -> bytes:
+    from mnist_core.drawings import _png
+
+    return _png(image)
+
+
+def test_import_skips_and_reports_bad_rows_and_adds_the_good_ones(drawings):
+    good = png_of(canvas_of(7))
+    data = zip_of({
+        "class/labels.csv": b"file,label\nseven.png,7\nnoise.png,3\nmissing.png,2\n"
+                            b"blank.png,4\nseven-again.png,x\n",
+        "class/seven.png": good,
+        "class/noise.png": b"not a picture",
+        "class/blank.png": png_of(np.zeros((50, 50), np.uint8)),
+        "class/seven-again.png": good,
+    })
+    report = drawings.import_zip(data)
+    assert (report.added, report.duplicates) == (1, 0)
+    text = "\n".join(report.problems)
+    assert len(report.problems) == 4
+    assert "row 3 (class/noise.png)" in text and "row 4 (class/missing.png)" in text
+    assert "no file" in text and "row 5 (class/blank.png)" in text and "'x'" in text
+    assert drawings.counts().by_label[7] == 1
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"PK\x03\x04 truncated", "not a zip"),
+    (b"hello", "not a zip"),
+    (zip_of({"seven.png": b"x"}), "no labels.csv"),
+    (zip_of({"labels.csv": b"name,digit\na.png,1\n"}), "'file' and a 'label' column"),
+    (zip_of({"labels.csv": b"\xff\xfe\x00bad"}), "UTF-8"),
+])
+def test_a_bad_zip_is_refused_with_a_message_and_changes_nothing(drawings, data, message):
+    with pytest.raises(DrawingStoreError, match=message):
+        drawings.import_zip(data)
+    assert drawings.counts().total == 0
+
+
+def test_an_import_that_fails_while_writing_adds_nothing(drawings, monkeypatch):
+    canvases = [canvas_of(digit, centre=(120 + 10 * index, 140))
+                for index, digit in enumerate([0, 1, 7, 0])]
+    files = {f"{index}.png": png_of(canvas) for index, canvas in enumerate(canvases)}
+    labels = "file,label\n" + "".join(f"{index}.png,{[0, 1, 7, 0][index]}\n" for index in range(4))
+    data = zip_of({"labels.csv": labels.encode(), **files})
+    calls = []
+
+    def held_out_then_fail(digest: str) -> bool:
+        calls.append(digest)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return False
+
+    monkeypatch.setattr("mnist_core.drawings._is_held_out", held_out_then_fail)
+    with pytest.raises(DrawingStoreError, match="disk I/O error"):
+        drawings.import_zip(data)
+    assert drawings.counts().total == 0
+
+
+def test_held_out_accuracy_needs_enough_drawings_and_scores_them(drawings):
+    def always_three(images: np.ndarray) -> np.ndarray:
+        probabilities = np.zeros((len(images), 10), np.float32)
+        probabilities[:, 3] = 1
+        return probabilities
+
+    seed = 0
+    while drawings.counts().held_out < MIN_HELD_OUT:
+        drawings.add(3 if seed % 2 else 5, random_input(seed), b"png")
+        if drawings.counts().held_out == MIN_HELD_OUT - 1:
+            assert held_out_metrics(always_three, drawings) == {}
+        seed += 1
+    _, labels = drawings.dataset(held_out=True)
+    metrics = held_out_metrics(always_three, drawings)
+    assert metrics == {"drawings_accuracy": float(np.mean(labels == 3)),
+                       "drawings_count": MIN_HELD_OUT}
