@@ -20,6 +20,7 @@ MAX_UNITS = 4096
 MAX_EPOCHS = 500
 MAX_BATCH_SIZE = 8192
 MNIST_TRAIN_SIZE = 60000
+MAX_DRAWINGS_WEIGHT = 1000
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class TrainConfig:
         seed: seeds shuffling, the split, initial weights and augmentation; 0 to 2**31 - 1.
         max_train_samples: use only this many training images (before the split), at least
             100; None uses all 60,000. For quick demonstrations and tests.
+        include_drawings: also train on the class's saved drawings (`mnist_core.drawings`),
+            except the held-out ones, which every run is scored on anyway.
+        drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is
+            shown this many times per epoch (each time distorted anew if `augment`), so a few
+            dozen drawings matter against 60,000 MNIST images.
     """
 
     hidden_units: tuple[int, ...] = (1024, 512)
@@ -53,6 +59,8 @@ class TrainConfig:
     drawn_fraction: float = 0.0
     seed: int = 0
     max_train_samples: int | None = None
+    include_drawings: bool = False
+    drawings_weight: int = 20
 
     def __post_init__(self) -> None:
         # JSON and forms give lists; a frozen dataclass wants a hashable tuple.
@@ -98,6 +106,8 @@ class TrainConfig:
             text += ", augmented"
         if self.drawn_fraction:
             text += f", {self.drawn_fraction:.0%} drawn"
+        if self.include_drawings:
+            text += f", our drawings x{self.drawings_weight}"
         return text
 
 
@@ -161,6 +171,11 @@ def config_problems(**values: Any) -> dict[str, str]:
     check("max_train_samples",
           samples is None or (_is_int(samples) and 100 <= samples <= MNIST_TRAIN_SIZE),
           f"empty (all) or a whole number from 100 to {MNIST_TRAIN_SIZE}")
+    include = values.get("include_drawings", TrainConfig.include_drawings)
+    check("include_drawings", isinstance(include, bool), "True or False")
+    weight = values.get("drawings_weight", TrainConfig.drawings_weight)
+    check("drawings_weight", _is_int(weight) and 1 <= weight <= MAX_DRAWINGS_WEIGHT,
+          f"a whole number from 1 to {MAX_DRAWINGS_WEIGHT}")
     return problems
 
 

@@ -3,6 +3,7 @@
     python -m mnist_core.train                      # the Quick preset
     python -m mnist_core.train --preset best --activate
     python -m mnist_core.train --hidden 256 --epochs 3 --max-train-samples 5000
+    python -m mnist_core.train --drawings --drawings-weight 50   # with the class's drawings
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
                         help="train on only this many MNIST training images (quick trials)")
+    parser.add_argument("--drawings", dest="include_drawings",
+                        action=argparse.BooleanOptionalAction, default=None,
+                        help="also train on the drawings saved from the app ($MNIST_DRAWINGS_DIR,"
+                             " default ./data), except the held-out ones every run is scored on")
+    parser.add_argument("--drawings-weight", type=int,
+                        help="how many MNIST images each saved drawing counts as (default 20)")
     parser.add_argument("--activate", action="store_true",
                         help="make the new run the model the app uses (if it completed)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -61,6 +68,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "epochs": args.epochs, "validation_split": args.validation_split,
         "augment": args.augment, "drawn_fraction": args.drawn_fraction, "seed": args.seed,
         "max_train_samples": args.max_train_samples,
+        "include_drawings": args.include_drawings, "drawings_weight": args.drawings_weight,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     problems = config_problems(**values)
@@ -124,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     if run.drawn_accuracy is not None:
         print(f"Drawn-digit accuracy: {run.drawn_accuracy:.2%} on "
               f"{run.metrics['drawn_count']} re-drawn test digits")
+    if "drawings_accuracy" in run.metrics:
+        print(f"Our drawings: {run.metrics['drawings_accuracy']:.2%} on the "
+              f"{run.metrics['drawings_count']} held-out saved drawings")
     if args.activate:
         try:
             store.activate(run.run_id)

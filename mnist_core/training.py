@@ -159,6 +159,7 @@ def train_model(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     data: tuple[np.ndarray, np.ndarray] | None = None,
+    drawings: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainingResult:
     """Train a fresh MLP on the MNIST training images, watching a validation split.
 
@@ -169,6 +170,9 @@ def train_model(
             batch and is returned with status "stopped" and the history so far.
         data: `(x, y)` training images (N, 28, 28) uint8 and labels (N,) to use instead of
             MNIST's 60,000 (for tests); the validation split is taken from them.
+        drawings: saved drawings to train on as well, (M, 28, 28) uint8 model inputs and (M,)
+            labels; each is shown `config.drawings_weight` times per epoch. Never in the
+            validation split: it watches MNIST, like the runs it is compared with.
     Returns:
         A `TrainingResult`. An error inside training gives status "failed" with the error;
         nothing is raised for it, so a caller can record the failed run.
@@ -179,6 +183,10 @@ def train_model(
     x, y = data if data is not None else load_mnist()[0]
     fit, val = _split_indices(config, len(x))
     x_fit, y_fit, x_val, y_val = x[fit], y[fit], x[val], y[val]
+    mnist_fit = len(x_fit)
+    if drawings is not None and len(drawings[0]):
+        x_fit = np.concatenate([x_fit, np.repeat(drawings[0], config.drawings_weight, axis=0)])
+        y_fit = np.concatenate([y_fit, np.repeat(drawings[1], config.drawings_weight)])
     batches = math.ceil(len(x_fit) / config.batch_size)
     result = TrainingResult(config, None, [], "failed", 0.0,
                             train_samples=len(x_fit), validation_samples=len(x_val))
@@ -199,6 +207,9 @@ def train_model(
             drawn = redrawn_images(x[fit] if small else x, report, should_stop)
             if drawn is not None:
                 x_drawn = drawn if small else drawn[fit]
+                # A saved drawing is a drawing already: its "re-drawings" are itself.
+                extra = x_fit[mnist_fit:, None]
+                x_drawn = np.concatenate([x_drawn, np.repeat(extra, x_drawn.shape[1], axis=1)])
         if should_stop is not None and should_stop():
             result.status = "stopped"
         else:

@@ -14,6 +14,8 @@ import tensorflow as tf
 
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
+from mnist_core.drawings import DrawingStore, held_out_metrics
+from mnist_core.errors import DrawingStoreError
 from mnist_core.evaluate import evaluate_weights, evaluation_record
 from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
@@ -35,6 +37,7 @@ def train_and_save(
     should_stop: Callable[[], bool] | None = None,
     data: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
     extra_metrics: Callable[[MlpWeights], dict[str, Any]] | None = None,
+    drawings: DrawingStore | None = None,
 ) -> tuple[RunInfo, TrainingResult]:
     """Train with `config`, score the model on the test images, and save the run.
 
@@ -47,17 +50,30 @@ def train_and_save(
         on_progress, should_stop: passed to `train_model`.
         data: `((x_train, y_train), (x_test, y_test))` instead of MNIST (for tests).
         extra_metrics: computes more figures from the trained weights (e.g. drawn accuracy).
+        drawings: the saved drawings (the default store if None): trained on when
+            `config.include_drawings`, and every run is scored on the held-out ones when
+            there are enough (`drawings_accuracy`, `drawings_count` in its metrics).
     Returns:
         The saved run and the training result.
     Raises:
         DataNotFoundError, DataCorruptError: MNIST cannot be loaded.
+        DrawingStoreError: `include_drawings` is on but no drawings can be read to train on.
         StoreError: the run cannot be written.
     """
     store = store or ModelStore()
+    drawings = drawings or DrawingStore()
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
+    train_drawings = None
+    if config.include_drawings:
+        train_drawings = drawings.dataset(held_out=False)
+        if not len(train_drawings[1]):
+            raise DrawingStoreError(
+                "There are no saved drawings to train on yet (held-out ones are only scored). "
+                "Save some from the home page with 'Right!' or 'Wrong? It was a ...', or turn "
+                "off training on saved drawings.")
     started = dt.datetime.now(dt.UTC)
     result = train_model(config, on_progress=on_progress, should_stop=should_stop,
-                   data=(x_train, y_train))
+                         data=(x_train, y_train), drawings=train_drawings)
     metrics: dict[str, Any] = {
         "status": result.status,
         "epochs_run": len(result.history),
@@ -67,6 +83,8 @@ def train_and_save(
         "started_at": started.isoformat(timespec="seconds"),
         "versions": versions(),
     }
+    if train_drawings is not None:
+        metrics["drawings_trained"] = len(train_drawings[1])
     evaluation = None
     if result.error:
         metrics["error"] = result.error
@@ -78,6 +96,10 @@ def train_and_save(
                        parameters=int(result.model.count_params()))
         if extra_metrics is not None:
             metrics.update(extra_metrics(weights))
+        try:
+            metrics.update(held_out_metrics(weights.predict, drawings))
+        except DrawingStoreError as error:  # a broken drawings file must not lose the run
+            metrics["drawings_error"] = str(error)
         evaluation = evaluation_record(scored, y_test)
     run = store.save_run(config, result.model if result.status != "failed" else None,
                          result.history, metrics, evaluation)

@@ -19,6 +19,25 @@ TINY = TrainConfig(hidden_units=(16,), dropout_rate=0.0, learning_rate=0.01, bat
                    epochs=2, validation_split=0.1, seed=1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_project_drawings(tmp_path_factory):
+    """No test reads or writes the project's own saved drawings (data/), not even the
+    session-wide fixtures or the app servers the browser tests start."""
+    previous = os.environ.get("MNIST_DRAWINGS_DIR")
+    os.environ["MNIST_DRAWINGS_DIR"] = str(tmp_path_factory.mktemp("drawings"))
+    yield
+    if previous is None:
+        del os.environ["MNIST_DRAWINGS_DIR"]
+    else:
+        os.environ["MNIST_DRAWINGS_DIR"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _own_drawings(tmp_path, monkeypatch):
+    """Each test starts with no saved drawings."""
+    monkeypatch.setenv("MNIST_DRAWINGS_DIR", str(tmp_path / "saved-drawings"))
+
+
 def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Images a tiny MLP learns in seconds: digit k is a bright bar at row 4 + 2k, plus noise.
 

@@ -27,7 +27,7 @@ def test_help_explains_every_option():
     assert result.returncode == 0
     for option in ("--preset", "--hidden", "--dropout", "--learning-rate", "--batch-size",
                    "--epochs", "--validation-split", "--augment", "--seed",
-                   "--max-train-samples", "--activate"):
+                   "--max-train-samples", "--drawings", "--drawings-weight", "--activate"):
         assert option in result.stdout
 
 
@@ -76,3 +76,24 @@ def test_missing_mnist_is_a_clear_error_and_exit_1(cli_store, monkeypatch, capsy
     monkeypatch.setattr("mnist_core.workflow.load_mnist", missing)
     assert cli.main(["--epochs", "1", "--quiet"]) == 1
     assert "MNIST was not found" in capsys.readouterr().err
+
+
+def test_trains_on_saved_drawings_and_reports_the_held_out_score(cli_store, capsys):
+    from mnist_core.drawings import DrawingStore
+    from tests.test_workflow import save_new_kind_of_nine
+
+    drawings = DrawingStore()  # $MNIST_DRAWINGS_DIR: a temporary folder in every test
+    save_new_kind_of_nine(drawings, 80)
+    code = cli.main(["--hidden", "16", "--epochs", "2", "--batch-size", "32", "--learning-rate",
+                     "0.01", "--drawings", "--drawings-weight", "20", "--quiet"])
+    assert code == 0
+    new = [run for run in cli_store.list_runs()[0] if run.run_id != SHIPPED_ID][0]
+    assert new.config.include_drawings and new.config.drawings_weight == 20
+    assert new.metrics["drawings_trained"] == drawings.counts().for_training
+    assert (f"Our drawings: {new.metrics['drawings_accuracy']:.2%} on the "
+            f"{drawings.counts().held_out} held-out saved drawings") in capsys.readouterr().out
+
+
+def test_asking_for_drawings_when_none_are_saved_is_a_clear_error(cli_store, capsys):
+    assert cli.main(["--epochs", "1", "--drawings", "--quiet"]) == 1
+    assert "no saved drawings to train on" in capsys.readouterr().err

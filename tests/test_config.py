@@ -39,6 +39,9 @@ def test_reader_tolerates_older_and_newer_files():
         ("seed", -1, "seed a whole number"),
         ("augment", "yes", "augment True or False"),
         ("max_train_samples", 10, "max_train_samples empty (all) or"),
+        ("include_drawings", 1, "include_drawings True or False"),
+        ("drawings_weight", 0, "drawings_weight a whole number from 1 to 1000"),
+        ("drawings_weight", 2.5, "drawings_weight a whole number"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(field, value, expected):

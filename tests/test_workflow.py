@@ -1,0 +1,88 @@
+"""mnist_core/workflow.py with saved drawings: trained on when asked, always scored on."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_core.config import TrainConfig
+from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+from mnist_core.errors import DrawingStoreError
+from mnist_core.store import SHIPPED_ID
+from mnist_core.workflow import train_and_save
+from tests.conftest import TINY
+
+
+def save_new_kind_of_nine(drawings: DrawingStore, count: int) -> None:
+    """Saves `count` drawings of a shape the synthetic digits never show (a bright column
+    instead of a row), labelled 9, each with its own noise."""
+    rng = np.random.default_rng(7)
+    for _ in range(count):
+        image = rng.integers(0, 40, (28, 28)).astype(np.uint8)
+        image[4:24, 14 + rng.integers(-2, 3)] = 255
+        drawings.add(9, image, b"png", source="import")
+
+
+@pytest.fixture
+def drawings(tmp_path) -> DrawingStore:
+    store = DrawingStore(tmp_path / "data")
+    save_new_kind_of_nine(store, 80)
+    assert store.counts().held_out >= MIN_HELD_OUT
+    return store
+
+
+def test_training_on_saved_drawings_teaches_what_they_show(store, drawings, synthetic_split):
+    without, _ = train_and_save(TINY, store=store, data=synthetic_split, drawings=drawings)
+    config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True, "drawings_weight": 20})
+    with_them, result = train_and_save(config, store=store, data=synthetic_split,
+                                       drawings=drawings)
+    before = json.loads((without.path / "metrics.json").read_text())
+    after = json.loads((with_them.path / "metrics.json").read_text())
+    held_out = drawings.counts().held_out
+    assert before["drawings_count"] == after["drawings_count"] == held_out
+    assert before["drawings_accuracy"] < 0.5 <= 0.9 <= after["drawings_accuracy"]
+    assert after["drawings_trained"] == drawings.counts().for_training
+    assert "drawings_trained" not in before
+    assert result.train_samples == 540 + 20 * drawings.counts().for_training
+    assert after["test_accuracy"] > 0.9  # MNIST-like digits are still read
+
+
+def test_too_few_held_out_drawings_give_no_figure(store, tmp_path, synthetic_split):
+    few = DrawingStore(tmp_path / "few")
+    save_new_kind_of_nine(few, 5)
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split, drawings=few)
+    assert "drawings_accuracy" not in json.loads((run.path / "metrics.json").read_text())
+
+
+def test_asking_for_drawings_when_none_are_saved_says_how_to_save_some(store, tmp_path,
+                                                                         synthetic_split):
+    config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True})
+    with pytest.raises(DrawingStoreError, match="Right!"):
+        train_and_save(config, store=store, data=synthetic_split,
+                       drawings=DrawingStore(tmp_path / "empty"))
+    runs, broken = store.list_runs()
+    assert [run.run_id for run in runs] == [SHIPPED_ID] and broken == []  # nothing saved
+
+
+def test_a_damaged_drawings_file_does_not_lose_the_run(store, tmp_path, synthetic_split):
+    broken = DrawingStore(tmp_path / "broken")
+    broken.folder.mkdir()
+    broken.path.write_bytes(b"not a database" * 100)
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split, drawings=broken)
+    metrics = json.loads((run.path / "metrics.json").read_text())
+    assert metrics["test_accuracy"] > 0.9 and "move it away" in metrics["drawings_error"]
+
+
+def test_saved_drawings_mix_with_re_drawn_training_digits(store, drawings, synthetic_split,
+                                                          tmp_path, monkeypatch):
+    from mnist_core import drawn_training
+
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)  # see test_drawn_training
+    (x, y), test = synthetic_split
+    config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True, "drawn_fraction": 0.5,
+                            "drawings_weight": 3})
+    run, result = train_and_save(config, store=store, data=((x[:200], y[:200]), test),
+                                 drawings=drawings)
+    assert result.status == "completed", result.error
+    assert result.train_samples == 180 + 3 * drawings.counts().for_training
