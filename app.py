@@ -4,13 +4,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_core import DrawingError, EmptyDrawingError, MnistCoreError
+from mnist_core import (
+    SHIPPED_ID,
+    DrawingError,
+    DrawingStore,
+    EmptyDrawingError,
+    MnistCoreError,
+    ModelStore,
+)
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
 from ui.canvas import st_canvas
-from ui.models import active_recognizer
+from ui.models import active_recognizer, run_recognizer
 from ui.sidebar import model_card
+from ui.teach import feedback
 
 CANVAS_SIZE = 336  # px: 12 canvas pixels per MNIST pixel; fits a phone held upright
 DEFAULT_PEN = 22  # px: a natural felt-tip on this canvas; preprocessing evens widths out anyway
@@ -107,6 +115,8 @@ def show_reading(image: np.ndarray | None, key: str) -> None:
         show_answer(prediction)
     with seen:
         st.image(enlarge(prediction.model_input, 168), caption="What the network sees: 28x28")
+    feedback(prediction, image, source=key, model=recognizer.run.run_id if recognizer.run
+             else None)
     st.vega_lite_chart(probabilities_frame(prediction), PROBABILITY_CHART, width="stretch")
     if st.toggle("Show how the drawing becomes the network's input", key=f"steps-{key}"):
         for column, panel in zip(st.columns(4), preprocessing_panels(prediction.steps, 168),
@@ -161,8 +171,75 @@ def read_upload() -> None:
         show_reading(image, "upload")
 
 
-draw_tab, upload_tab = st.tabs([":material/draw: Draw", ":material/image: Upload a picture"])
+def saved_label(drawing) -> str:
+    said = "" if drawing.predicted is None else f", read as {drawing.predicted}"
+    when = drawing.created_at[:16].replace("T", " ")
+    return f"No. {drawing.id}: a {drawing.label}{said} ({when})"
+
+
+def compare_saved() -> None:
+    """A saved drawing read by two models side by side: the one that read it then, and now."""
+    try:
+        drawings = DrawingStore().list(limit=500)
+        runs = {run.run_id: run for run in ModelStore().list_runs()[0]}
+    except MnistCoreError as error:
+        st.error(str(error))
+        return
+    if not drawings:
+        st.info("No saved drawings yet. Draw a digit, then press 'Right' or pick the right digit "
+                "under 'Wrong? It was a …': it is saved, and after retraining you can see here "
+                "how the new model reads it.", icon=":material/compare:")
+        return
+    by_id = {drawing.id: drawing for drawing in drawings}
+    drawing = by_id[st.selectbox("Saved drawing (newest first)", list(by_id),
+                                 format_func=lambda drawing_id: saved_label(by_id[drawing_id]))]
+    names = list(runs)
+    now = recognizer.run.run_id if recognizer.run else SHIPPED_ID
+    then = drawing.model if drawing.model in runs else SHIPPED_ID
+
+    def run_name(run_id: str) -> str:
+        name = "Shipped model" if run_id == SHIPPED_ID else f"Run {run_id}"
+        return name + (" (in use)" if run_id == now else "")
+
+    picture, before, after = st.columns([2, 3, 3], gap="large")
+    picture.image(enlarge(drawing.image, 168),
+                  caption=f"Saved as a {drawing.label}: what the network sees")
+    for column, title, default, side in ((before, "Before", then, "before"),
+                                         (after, "After", now, "after")):
+        with column:
+            run_id = st.selectbox(title, names, index=names.index(default),
+                                  format_func=run_name, key=f"compare-{side}-{drawing.id}")
+            try:
+                reading = run_recognizer(run_id).read_model_input(drawing.image)
+            except MnistCoreError as error:
+                st.error(str(error))
+                continue
+            st.markdown(f'<div class="verdict">Reads <b>{reading.digit}</b>, '
+                        f'{reading.confidence:.0%} sure.</div>', unsafe_allow_html=True)
+            if reading.digit == drawing.label:
+                st.badge("Right", icon=":material/check:", color="green")
+            else:
+                st.badge(f"Wrong: it is a {drawing.label}", icon=":material/close:", color="red")
+            st.vega_lite_chart(probabilities_frame(reading), PROBABILITY_CHART, width="stretch")
+    if then == now:
+        st.caption("It was saved while the model in use now was in use. Train a new model on "
+                   "the Train page (with the saved drawings), use it, and come back to see the "
+                   "difference; or pick another model above.")
+    if drawing.model and drawing.model not in runs:
+        st.caption(f"The model that read it when it was saved ({drawing.model}) has been "
+                   "deleted; 'Before' starts at the shipped model.")
+
+
+# Tabs rerun the page when switched, so "Before and after" shows drawings saved a moment ago
+# under the Draw tab (saving reruns only the canvas part); it runs only while open. The
+# other two always run, so a drawing or an upload is still there on coming back.
+draw_tab, upload_tab, compare_tab = st.tabs(
+    [":material/draw: Draw", ":material/image: Upload a picture",
+     ":material/compare: Before and after"], key="home-tab", on_change="rerun")
 with draw_tab:
     draw_and_read()
 with upload_tab:
     read_upload()
+if compare_tab.open:
+    with compare_tab:
+        compare_saved()

@@ -46,6 +46,7 @@ __all__ = [
     "DrawingStore",
     "ImportReport",
     "SavedDrawing",
+    "digest_of",
     "held_out_metrics",
 ]
 
@@ -55,6 +56,7 @@ FILE_NAME = "drawings.sqlite3"
 HELD_OUT_SHARE = 5  # one drawing in this many is held out
 MIN_HELD_OUT = 10  # fewer held-out drawings than this give no accuracy: one is 10 points
 SOURCES = ("canvas", "upload", "import")
+MAX_PICTURE_SIDE = 560  # px: originals are kept for people to look at, not for the model
 _BUSY_TIMEOUT_S = 10.0
 # Import limits: a class's drawings are hundreds; a zip far beyond these is a mistake or a bomb.
 MAX_IMPORT_FILES = 20_000
@@ -143,8 +145,13 @@ class ImportReport:
     problems: tuple[str, ...]
 
 
-def _digest(model_input: np.ndarray) -> str:
-    return hashlib.sha256(model_input.tobytes()).hexdigest()
+def digest_of(model_input: np.ndarray) -> str:
+    """A drawing's identity: the SHA-256 of its model input as (28, 28) uint8 (hex)."""
+    return hashlib.sha256(_as_model_input(model_input).tobytes()).hexdigest()
+
+
+def _digest(pixels: np.ndarray) -> str:
+    return hashlib.sha256(pixels.tobytes()).hexdigest()
 
 
 def _is_held_out(digest: str) -> bool:
@@ -166,7 +173,12 @@ def _as_model_input(image: np.ndarray) -> np.ndarray:
 
 
 def _png(image: np.ndarray) -> bytes:
-    """PNG bytes of an (H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8 image."""
+    """PNG bytes of an (H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8 image, shrunk to at most
+    MAX_PICTURE_SIDE px on its longer side (a 12-megapixel photo would be 20 MB as PNG)."""
+    scale = MAX_PICTURE_SIDE / max(image.shape[:2])
+    if scale < 1:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     if image.ndim == 3:
         code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
         image = cv2.cvtColor(image, code)
@@ -424,8 +436,8 @@ class DrawingStore:
             where = f"labels.csv row {number} ({row.get('file') or 'no file'})"
             try:
                 label, extras = _row_values(row)
-                raw = _member_bytes(archive, row["file"])
-                model_input = _as_model_input(preprocess(read_image_file(raw)))
+                picture = read_image_file(_member_bytes(archive, row["file"]))
+                model_input = _as_model_input(preprocess(picture))
             except (ValueError, KeyError) as error:  # DrawingError is a ValueError
                 problems.append(f"{where}: {_reason(error)}")
                 continue
@@ -433,8 +445,7 @@ class DrawingStore:
             if digest in found:
                 problems.append(f"{where}: the same drawing as an earlier row; skipped.")
                 continue
-            found[digest] = (label, model_input, raw if raw[:8] == b"\x89PNG\r\n\x1a\n"
-                             else _png(read_image_file(raw)), extras)
+            found[digest] = (label, model_input, _png(picture), extras)
         added = duplicates = 0
         with self._writing() as connection:
             for digest, (label, model_input, png, extras) in found.items():

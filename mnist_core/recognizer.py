@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core.errors import DrawingError
 from mnist_core.model import MlpWeights
 from mnist_core.preprocess import PreprocessSteps, preprocess
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
@@ -107,6 +108,20 @@ class Recognizer:
             model_input, steps = preprocess(image), None
         probabilities = self.weights.predict(model_input[None])[0]
         return Prediction(int(probabilities.argmax()), probabilities, model_input, steps)
+
+    def read_model_input(self, model_input: np.ndarray) -> Prediction:
+        """Read a drawing that is already a model input (a saved drawing, say).
+
+        Args:
+            model_input: (28, 28) float32 in [0, 1], white digit on black, as `preprocess`
+                returns it.
+        """
+        model_input = np.asarray(model_input, dtype=np.float32)
+        if model_input.shape != (28, 28):
+            raise DrawingError(
+                f"Expected a (28, 28) model input. Received: shape={model_input.shape}")
+        probabilities = self.weights.predict(model_input[None])[0]
+        return Prediction(int(probabilities.argmax()), probabilities, model_input, None)
 
     def predict_batch(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         """Read several drawings in one matrix product; same errors as `predict`."""

@@ -8,6 +8,7 @@ import streamlit as st
 
 from mnist_core import (
     PRESETS,
+    DrawingStore,
     MnistCoreError,
     ModelStore,
     TrainConfig,
@@ -21,7 +22,7 @@ from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer
+from ui.models import active_recognizer, held_out_accuracy
 from ui.sidebar import model_card
 
 st.set_page_config(page_title="Train", page_icon=":material/model_training:", layout="wide")
@@ -37,7 +38,8 @@ FIELDS = {  # widget key -> TrainConfig field
     "f_hidden": "hidden_units", "f_dropout": "dropout_rate", "f_rate": "learning_rate",
     "f_batch": "batch_size", "f_epochs": "epochs", "f_split": "validation_split",
     "f_augment": "augment", "f_drawn": "drawn_fraction", "f_seed": "seed",
-    "f_samples": "max_train_samples",
+    "f_samples": "max_train_samples", "f_drawings": "include_drawings",
+    "f_weight": "drawings_weight",
 }
 
 
@@ -75,6 +77,16 @@ def read_form() -> tuple[dict, dict[str, str]]:
     values["max_train_samples"] = values["max_train_samples"] or None
     if "hidden_units" not in problems:
         problems.update(config_problems(**values))
+    if values["include_drawings"] and "include_drawings" not in problems:
+        try:
+            saved = DrawingStore().counts()
+        except MnistCoreError as error:
+            problems["include_drawings"] = str(error)
+        else:
+            if not saved.for_training:
+                problems["include_drawings"] = (
+                    "No saved drawings to train on yet (held-out ones are only scored). Save "
+                    "some on the home page with 'Right' or 'Wrong? It was a …'.")
     return values, problems
 
 
@@ -124,6 +136,21 @@ def show_form() -> None:
           help="Same settings and seed, same result.")
     field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", min_value=0,
           max_value=60000, step=1000, help="Fewer images train faster, for a quick look.")
+
+    try:
+        saved = DrawingStore().counts()
+        have = (f"{saved.for_training} saved drawing{'s' if saved.for_training != 1 else ''} "
+                f"to train on, {saved.held_out} held out to score every run")
+    except MnistCoreError:
+        have = "the saved drawings cannot be read"  # the switch says why when turned on
+    ours, weight = st.columns([2, 1], gap="large", vertical_alignment="bottom")
+    field(ours, "f_drawings", st.toggle, f"Also train on our saved drawings ({have})",
+          help="Drawings saved from the home page with their right digits (My drawings page). "
+               "One in five is held out: never trained on, used to score every run.")
+    field(weight, "f_weight", st.number_input, "Each drawing counts as this many MNIST images",
+          min_value=1, max_value=1000, step=5, disabled=not st.session_state.get("f_drawings"),
+          help="Shown this many times per epoch, distorted anew each time when distortions "
+               "are on, so a few dozen drawings matter against 60,000 MNIST images.")
 
     if problems:
         st.warning("Fix the settings marked above to start training.", icon=":material/edit:")
@@ -218,12 +245,16 @@ def show_result(status: JobStatus) -> None:
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
+        "Our drawings": [held_out_accuracy(run), held_out_accuracy(active)],
         "Training time (s)": [run.metrics.get("train_seconds"),
                               active.metrics.get("train_seconds")],
     })
     st.dataframe(table, hide_index=True, column_config={
         "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
         "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
+        "Our drawings": st.column_config.NumberColumn(
+            format="percent", help="Accuracy on the held-out saved drawings (empty: fewer "
+                                   "than 10 are held out so far)."),
     })
     curves(run.history)
     if active.run_id == run.run_id:

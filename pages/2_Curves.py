@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_core import MnistCoreError, ModelStore, load_mnist
+from mnist_core import DrawingStore, MnistCoreError, ModelStore, load_mnist
+from mnist_core.drawings import MIN_HELD_OUT
 from mnist_core.runs import (
     confusion_cells,
     ensure_evaluation,
@@ -15,7 +16,7 @@ from mnist_core.runs import (
 from mnist_core.visualize import enlarge
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer
+from ui.models import active_recognizer, held_out_accuracy
 from ui.sidebar import model_card
 
 st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
@@ -36,12 +37,14 @@ for damaged in broken:
         if st.button("Delete this folder", key=f"delete-broken-{damaged.run_id}"):
             apply(lambda run_id=damaged.run_id: store.delete(run_id))
 
-table = pd.DataFrame([run_summary(run, active_id) for run in runs])
+table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": held_out_accuracy(run)}
+                      for run in runs])
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
 picked = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",
     column_order=["active", "run", "finished", "architecture", "epochs", "status",
-                  "train_seconds", "test_accuracy", "drawn_accuracy", "settings"],
+                  "train_seconds", "test_accuracy", "drawn_accuracy", "drawings_accuracy",
+                  "settings"],
     column_config={
         "active": st.column_config.CheckboxColumn("In use", width="small"),
         "run": "Run", "finished": "Finished (UTC)", "architecture": "Layers",
@@ -49,9 +52,21 @@ picked = st.dataframe(
         "train_seconds": st.column_config.NumberColumn("Training time (s)", format="%.0f"),
         "test_accuracy": st.column_config.NumberColumn("MNIST test", format="percent"),
         "drawn_accuracy": st.column_config.NumberColumn("Drawn digits", format="percent"),
+        "drawings_accuracy": st.column_config.NumberColumn(
+            "Our drawings", format="percent",
+            help="How well it reads *our* digits: accuracy on the saved drawings held out "
+                 "from training (My drawings page), the same ones for every run. Empty until "
+                 "10 are held out."),
         "settings": "Settings",
     },
 )
+try:
+    held_out = DrawingStore().counts().held_out
+except MnistCoreError:
+    held_out = MIN_HELD_OUT  # the column stays empty; the My drawings page says why
+if held_out < MIN_HELD_OUT:
+    st.caption(f"'Our drawings' fills in once {MIN_HELD_OUT} saved drawings are held out: "
+               f"{held_out} so far (one saved drawing in five is held out from training).")
 rows = picked.selection.rows or [int(table.index[table["active"]][0])]
 selected = [runs[row] for row in rows]
 

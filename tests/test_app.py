@@ -88,3 +88,56 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tm
     assert not app.exception
     assert any("using the shipped model instead" in w.value for w in app.sidebar.warning)
     assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)
+
+
+def upload_and_read(app, digit: int):
+    app.run()
+    app.file_uploader[0].upload(f"digit-{digit}.png", png_of(digit), "image/png").run()
+    assert f"It reads <b>{digit}</b>" in page_text(app)
+
+
+def test_right_saves_the_picture_with_the_digit_it_was_read_as(app):
+    from mnist_core.drawings import DrawingStore
+
+    upload_and_read(app, 7)
+    [right] = [button for button in app.button if (button.key or "").startswith("right-upload")]
+    assert right.label == "Right, it's a 7"
+    right.click().run()
+    assert not app.exception
+    assert any("Saved as a 7. 1 drawing saved." in s.value for s in app.success)
+    saved = DrawingStore().list()
+    assert [(d.label, d.predicted, d.source, d.model) for d in saved] == \
+        [(7, 7, "upload", "shipped")]
+
+
+def test_wrong_saves_the_right_digit_and_a_second_answer_corrects_it(app):
+    from mnist_core.drawings import DrawingStore
+
+    upload_and_read(app, 1)
+    app.pills[0].set_value(4).run()
+    assert any("Saved as a 4" in s.value for s in app.success)
+    app.pills[0].set_value(7).run()
+    assert any("Corrected as a 7. 1 drawing saved." in s.value for s in app.success)
+    assert [(d.label, d.predicted) for d in DrawingStore().list()] == [(7, 1)]
+
+
+def test_a_drawings_folder_that_cannot_be_written_gets_a_message_not_a_crash(app, tmp_path,
+                                                                             monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MNIST_DRAWINGS_DIR", str(blocker / "data"))
+    upload_and_read(app, 0)
+    app.pills[0].set_value(6).run()
+    assert not app.exception
+    assert any("Not saved" in e.value and "MNIST_DRAWINGS_DIR" in e.value for e in app.error)
+
+
+def test_before_and_after_shows_a_saved_drawing_under_two_models(app):
+    upload_and_read(app, 1)
+    app.pills[0].set_value(4).run()
+    app.session_state["home-tab"] = ":material/compare: Before and after"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="compare-before-1").value == "shipped"
+    assert page_text(app).count("Reads <b>1</b>") == 2
+    assert page_text(app).count(":red-badge[:material/close: Wrong: it is a 4]") == 2

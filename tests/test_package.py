@@ -27,6 +27,7 @@ def test_the_pages_never_load_keras_or_tensorflow():
         "from mnist_core import MnistCoreError, ModelStore, PRESETS, config_problems\n"
         "import mnist_core.recognizer, mnist_core.images, mnist_core.visualize, mnist_core.jobs\n"
         "import mnist_core.runs, mnist_core.estimate, mnist_core.drawn_training\n"
+        "from mnist_core import DrawingStore; import mnist_core.drawings\n"
         "from mnist_core.recognizer import Recognizer\n"
         "Recognizer.load(run_id='shipped').predict(__import__('numpy').eye(28))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow'}))\n"

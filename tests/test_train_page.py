@@ -143,3 +143,42 @@ def test_missing_mnist_fails_the_job_with_the_fix_and_changes_nothing(models, tm
     assert any("MNIST was not found" in e.value and "MNIST_DATA_DIR" in e.value
                for e in page.error)
     assert models.active_run_id() == "shipped"
+
+
+def toggle(page, label):
+    return next(w for w in page.toggle if w.label.startswith(label))
+
+
+def test_training_on_saved_drawings_needs_some_saved_first(models):
+    page = open_page()
+    assert "0 saved drawings to train on, 0 held out" in toggle(page, "Also train on our").label
+    toggle(page, "Also train on our").set_value(True).run()
+    assert not page.exception
+    assert any("No saved drawings to train on yet" in error.value for error in page.error)
+    assert not start_button(page)
+
+
+def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models, mnist_dir):
+    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from tests.test_workflow import save_new_kind_of_nine
+
+    drawings = DrawingStore()
+    save_new_kind_of_nine(drawings, 80)
+    counts = drawings.counts()
+    assert counts.held_out >= MIN_HELD_OUT
+    page = open_page()
+    set_tiny(page)
+    toggle(page, "Also train on our").set_value(True).run()
+    number_input(page, "Each drawing counts as").set_value(30).run()
+    assert any("our drawings x30" in info.value for info in page.info)
+    start_button(page)[0].click().run()
+    jobs = TrainingJobs(models)
+    finished = jobs.wait(jobs.current().job_id, timeout=120)
+    assert finished.state == "completed", finished.error
+    run = models.get_run(finished.run_id)
+    assert run.config.include_drawings and run.config.drawings_weight == 30
+    assert run.metrics["drawings_trained"] == counts.for_training
+    assert run.metrics["drawings_count"] == counts.held_out
+    page.run()
+    table = page.dataframe[0].value
+    assert table["Our drawings"][0] == pytest.approx(run.metrics["drawings_accuracy"])

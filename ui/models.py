@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core import ModelStore
+from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunInfo
+from mnist_core.drawings import MIN_HELD_OUT, held_out_metrics
 from mnist_core.recognizer import Recognizer
 
 
@@ -24,3 +25,32 @@ def active_recognizer() -> Recognizer:
     store = ModelStore()
     run_id = store.active_run_id()
     return _recognizer_for(str(store.run_path(run_id)), run_id)
+
+
+def run_recognizer(run_id: str) -> Recognizer:
+    """The Recognizer for one run (for comparing models), cached like the active one.
+
+    Raises:
+        RunNotFoundError: no such run. ModelLoadError: not even the shipped model loads.
+    """
+    store = ModelStore()
+    return _recognizer_for(str(store.run_path(run_id)), run_id)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _held_out_accuracy(model_path: str, run_id: str, drawings_version: int) -> float | None:
+    # Keyed by the drawings' version too: a new or deleted drawing changes every score.
+    weights = _recognizer_for(model_path, run_id).weights
+    return held_out_metrics(weights.predict).get("drawings_accuracy")
+
+
+def held_out_accuracy(run: RunInfo) -> float | None:
+    """The run's accuracy on the saved drawings held out now (all runs on the same ones), or
+    None when fewer than MIN_HELD_OUT are held out or they cannot be read."""
+    try:
+        drawings = DrawingStore()
+        if drawings.counts().held_out < MIN_HELD_OUT:
+            return None
+        return _held_out_accuracy(str(run.model_path), run.run_id, drawings.version())
+    except MnistCoreError:
+        return None

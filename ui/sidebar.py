@@ -20,6 +20,8 @@ def model_card(recognizer: Recognizer) -> None:
                      icon=":material/model_training:")
         st.page_link("pages/2_Curves.py", label="Training runs and curves",
                      icon=":material/show_chart:")
+        st.page_link("pages/3_My_drawings.py", label="My drawings",
+                     icon=":material/photo_library:")
         st.divider()
         st.subheader("Model in use")
         if run is None:

@@ -1,0 +1,113 @@
+"""My drawings page: the class's saved drawings by digit; delete, export and import them."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from mnist_core import DrawingStore, MnistCoreError
+from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
+from ui.actions import apply
+from ui.models import active_recognizer
+from ui.sidebar import model_card
+
+PER_PAGE = 36
+COLUMNS = 6
+
+st.set_page_config(page_title="My drawings", page_icon=":material/photo_library:",
+                   layout="wide")
+st.title("My drawings")
+st.write("Drawings saved from the home page with the digit they really are. Train on them "
+         "(Train page) and see how well each model reads them (Training runs page).")
+model_card(active_recognizer())
+
+drawings = DrawingStore()
+try:
+    counts = drawings.counts()
+except MnistCoreError as error:
+    st.error(str(error))
+    st.stop()
+
+total, trained, held = st.columns(3)
+total.metric("Saved drawings", counts.total)
+trained.metric("To train on", counts.for_training)
+held.metric("Held out to score models", counts.held_out,
+            help=f"One drawing in {HELD_OUT_SHARE} is never trained on, so every model can be "
+                 f"scored on drawings it has not seen. Scores need at least {MIN_HELD_OUT}.")
+if counts.total:
+    st.markdown("**Saved drawings of each digit**")
+    st.vega_lite_chart(
+        pd.DataFrame({"digit": [str(d) for d in range(10)], "drawings": counts.by_label}),
+        {"height": 160, "mark": {"type": "bar"},
+         "encoding": {
+             "x": {"field": "digit", "type": "nominal", "title": "Digit",
+                   "axis": {"labelAngle": 0, "labelFontSize": 14}},
+             "y": {"field": "drawings", "type": "quantitative", "title": "Drawings",
+                   "axis": {"tickMinStep": 1}},
+             "tooltip": [{"field": "digit"}, {"field": "drawings"}]}},
+        width="stretch")
+else:
+    st.info("No drawings saved yet. On the home page, draw a digit and press 'Right, it's "
+            "a …' or pick the right digit under 'Wrong? It was a …'.", icon=":material/draw:")
+    st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
+
+if counts.total:
+    st.subheader("Gallery")
+    choice = st.segmented_control(
+        "Show", ["All", *range(10)], default="All", key="gallery-digit",
+        format_func=lambda option: "All" if option == "All" else f"{option}s "
+                                   f"({counts.by_label[option]})")
+    digit = None if choice in (None, "All") else choice
+    shown = counts.total if digit is None else counts.by_label[digit]
+    pages = max(1, -(-shown // PER_PAGE))
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
+    for row_start in range(0, PER_PAGE, COLUMNS):
+        batch = drawings.list(digit, limit=COLUMNS, offset=(page - 1) * PER_PAGE + row_start)
+        if not batch:
+            break
+        for column, drawing in zip(st.columns(COLUMNS), batch, strict=False):
+            with column:
+                st.image(drawings.image_png(drawing.id), width="stretch")
+                said = "" if drawing.predicted is None else (
+                    ", read right" if drawing.predicted == drawing.label
+                    else f", read as {drawing.predicted}")
+                st.caption(f"No. {drawing.id}: a **{drawing.label}**{said}"
+                           f"{' · held out' if drawing.held_out else ''}")
+                with st.popover("Delete", icon=":material/delete:"):
+                    st.write(f"Delete drawing No. {drawing.id} (a {drawing.label})?")
+                    if st.button("Delete it", key=f"delete-{drawing.id}", type="primary"):
+                        apply(lambda drawing_id=drawing.id: drawings.delete(drawing_id))
+
+st.subheader("Export and import")
+left, right = st.columns(2, gap="large")
+with left:
+    st.write("All drawings as a zip: each picture as PNG, its 28x28 network input, and "
+             "labels.csv with the digits. Keep it as a backup or share it with another class.")
+    st.download_button(
+        "Download all as a zip", drawings.export_zip, icon=":material/download:",
+        file_name=f"drawings-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.zip",
+        mime="application/zip", disabled=not counts.total)
+with right:
+    uploaded = st.file_uploader(
+        "Import a zip of drawings", type="zip",
+        help="A zip made by 'Download all as a zip', or any zip of digit pictures with a "
+             "labels.csv that has a 'file' and a 'label' column.")
+    if uploaded is not None and st.button("Import", icon=":material/upload:"):
+        try:
+            with st.spinner("Reading the pictures…"):
+                report = drawings.import_zip(uploaded.getvalue())
+        except MnistCoreError as error:
+            st.error(f"{uploaded.name}: {error} Nothing was imported.")
+        else:
+            st.session_state.import_report = (uploaded.name, report)
+            st.rerun()
+    if "import_report" in st.session_state:
+        name, report = st.session_state.pop("import_report")
+        st.success(f"{name}: {report.added} drawing{'s' if report.added != 1 else ''} added"
+                   + (f", {report.duplicates} already saved" if report.duplicates else "")
+                   + ".")
+        if report.problems:
+            with st.expander(f"{len(report.problems)} file"
+                             f"{'s' if len(report.problems) != 1 else ''} skipped",
+                             expanded=len(report.problems) <= 5):
+                st.markdown("\n".join(f"- {problem}" for problem in report.problems))
