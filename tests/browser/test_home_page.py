@@ -88,3 +88,24 @@ def test_a_file_that_is_not_an_image_is_explained(page, tmp_path):
     page.get_by_role("tab", name=re.compile("Upload a picture")).click()
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_text("This file is not an image").wait_for(timeout=20_000)
+
+
+def test_a_drawing_corrected_with_wrong_is_saved_and_shown_on_my_drawings(page, server):
+    draw(page, STROKES["4"])
+    answer(page, "4").wait_for(timeout=20_000)
+    page.get_by_role("radiogroup", name="Wrong? It was a …").get_by_role("radio",
+                                                                         name="9").click()
+    page.get_by_text("Saved as a 9.").wait_for(timeout=20_000)
+    screenshot(page, "home-saved")
+    page.get_by_role("tab", name=re.compile("Before and after")).click()
+    page.get_by_text("Wrong: it is a 9").first.wait_for(timeout=20_000)
+    assert page.get_by_text("Wrong: it is a 9").count() == 2  # same model before and after
+    screenshot(page, "home-before-after")
+    page.goto(f"{server.url}/My_drawings")
+    page.get_by_text(re.compile(r"No\. \d+: a 9, read as 4")).first.wait_for(timeout=30_000)
+    screenshot(page, "my-drawings")
+    picture = page.locator("[data-testid=stImage] img").first
+    picture.wait_for(timeout=20_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=picture.element_handle(), timeout=20_000)
+    screenshot(page, "my-drawings")
