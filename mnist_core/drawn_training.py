@@ -55,6 +55,28 @@ def _cache_key(images: np.ndarray) -> str:
     return digest.hexdigest()[:16]
 
 
+def _load_copies(path: Path, count: int) -> np.ndarray | None:
+    """A cached (count, k, 28, 28) uint8 array from path, or None if absent or damaged."""
+    try:
+        cached = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # no cache yet, or a damaged one: render again
+    if cached.ndim != 4 or cached.shape[0] != count or cached.shape[2:] != (28, 28) \
+            or cached.dtype != np.uint8:
+        return None
+    return cached
+
+
+def _other_copies(key: str, count: int) -> np.ndarray | None:
+    """The cache of these digits with the most copies, whatever COPIES was then, or None."""
+    best = None
+    for other in sorted(_cache_dir().glob(f"redrawn-{key}-x*.npy")):
+        cached = _load_copies(other, count)
+        if cached is not None and (best is None or cached.shape[1] > best.shape[1]):
+            best = cached
+    return best
+
+
 def _render_chunk(args: tuple[np.ndarray, int]) -> np.ndarray:
     """Worker: re-draw and preprocess a chunk. Returns (n, 28, 28) uint8 in [0, 255]."""
     from mnist_core.drawn import redraw_digit
@@ -80,7 +102,8 @@ def redrawn_images(images: np.ndarray,
 
     Args:
         images: (N, 28, 28) uint8, white digit on black (MNIST's format).
-        on_progress: called as `(done, total)` while rendering (not when read from the cache).
+        on_progress: called as `(done, total)` while rendering (not when read from the cache);
+            copies taken from a cache with fewer copies count as done.
         should_stop: asked after every chunk of 1,000 digits (about a second); when it returns
             True, rendering is abandoned and None returned (nothing is cached).
     Returns:
@@ -90,20 +113,24 @@ def redrawn_images(images: np.ndarray,
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"Expected (N, 28, 28) uint8 images. Received: shape={images.shape}, "
                          f"dtype={images.dtype}")
-    path = _cache_dir() / f"redrawn-{_cache_key(images)}-x{COPIES}.npy"
-    shape = (len(images), COPIES, *images.shape[1:])
-    try:
-        cached = np.load(path, allow_pickle=False)
-        if cached.shape == shape and cached.dtype == np.uint8:
-            return cached
-    except (OSError, ValueError):
-        pass  # no cache yet, or a damaged one: render again
+    key = _cache_key(images)
+    path = _cache_dir() / f"redrawn-{key}-x{COPIES}.npy"
+    cached = _load_copies(path, len(images))
+    if cached is not None and cached.shape[1] == COPIES:
+        return cached
+    # Copy k of chunk c is drawn with its own seed, so adding copies keeps the earlier ones:
+    # a cache of the same digits with another number of copies gives the first ones.
+    reused = _other_copies(key, len(images))
+    first = 0 if reused is None else reused.shape[1]
+    if first >= COPIES:
+        return np.ascontiguousarray(reused[:, :COPIES])
 
-    # Copy k of chunk c is drawn with its own seed, so adding copies keeps the earlier ones.
-    chunks = [(images[start:start + _CHUNK], RENDER_SEED + copy * 1_000_003 + start)
-              for copy in range(COPIES) for start in range(0, len(images), _CHUNK)]
     out = np.empty((COPIES, *images.shape), np.uint8)
-    flat = out.reshape(COPIES * len(images), *images.shape[1:])
+    if first:
+        out[:first] = reused.transpose(1, 0, 2, 3)
+    chunks = [(images[start:start + _CHUNK], RENDER_SEED + copy * 1_000_003 + start)
+              for copy in range(first, COPIES) for start in range(0, len(images), _CHUNK)]
+    flat = out.reshape(COPIES * len(images), *images.shape[1:])[first * len(images):]
     workers = min(os.cpu_count() or 1, len(chunks))
     if workers == 1:  # a few digits: not worth starting processes
         results = map(_render_chunk, chunks)
@@ -118,7 +145,7 @@ def redrawn_images(images: np.ndarray,
             flat[done:done + len(chunk)] = rendered
             done += len(chunk)
             if on_progress is not None:
-                on_progress(done, len(flat))
+                on_progress(first * len(images) + done, COPIES * len(images))
             if should_stop is not None and should_stop():
                 return None
     finally:

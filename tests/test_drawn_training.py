@@ -48,6 +48,21 @@ def test_redrawn_digits_keep_shape_and_format_and_are_cached(digits, cache):
     np.testing.assert_array_equal(again, redrawn)
 
 
+def test_more_copies_reuse_the_cached_ones(digits, cache, monkeypatch):
+    images, _ = digits
+    monkeypatch.setattr(drawn_training, "COPIES", 1)
+    one = drawn_training.redrawn_images(images)
+    monkeypatch.setattr(drawn_training, "COPIES", 3)
+    progress = []
+    three = drawn_training.redrawn_images(images, lambda done, total: progress.append(done))
+    assert three.shape == (len(images), 3, 28, 28)
+    np.testing.assert_array_equal(three[:, :1], one)  # copy 0 is not drawn again
+    assert progress == [2 * len(images), 3 * len(images)]  # only copies 1 and 2 were drawn
+    monkeypatch.setattr(drawn_training, "COPIES", 2)  # fewer copies: taken from the cache
+    np.testing.assert_array_equal(
+        drawn_training.redrawn_images(images, lambda *_: pytest.fail("not cached")), three[:, :2])
+
+
 def test_a_damaged_cache_is_rendered_again(digits, cache):
     images, _ = digits
     first = drawn_training.redrawn_images(images)
