@@ -140,14 +140,15 @@ def show_form() -> None:
     try:
         saved = DrawingStore().counts()
         have = (f"{saved.for_training} saved drawing{'s' if saved.for_training != 1 else ''} "
-                f"to train on, {saved.held_out} held out to score every run")
+                f"to train on; {saved.held_out} more held out to score every run.")
     except MnistCoreError:
-        have = "the saved drawings cannot be read"  # the switch says why when turned on
-    ours, weight = st.columns([2, 1], gap="large", vertical_alignment="bottom")
-    field(ours, "f_drawings", st.toggle, f"Also train on our saved drawings ({have})",
+        have = "The saved drawings cannot be read."  # the switch says why when turned on
+    ours, weight = st.columns([2, 1], gap="large")
+    field(ours, "f_drawings", st.toggle, "Also train on our saved drawings",
           help="Drawings saved from the home page with their right digits (My drawings page). "
                "One in five is held out: never trained on, used to score every run.")
-    field(weight, "f_weight", st.number_input, "Each drawing counts as this many MNIST images",
+    ours.caption(have)
+    field(weight, "f_weight", st.number_input, "Each drawing counts as (MNIST images)",
           min_value=1, max_value=1000, step=5, disabled=not st.session_state.get("f_drawings"),
           help="Shown this many times per epoch, distorted anew each time when distortions "
                "are on, so a few dozen drawings matter against 60,000 MNIST images.")

@@ -42,9 +42,9 @@ table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": held_
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
 picked = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",
-    column_order=["active", "run", "finished", "architecture", "epochs", "status",
-                  "train_seconds", "test_accuracy", "drawn_accuracy", "drawings_accuracy",
-                  "settings"],
+    # The accuracies first: they are what runs are compared by, and stay in view.
+    column_order=["active", "run", "test_accuracy", "drawn_accuracy", "drawings_accuracy",
+                  "finished", "architecture", "epochs", "status", "train_seconds", "settings"],
     column_config={
         "active": st.column_config.CheckboxColumn("In use", width="small"),
         "run": "Run", "finished": "Finished (UTC)", "architecture": "Layers",

@@ -151,7 +151,8 @@ def toggle(page, label):
 
 def test_training_on_saved_drawings_needs_some_saved_first(models):
     page = open_page()
-    assert "0 saved drawings to train on, 0 held out" in toggle(page, "Also train on our").label
+    assert any(c.value == "0 saved drawings to train on; 0 more held out to score every run."
+               for c in page.caption)
     toggle(page, "Also train on our").set_value(True).run()
     assert not page.exception
     assert any("No saved drawings to train on yet" in error.value for error in page.error)
