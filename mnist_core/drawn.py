@@ -18,7 +18,8 @@ A stroke ("polyline") is an (N, 2) float32 array of (x, y) points, x to the righ
 in the 28x28 pixel frame (pixel centres at integers 0..27). N >= 1; a stroke of one point is a
 dot; a closed loop repeats its first point at the end.
 
-How strokes are recovered: upsample 4x (cubic), threshold at half ink, give the ink exactly the
+How strokes are recovered: upsample 4x (cubic), threshold at half ink (pieces that fainter ink
+links are joined by its skeleton: a light touch of the pen), give the ink exactly the
 holes of the digit's loops (cut out darker dips inside fat strokes, close faint rims, fill specks:
 a fat 8 whose loops are only grey must stay an 8), thin to a one-pixel skeleton (Zhang-Suen,
 vectorised with a lookup table), trace the skeleton graph into branches, drop short spurs that
@@ -51,6 +52,10 @@ CANVAS_SIZE = 280
 _DIGIT_SIZE = 28
 _UPSAMPLE = 4  # skeletons are traced on a 112x112 image: 1 px there = 0.25 px in MNIST
 _INK_THRESHOLD = 128  # half ink: where the edge of an MNIST stroke is
+# A quarter ink: a pen touching lightly. Pieces of half ink joined by ink this bright are one
+# stroke (a 9 whose loop fades between two strokes, a 7 whose stem thins out).
+_FAINT_THRESHOLD = 64
+_PIECE_MIN_AREA = 16  # px at 112x112 (1 px in MNIST): a smaller piece of ink is not joined
 _HOLE_DEPTH = 64  # grey levels a hole must lie below the ink around it to be a loop's hole
 _HOLE_MIN_AREA = 8  # px at 112x112 (0.5 px in MNIST): a darker dip smaller than this is noise
 # px at 112x112 (1 px in MNIST): a hole of the half-ink mask with a circle this wide inside is a
@@ -199,6 +204,33 @@ def _open_holes(mask: np.ndarray, image: np.ndarray) -> np.ndarray:
     if specks:
         cv2.drawContours(mask, specks, -1, 1, thickness=cv2.FILLED)
     return mask
+
+
+def _join_faint(mask: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Join pieces of a 0/1 uint8 ink mask that fainter ink connects, as one stroke.
+
+    The pen drew on where its ink fell below half (a light touch): where ink of at least
+    _FAINT_THRESHOLD links two or more pieces of the mask, the skeleton of that faint ink (one
+    px wide, so the strokes' width and holes barely change) is added to the mask.
+
+    Args:
+        mask: (H, W) 0/1 uint8 ink at half ink.
+        image: (H, W) uint8 grey levels the mask was thresholded from.
+    Returns: (H, W) 0/1 uint8, the mask with its faint links.
+    """
+    piece_count, pieces, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if piece_count <= 2:
+        return mask  # one piece of ink (or none): nothing to join
+    faint = (image >= _FAINT_THRESHOLD).astype(np.uint8)
+    count, labels = cv2.connectedComponents(faint, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= _PIECE_MIN_AREA
+    big[0] = False  # the background
+    joined = mask.copy()
+    for label in range(1, count):
+        inside = labels == label
+        if np.count_nonzero(big[np.unique(pieces[inside])]) >= 2:
+            joined |= _thin(inside.astype(np.uint8))
+    return joined
 
 
 def _is_speck(contour: np.ndarray, mask: np.ndarray) -> bool:
@@ -404,7 +436,8 @@ def strokes_from_digit(image: np.ndarray) -> list[np.ndarray]:
     # Cubic interpolation can dim a lone pixel below threshold; OR-ing in the blocky upsample
     # keeps every piece of ink the digit has.
     blocky = cv2.resize(crop, size, interpolation=cv2.INTER_NEAREST) >= _INK_THRESHOLD
-    mask = _open_holes((smooth | blocky).astype(np.uint8), upsampled)
+    mask = _join_faint((smooth | blocky).astype(np.uint8), upsampled)
+    mask = _open_holes(mask, upsampled)
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)  # px to the nearest background
     skeleton = _thin(mask)
     # The skeleton runs along the middle of the strokes, where the distance is half a width.

@@ -146,6 +146,22 @@ def test_strokes_cover_synthetic_digits(shapes, stroke_count, closed):
     assert outside <= 0.08
 
 
+def test_pieces_joined_by_faint_ink_are_one_stroke():
+    # A stem that thins out for 3 px in the middle (a light touch): under half ink there, but
+    # the pen did not lift.
+    image = _digit(("line", (14, 4), (14, 23)))
+    image[12:15] = np.minimum(image[12:15], 90)
+    (stroke,) = strokes_from_digit(image)
+    assert stroke[:, 1].min() < 6 and stroke[:, 1].max() > 21
+
+
+@pytest.mark.parametrize(("gap", "strokes"), [(0, 1), (1, 2), (3, 2)])
+def test_pieces_apart_stay_apart(gap, strokes):
+    # gap: black pixels between the two strokes' edges (0: the edges meet at 120 of 255).
+    image = _digit(("line", (14, 4), (14, 11)), ("line", (14, 16 + gap), (14, 23)))
+    assert len(strokes_from_digit(image)) == strokes
+
+
 def test_blank_digit_has_no_strokes():
     assert strokes_from_digit(np.zeros((28, 28), np.uint8)) == []
 
