@@ -141,3 +141,17 @@ def test_before_and_after_shows_a_saved_drawing_under_two_models(app):
     assert app.selectbox(key="compare-before-1").value == "shipped"
     assert page_text(app).count("Reads <b>1</b>") == 2
     assert page_text(app).count(":red-badge[:material/close: Wrong: it is a 4]") == 2
+
+
+def test_the_sidebar_scores_the_model_on_our_held_out_drawings_once_there_are_enough(app):
+    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from tests.test_workflow import save_new_kind_of_nine
+
+    app.run()
+    assert "Our drawings" not in [metric.label for metric in app.sidebar.metric]
+    drawings = DrawingStore()
+    save_new_kind_of_nine(drawings, 80)
+    assert drawings.counts().held_out >= MIN_HELD_OUT
+    app.run()
+    ours = next(metric for metric in app.sidebar.metric if metric.label == "Our drawings")
+    assert ours.value == "0.00%"  # columns labelled 9 are no digit the shipped model knows

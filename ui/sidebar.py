@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_core.recognizer import Recognizer
+from ui.models import held_out_accuracy
 
 
 def _percent(value: float | None) -> str:
@@ -34,6 +35,11 @@ def model_card(recognizer: Recognizer) -> None:
                     help="Accuracy on MNIST's 10,000 official test images.")
         right.metric("Drawn digits", _percent(run.drawn_accuracy),
                      help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
+        ours = held_out_accuracy(run)
+        if ours is not None:
+            left.metric("Our drawings", _percent(ours),
+                        help="Accuracy on the saved drawings held out from training "
+                             "(My drawings page).")
         if run.finished_at:
             st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
         if recognizer.fallback_reason:
