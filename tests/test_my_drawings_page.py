@@ -85,3 +85,20 @@ def test_a_file_that_is_not_a_zip_changes_nothing_and_says_so(saved):
     assert any("photo.zip: That file is not a zip" in e.value and "Nothing was imported" in
                e.value for e in page.error)
     assert saved.counts().total == 5
+
+
+def test_a_damaged_drawings_file_is_explained_on_every_page_that_reads_it(tmp_path):
+    drawings = DrawingStore()
+    drawings.folder.mkdir(parents=True)
+    drawings.path.write_bytes(b"not a database" * 100)
+    page = open_page()
+    assert not page.exception
+    assert any("move it away" in error.value for error in page.error)
+    for other in ("pages/1_Train.py", "pages/2_Curves.py"):
+        page.switch_page(other).run()
+        assert not page.exception, other
+    page.switch_page("app.py").run()
+    page.session_state["home-tab"] = ":material/compare: Before and after"
+    page.run()
+    assert not page.exception
+    assert any("move it away" in error.value for error in page.error)
