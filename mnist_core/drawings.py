@@ -282,8 +282,10 @@ class DrawingStore:
             raise ValueError(f"Expected a label from 0 to 9. Received: {label!r}")
         if predicted is not None and not _is_digit(predicted):
             raise ValueError(f"Expected a predicted digit from 0 to 9. Received: {predicted!r}")
-        if confidence is not None and not 0 <= confidence <= 1:
-            raise ValueError(f"Expected a confidence in [0, 1]. Received: {confidence!r}")
+        if confidence is not None:
+            if not -1e-6 <= confidence <= 1 + 1e-6:  # float32 softmax can overshoot by an ulp
+                raise ValueError(f"Expected a confidence in [0, 1]. Received: {confidence!r}")
+            confidence = min(max(float(confidence), 0.0), 1.0)
         if source not in SOURCES:
             raise ValueError(f"Expected a source in {SOURCES}. Received: {source!r}")
         pixels = _as_model_input(model_input)
@@ -300,8 +302,8 @@ class DrawingStore:
             cursor = connection.execute(
                 "INSERT INTO drawings (label, predicted, confidence, model, created_at, source,"
                 " held_out, digest, model_input, image_png) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (int(label), None if predicted is None else int(predicted),
-                 None if confidence is None else float(confidence), model, _now(), source,
+                (int(label), None if predicted is None else int(predicted), confidence, model,
+                 _now(), source,
                  int(_is_held_out(digest)), digest, pixels.tobytes(), png))
             return cursor.lastrowid, "added"
 

@@ -53,6 +53,11 @@ def test_a_saved_drawing_reads_back_with_its_label_picture_and_prediction(drawin
     assert drawings.path.exists() and drawings.path.name == "drawings.sqlite3"
 
 
+def test_a_confidence_a_rounding_error_above_one_is_kept_as_one(drawings):
+    drawing_id, _ = drawings.add(3, random_input(0), b"png", confidence=np.float32(1.0000001))
+    assert drawings.get(drawing_id).confidence == 1.0
+
+
 def test_saving_the_same_drawing_again_corrects_its_label_instead_of_adding_a_copy(drawings):
     canvas = canvas_of(1)
     first, _ = drawings.add(7, preprocess(canvas), canvas)
