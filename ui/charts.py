@@ -30,7 +30,7 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
                           value_name=title)
         long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
         color = ({"field": "run", "type": "nominal", "title": "Run"} if by_run else
-                 {"field": "set", "type": "nominal", "title": None})
+                 {"field": "set", "type": "nominal", "title": "Set"})  # one legend with the dash
         column.vega_lite_chart(long, {
             "title": f"{title} per epoch (solid: training, dashed: validation)",
             "height": height,
