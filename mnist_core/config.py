@@ -184,5 +184,5 @@ def config_problems(**values: Any) -> dict[str, str]:
 QUICK = TrainConfig()  # the defaults
 # Best: the shipped model's recipe: distortions plus re-drawn digits, so it reads mouse drawings.
 BEST = TrainConfig(hidden_units=(1024, 512), dropout_rate=0.2, learning_rate=0.001,
-                   batch_size=128, epochs=50, augment=True, drawn_fraction=0.6)
+                   batch_size=128, epochs=100, augment=True, drawn_fraction=0.6)
 PRESETS: dict[str, TrainConfig] = {"Quick": QUICK, "Best": BEST}

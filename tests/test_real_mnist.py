@@ -36,8 +36,8 @@ def test_the_shipped_model_reads_redrawn_digits(mnist_dir):
     store = ModelStore()
     recorded = store.get_run(SHIPPED_ID).metrics
     # Measured on all 10,000 re-drawn test digits by `bench/drawn_digits.py --record shipped`.
-    # 98.46% today; the target is 98.5% (README). This guards against a worse model shipping.
-    assert recorded["drawn_count"] == 10000 and recorded["drawn_accuracy"] >= 0.984
+    # 98.54% today; the target is 98.5% (README). This guards against a worse model shipping.
+    assert recorded["drawn_count"] == 10000 and recorded["drawn_accuracy"] >= 0.985
     # The first 2,000 test digits are the harder ones; re-measure them here: the recorded
     # figure must be this model's, not a stale one.
     assert drawn_accuracy_metrics(store.load_weights(SHIPPED_ID))["drawn_accuracy"] >= 0.975
