@@ -2,11 +2,11 @@
 
 MNIST was written with pens: strokes vary in width and pressure. People in the app draw with a
 mouse: uniform round-brush strokes, then `preprocess` normalises them. A model that never saw
-such strokes misreads them. This module re-draws every MNIST training digit once as mouse
-strokes (`mnist_core.drawn`) and reads it back through `preprocess`, exactly the app's path, so
-training can mix these in (`TrainConfig.drawn_fraction`).
+such strokes misreads them. This module re-draws every MNIST training digit `COPIES` times as
+mouse strokes (`mnist_core.drawn`) and reads them back through `preprocess`, exactly the app's
+path, so training can mix these in (`TrainConfig.drawn_fraction`).
 
-Rendering 60,000 digits takes about a minute on two cores, so the result is cached on disk,
+Rendering 60,000 digits takes about two minutes on two cores, so the result is cached on disk,
 keyed by the images and by the source of the code that draws and preprocesses: a change to
 either makes a new cache file.
 """
