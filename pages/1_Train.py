@@ -100,7 +100,7 @@ def show_form() -> None:
     quick.button("Quick preset", on_click=load_preset, args=("Quick",), width="stretch",
                  help="About a minute; about 98.5% on the test set.")
     best.button("Best preset", on_click=load_preset, args=("Best",), width="stretch",
-                help="The shipped model's recipe: 10-15 minutes; reads drawings best.")
+                help="The shipped model's recipe: 11-15 minutes here; reads drawings best.")
     values, problems = read_form()
     matching = [name for name, preset in PRESETS.items()
                 if not problems and TrainConfig(**values) == preset]
