@@ -178,7 +178,10 @@ class ModelStore:
                 runs.append(_read_run(run_id, path))
             except StoreError as error:
                 broken.append(BrokenRun(run_id, path, str(error)))
-        runs.sort(key=lambda run: (run.finished_at, run.run_id), reverse=True)
+        # Newest first. Times are to the second: on a tie a trained run comes before the
+        # shipped model (a run id is its start time; "shipped" would sort above any of them).
+        runs.sort(key=lambda run: (run.finished_at, not run.is_shipped, run.run_id),
+                  reverse=True)
         return runs, broken
 
     def active_run_id(self) -> str:

@@ -43,6 +43,15 @@ def test_a_saved_run_holds_model_config_history_and_metrics(saved):
     assert [r.run_id for r in store.list_runs()[0]] == [run.run_id, SHIPPED_ID]
 
 
+def test_a_run_finished_in_the_same_second_as_the_shipped_model_is_listed_first(saved):
+    store, run, _ = saved
+    shipped = store.get_run(SHIPPED_ID)
+    metrics = json.loads((run.path / "metrics.json").read_text())
+    metrics["finished_at"] = shipped.finished_at
+    (run.path / "metrics.json").write_text(json.dumps(metrics))
+    assert [r.run_id for r in store.list_runs()[0]] == [run.run_id, SHIPPED_ID]
+
+
 def test_save_and_reload_give_identical_predictions(saved):
     store, run, result = saved
     images = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32)
