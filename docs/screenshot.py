@@ -36,7 +36,7 @@ def main() -> None:
             answer(page, "2").wait_for(timeout=20_000)
             page.get_by_text("Show how the drawing becomes the network's input").click()
             page.get_by_text("4. Centred in 28x28").wait_for(timeout=20_000)
-            page.mouse.move(1000, 120)  # over nothing: no hover effects in the picture
+            page.mouse.move(1250, 1150)  # over nothing: no hover effects in the picture
             page.wait_for_timeout(1500)
             out = Path(__file__).resolve().parent / "home.png"
             page.screenshot(path=str(out), full_page=True)
