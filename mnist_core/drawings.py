@@ -83,7 +83,9 @@ CREATE TABLE IF NOT EXISTS drawings (
 CREATE INDEX IF NOT EXISTS drawings_by_label ON drawings (label, id);
 CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER);
 INSERT OR IGNORE INTO changes VALUES (1, 0);
+PRAGMA user_version = 1;
 """
+_SCHEMA_VERSION = 1  # PRAGMA user_version of a database _SCHEMA has made
 _COLUMNS = "id, label, predicted, confidence, model, created_at, source, held_out, model_input"
 
 
@@ -147,10 +149,11 @@ class ImportReport:
 
 def digest_of(model_input: np.ndarray) -> str:
     """A drawing's identity: the SHA-256 of its model input as (28, 28) uint8 (hex)."""
-    return hashlib.sha256(_as_model_input(model_input).tobytes()).hexdigest()
+    return _digest(_as_model_input(model_input))
 
 
 def _digest(pixels: np.ndarray) -> str:
+    """SHA-256 (hex) of (28, 28) uint8 pixels: the `digest` column."""
     return hashlib.sha256(pixels.tobytes()).hexdigest()
 
 
@@ -203,7 +206,6 @@ class DrawingStore:
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder or os.environ.get(DRAWINGS_DIR_ENV) or PROJECT_DATA_DIR)
         self.path = self.folder / FILE_NAME
-        self._ready = False
 
     # -- connection -------------------------------------------------------------------------
 
@@ -221,10 +223,11 @@ class DrawingStore:
                 f"writable, or set {DRAWINGS_DIR_ENV} to a writable folder.") from error
         try:
             connection.execute("PRAGMA synchronous=FULL")
-            if not self._ready:  # once per store object: creating is a write, reading is not
+            # Made on first use; creating takes the write lock, so it is not redone on every
+            # connection (pages make a store per rerun): the file says whether it has a schema.
+            if connection.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(_SCHEMA)
-                self._ready = True
             yield connection
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
@@ -432,7 +435,8 @@ class DrawingStore:
         from mnist_core.images import read_image_file
 
         archive = _open_archive(data)
-        rows, problems = _read_labels(archive)
+        rows = _read_labels(archive)
+        problems: list[str] = []
         found: dict[str, tuple[int, np.ndarray, bytes, dict[str, Any]]] = {}
         for number, row in rows:
             where = f"labels.csv row {number} ({row.get('file') or 'no file'})"
@@ -522,7 +526,7 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _read_labels(archive: zipfile.ZipFile) -> tuple[list[tuple[int, dict]], list[str]]:
+def _read_labels(archive: zipfile.ZipFile) -> list[tuple[int, dict]]:
     """Rows of labels.csv (at the top of the zip, or in its one top folder) with their row
     numbers, each row's `file` made a path inside the zip."""
     candidates = [name for name in archive.namelist()
@@ -546,7 +550,7 @@ def _read_labels(archive: zipfile.ZipFile) -> tuple[list[tuple[int, dict]], list
         if row.get("file"):
             row["file"] = prefix + row["file"].strip().lstrip("/")
         rows.append((number, row))
-    return rows, []
+    return rows
 
 
 def _member_bytes(archive: zipfile.ZipFile, name: str) -> bytes:
