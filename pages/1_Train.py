@@ -22,7 +22,7 @@ from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer, held_out_accuracy
+from ui.models import active_recognizer, held_out_accuracies
 from ui.sidebar import model_card
 
 st.set_page_config(page_title="Train", page_icon=":material/model_training:", layout="wide")
@@ -77,16 +77,6 @@ def read_form() -> tuple[dict, dict[str, str]]:
     values["max_train_samples"] = values["max_train_samples"] or None
     if "hidden_units" not in problems:
         problems.update(config_problems(**values))
-    if values["include_drawings"] and "include_drawings" not in problems:
-        try:
-            saved = DrawingStore().counts()
-        except MnistCoreError as error:
-            problems["include_drawings"] = str(error)
-        else:
-            if not saved.for_training:
-                problems["include_drawings"] = (
-                    "No saved drawings to train on yet (held-out ones are only scored). Save "
-                    "some on the home page with 'Right' or 'Wrong? It was a …'.")
     return values, problems
 
 
@@ -102,6 +92,17 @@ def show_form() -> None:
     best.button("Best preset", on_click=load_preset, args=("Best",), width="stretch",
                 help="The shipped model's recipe: 11-15 minutes here; reads drawings best.")
     values, problems = read_form()
+    try:  # read once: for the switch's caption, and to check it when it is on
+        saved, unreadable = DrawingStore().counts(), None
+    except MnistCoreError as error:
+        saved, unreadable = None, str(error)
+    if values["include_drawings"] and "include_drawings" not in problems:
+        if unreadable:
+            problems["include_drawings"] = unreadable
+        elif not saved.for_training:
+            problems["include_drawings"] = (
+                "No saved drawings to train on yet (held-out ones are only scored). Save "
+                "some on the home page with 'Right' or 'Wrong? It was a …'.")
     matching = [name for name, preset in PRESETS.items()
                 if not problems and TrainConfig(**values) == preset]
     which.caption(f"Settings: the {matching[0]} preset" if matching else
@@ -137,12 +138,11 @@ def show_form() -> None:
     field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", min_value=0,
           max_value=60000, step=1000, help="Fewer images train faster, for a quick look.")
 
-    try:
-        saved = DrawingStore().counts()
+    if saved is None:
+        have = "The saved drawings cannot be read."  # the switch says why when turned on
+    else:
         have = (f"{saved.for_training} saved drawing{'s' if saved.for_training != 1 else ''} "
                 f"to train on; {saved.held_out} more held out to score every run.")
-    except MnistCoreError:
-        have = "The saved drawings cannot be read."  # the switch says why when turned on
     ours, weight = st.columns([2, 1], gap="large")
     field(ours, "f_drawings", st.toggle, "Also train on our saved drawings",
           help="Drawings saved from the home page with their right digits (My drawings page). "
@@ -246,7 +246,7 @@ def show_result(status: JobStatus) -> None:
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
-        "Our drawings": [held_out_accuracy(run), held_out_accuracy(active)],
+        "Our drawings": held_out_accuracies([run, active]),
         "Training time (s)": [run.metrics.get("train_seconds"),
                               active.metrics.get("train_seconds")],
     })

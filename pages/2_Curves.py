@@ -16,7 +16,7 @@ from mnist_core.runs import (
 from mnist_core.visualize import enlarge
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer, held_out_accuracy
+from ui.models import active_recognizer, held_out_accuracies
 from ui.sidebar import model_card
 
 st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
@@ -37,8 +37,8 @@ for damaged in broken:
         if st.button("Delete this folder", key=f"delete-broken-{damaged.run_id}"):
             apply(lambda run_id=damaged.run_id: store.delete(run_id))
 
-table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": held_out_accuracy(run)}
-                      for run in runs])
+table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": score}
+                      for run, score in zip(runs, held_out_accuracies(runs), strict=True)])
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
 picked = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",

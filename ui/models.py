@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunInfo
@@ -44,13 +46,15 @@ def _held_out_accuracy(model_path: str, run_id: str, drawings_version: int) -> f
     return held_out_metrics(weights.predict).get("drawings_accuracy")
 
 
-def held_out_accuracy(run: RunInfo) -> float | None:
-    """The run's accuracy on the saved drawings held out now (all runs on the same ones), or
-    None when fewer than MIN_HELD_OUT are held out or they cannot be read."""
+def held_out_accuracies(runs: Sequence[RunInfo]) -> list[float | None]:
+    """Each run's accuracy on the saved drawings held out now (every run on the same ones);
+    all None when fewer than MIN_HELD_OUT are held out or they cannot be read. The store is
+    read once for all the runs."""
     try:
         drawings = DrawingStore()
         if drawings.counts().held_out < MIN_HELD_OUT:
-            return None
-        return _held_out_accuracy(str(run.model_path), run.run_id, drawings.version())
+            return [None] * len(runs)
+        version = drawings.version()
+        return [_held_out_accuracy(str(run.model_path), run.run_id, version) for run in runs]
     except MnistCoreError:
-        return None
+        return [None] * len(runs)

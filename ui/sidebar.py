@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_core.recognizer import Recognizer
-from ui.models import held_out_accuracy
+from ui.models import held_out_accuracies
 
 
 def _percent(value: float | None) -> str:
@@ -35,7 +35,7 @@ def model_card(recognizer: Recognizer) -> None:
                     help="Accuracy on MNIST's 10,000 official test images.")
         right.metric("Drawn digits", _percent(run.drawn_accuracy),
                      help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
-        ours = held_out_accuracy(run)
+        [ours] = held_out_accuracies([run])
         if ours is not None:
             left.metric("Our drawings", _percent(ours),
                         help="Accuracy on the saved drawings held out from training "
