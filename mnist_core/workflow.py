@@ -69,8 +69,8 @@ def train_and_save(
         if not len(train_drawings[1]):
             raise DrawingStoreError(
                 "There are no saved drawings to train on yet (held-out ones are only scored). "
-                "Save some from the home page with 'Right!' or 'Wrong? It was a ...', or turn "
-                "off training on saved drawings.")
+                "Save some from the home page with 'Right, it's a …' or 'Wrong? It was a …', "
+                "or turn off training on saved drawings.")
     started = dt.datetime.now(dt.UTC)
     result = train_model(config, on_progress=on_progress, should_stop=should_stop,
                          data=(x_train, y_train), drawings=train_drawings)

@@ -57,7 +57,7 @@ def test_too_few_held_out_drawings_give_no_figure(store, tmp_path, synthetic_spl
 def test_asking_for_drawings_when_none_are_saved_says_how_to_save_some(store, tmp_path,
                                                                          synthetic_split):
     config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True})
-    with pytest.raises(DrawingStoreError, match="Right!"):
+    with pytest.raises(DrawingStoreError, match="'Right, it's a …'"):
         train_and_save(config, store=store, data=synthetic_split,
                        drawings=DrawingStore(tmp_path / "empty"))
     runs, broken = store.list_runs()

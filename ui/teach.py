@@ -1,4 +1,4 @@
-"""'Right!' and 'Wrong? It was a …' under an answer: saves the drawing with its true digit."""
+"""'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit."""
 
 from __future__ import annotations
 
