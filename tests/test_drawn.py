@@ -409,17 +409,20 @@ def test_redraw_digits_rejects_bad_batches(images):
 
 # ---------------------------------------------------------------- real MNIST (optional)
 
-_MNIST_DIR = os.environ.get("MNIST_DATA_DIR", "")
-_TEST_IMAGES = Path(_MNIST_DIR) / "t10k-images-idx3-ubyte.gz"
+@pytest.fixture(scope="module")
+def real_test_images() -> np.ndarray:
+    """MNIST's 10,000 test images, (10000, 28, 28) uint8; skips when $MNIST_DATA_DIR has none."""
+    folder = os.environ.get("MNIST_DATA_DIR", "")
+    path = Path(folder) / "t10k-images-idx3-ubyte.gz"
+    if not (folder and path.is_file()):
+        pytest.skip("set MNIST_DATA_DIR to a folder with t10k-images-idx3-ubyte.gz to test real "
+                    "digits")
+    with gzip.open(path, "rb") as file:
+        return np.frombuffer(file.read(), np.uint8, offset=16).reshape(-1, 28, 28)
 
 
-@pytest.mark.skipif(
-    not (_MNIST_DIR and _TEST_IMAGES.is_file()),
-    reason="set MNIST_DATA_DIR to a folder with t10k-images-idx3-ubyte.gz to test real digits",
-)
-def test_strokes_cover_real_mnist_digits():
-    with gzip.open(_TEST_IMAGES, "rb") as file:
-        images = np.frombuffer(file.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:50]
+def test_strokes_cover_real_mnist_digits(real_test_images):
+    images = real_test_images[:50]
     covered_shares = []
     for image in images:
         strokes = strokes_from_digit(image)
@@ -441,14 +444,9 @@ def test_strokes_cover_real_mnist_digits():
 _TIPS_AND_LOOPS = {712: 4, 4238: 7, 5784: 9}
 
 
-@pytest.mark.skipif(
-    not (_MNIST_DIR and _TEST_IMAGES.is_file()),
-    reason="set MNIST_DATA_DIR to a folder with t10k-images-idx3-ubyte.gz to test real digits",
-)
 @pytest.mark.parametrize("index", list(_TIPS_AND_LOOPS))
-def test_strokes_keep_tips_and_faintly_closed_loops(index):
-    with gzip.open(_TEST_IMAGES, "rb") as file:
-        image = np.frombuffer(file.read(), np.uint8, offset=16).reshape(-1, 28, 28)[index]
+def test_strokes_keep_tips_and_faintly_closed_loops(index, real_test_images):
+    image = real_test_images[index]
     points = np.concatenate(strokes_from_digit(image))
     ink_y, ink_x = np.nonzero(image >= 128)
     ink = np.stack([ink_x, ink_y], axis=1).astype(np.float32)
@@ -456,13 +454,8 @@ def test_strokes_keep_tips_and_faintly_closed_loops(index):
     assert farthest <= 2.5  # measured 2.03, 0.93, 2.21
 
 
-@pytest.mark.skipif(
-    not (_MNIST_DIR and _TEST_IMAGES.is_file()),
-    reason="set MNIST_DATA_DIR to a folder with t10k-images-idx3-ubyte.gz to test real digits",
-)
-def test_redrawn_real_digits_keep_their_loops():
-    with gzip.open(_TEST_IMAGES, "rb") as file:
-        images = np.frombuffer(file.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:500]
+def test_redrawn_real_digits_keep_their_loops(real_test_images):
+    images = real_test_images[:500]
     agree = [
         _loops(image) == _loops(_back_to_28(canvas))
         for image, canvas in zip(images, iter_redrawn(images, seed=0), strict=True)
@@ -519,13 +512,8 @@ def test_fat_brush_keeps_small_loops_open(seed):
     assert _holes_28(_preprocessed(canvas)) == 2  # and so does what the model sees
 
 
-@pytest.mark.skipif(
-    not (_MNIST_DIR and _TEST_IMAGES.is_file()),
-    reason="set MNIST_DATA_DIR to a folder with t10k-images-idx3-ubyte.gz to test real digits",
-)
-def test_redrawn_real_digits_keep_their_holes_after_preprocess():
-    with gzip.open(_TEST_IMAGES, "rb") as file:
-        images = np.frombuffer(file.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:500]
+def test_redrawn_real_digits_keep_their_holes_after_preprocess(real_test_images):
+    images = real_test_images[:500]
     agree = [
         _holes_28(image) == _holes_28(_preprocessed(canvas))
         for image, canvas in zip(images, iter_redrawn(images, seed=0), strict=True)
