@@ -61,10 +61,9 @@ if counts.total:
     shown = counts.total if digit is None else counts.by_label[digit]
     pages = max(1, -(-shown // PER_PAGE))
     page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
-    for row_start in range(0, PER_PAGE, COLUMNS):
-        batch = drawings.list(digit, limit=COLUMNS, offset=(page - 1) * PER_PAGE + row_start)
-        if not batch:
-            break
+    on_page = drawings.list(digit, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    for row_start in range(0, len(on_page), COLUMNS):
+        batch = on_page[row_start:row_start + COLUMNS]
         for column, drawing in zip(st.columns(COLUMNS), batch, strict=False):
             with column:
                 st.image(drawings.image_png(drawing.id), width="stretch")
