@@ -87,6 +87,8 @@ PRAGMA user_version = 1;
 """
 _SCHEMA_VERSION = 1  # PRAGMA user_version of a database _SCHEMA has made
 _COLUMNS = "id, label, predicted, confidence, model, created_at, source, held_out, model_input"
+_INSERT = ("INSERT INTO drawings (label, predicted, confidence, model, created_at, source,"
+           " held_out, digest, model_input, image_png) VALUES (?,?,?,?,?,?,?,?,?,?)")
 
 
 @dataclass(frozen=True)
@@ -302,12 +304,9 @@ class DrawingStore:
                     return row[0], "unchanged"
                 connection.execute("UPDATE drawings SET label = ? WHERE id = ?", (label, row[0]))
                 return row[0], "relabelled"
-            cursor = connection.execute(
-                "INSERT INTO drawings (label, predicted, confidence, model, created_at, source,"
-                " held_out, digest, model_input, image_png) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (int(label), None if predicted is None else int(predicted), confidence, model,
-                 _now(), source,
-                 int(_is_held_out(digest)), digest, pixels.tobytes(), png))
+            cursor = connection.execute(_INSERT, (
+                int(label), None if predicted is None else int(predicted), confidence, model,
+                _now(), source, int(_is_held_out(digest)), digest, pixels.tobytes(), png))
             return cursor.lastrowid, "added"
 
     def delete(self, drawing_id: int) -> None:
@@ -459,13 +458,10 @@ class DrawingStore:
                                       (digest,)).fetchone():
                     duplicates += 1
                     continue
-                connection.execute(
-                    "INSERT INTO drawings (label, predicted, confidence, model, created_at,"
-                    " source, held_out, digest, model_input, image_png)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (label, extras["predicted"], extras["confidence"], extras["model"],
-                     extras["created_at"] or _now(), "import", int(_is_held_out(digest)), digest,
-                     model_input.tobytes(), png))
+                connection.execute(_INSERT, (
+                    label, extras["predicted"], extras["confidence"], extras["model"],
+                    extras["created_at"] or _now(), "import", int(_is_held_out(digest)), digest,
+                    model_input.tobytes(), png))
                 added += 1
         return ImportReport(added, duplicates, tuple(problems))
 
