@@ -32,6 +32,13 @@ st.markdown(
     .big-digit.unsure {font-size: 4rem; white-space: nowrap;}
     .verdict {font-size: 1.5rem; line-height: 1.3; margin-bottom: 0.8rem;}
     .toolbar-room {height: 1.9rem;}
+    /* On a phone the answer wraps below the canvas, out of sight while drawing: then a
+       one-line answer shows under the canvas too. The row wraps when the canvas (352 px), the
+       gap (64 px) and the answer's minimum width (280 px) no longer fit: below 696 px. */
+    .st-key-draw-row {container-type: inline-size;}
+    .st-key-draw-row > div:has(> .st-key-answer-column) {min-width: 280px;}
+    .short-answer {display: none; font-size: 1.25rem; line-height: 1.3; margin: 0.1rem 0;}
+    @container (width < 696px) {.short-answer {display: block;}}
     </style>
     """,
     unsafe_allow_html=True,
@@ -97,19 +104,27 @@ def probabilities_frame(prediction: Prediction) -> pd.DataFrame:
     })
 
 
-def show_reading(image: np.ndarray | None, key: str) -> None:
-    """Everything the page says about one drawing or picture; `key` tells the two apart."""
+def short_answer(prediction: Prediction) -> str:
+    """The answer in one line, for under the canvas when the full answer is out of sight."""
+    if prediction.is_unsure:
+        return f"<b>{prediction.digit} or {prediction.runner_up}?</b> Not sure."
+    return f"Reads <b>{prediction.digit}</b>, {prediction.confidence:.0%} sure."
+
+
+def show_reading(image: np.ndarray | None, key: str) -> Prediction | None:
+    """Everything the page says about one drawing or picture; `key` tells the two apart.
+    Returns the prediction, or None when there is nothing to read."""
     if image is None:
         show_invitation()
-        return
+        return None
     try:
         prediction = recognizer.predict(image, return_steps=True)
     except EmptyDrawingError:
         show_invitation()
-        return
+        return None
     except DrawingError as error:
         st.error(str(error))
-        return
+        return None
     answer, seen = st.columns([3, 2])
     with answer:
         show_answer(prediction)
@@ -122,6 +137,7 @@ def show_reading(image: np.ndarray | None, key: str) -> None:
         for column, panel in zip(st.columns(4), preprocessing_panels(prediction.steps, 168),
                                  strict=True):
             column.image(panel.image, caption=f"{panel.title}. {panel.caption}")
+    return prediction
 
 
 def clear_canvas() -> None:
@@ -134,9 +150,9 @@ def draw_and_read() -> None:
     """Canvas and answer rerun alone after each stroke; the rest of the page stays put."""
     # A wrapping row, not columns: columns would squeeze the fixed-size canvas on a narrow
     # window (clipping it, so strokes miss); here the answer moves below it instead.
-    row = st.container(horizontal=True, gap="large")
+    row = st.container(horizontal=True, gap="large", key="draw-row")
     canvas_column = row.container(width=CANVAS_SIZE + 16)
-    answer_column = row.container(width="stretch")
+    answer_column = row.container(width="stretch", key="answer-column")
     with canvas_column:
         pen = st.slider("Pen width", min_value=6, max_value=40, value=DEFAULT_PEN,
                         help="Any width works: the drawing is normalised before reading.")
@@ -145,11 +161,15 @@ def draw_and_read() -> None:
                            width=CANVAS_SIZE, height=CANVAS_SIZE, drawing_mode="freedraw",
                            return_image_data=True,
                            key=f"canvas-{st.session_state.get('canvas_round', 0)}")
+        below_canvas = st.empty()
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
         st.caption("Undo or redo a stroke with the arrows above the square (they show when "
                    "you point at it).")
     with answer_column:
-        show_reading(canvas.image_data, "canvas")
+        prediction = show_reading(canvas.image_data, "canvas")
+    if prediction is not None:
+        below_canvas.markdown(f'<div class="short-answer">{short_answer(prediction)} '
+                              "More below.</div>", unsafe_allow_html=True)
 
 
 def read_upload() -> None:

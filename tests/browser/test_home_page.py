@@ -63,6 +63,35 @@ def test_a_digit_drawn_with_the_mouse_is_read(page, digit):
     screenshot(page, f"home-drew-{digit}")
 
 
+def test_on_a_phone_the_answer_shows_under_the_canvas_and_nothing_is_cut_off(page):
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone held upright
+    page.wait_for_timeout(500)
+    draw(page, STROKES["7"])
+    short = page.locator(".short-answer")
+    short.wait_for(timeout=20_000)
+    assert re.search(r"Reads 7, \d+% sure", short.inner_text())
+    # Right under the canvas, in sight while drawing; the full answer is below the fold.
+    canvas = drawing_canvas(page).bounding_box()
+    under = short.bounding_box()
+    assert 0 <= under["y"] - (canvas["y"] + canvas["height"]) < 60
+    assert under["y"] + under["height"] <= 844 <= page.locator(".big-digit").bounding_box()["y"]
+    # Every digit under "Wrong? It was a …" can be reached: none sticks out of the window.
+    choices = page.get_by_role("radiogroup", name="Wrong? It was a …").get_by_role("radio")
+    assert choices.count() == 10
+    for index in range(10):
+        box = choices.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"pill {index} cut off: {box}"
+    screenshot(page, "home-phone")
+
+
+def test_on_a_wide_window_the_answer_is_beside_the_canvas_said_once(page):
+    draw(page, STROKES["7"])
+    answer(page, "7").wait_for(timeout=20_000)
+    assert page.locator(".big-digit").bounding_box()["y"] < (
+        drawing_canvas(page).bounding_box()["y"] + 100)
+    assert not page.locator(".short-answer").is_visible()
+
+
 def test_clear_empties_the_canvas_and_the_answer(page):
     draw(page, STROKES["7"])
     answer(page, "7").wait_for(timeout=20_000)
