@@ -39,12 +39,15 @@ for damaged in broken:
 
 table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": score}
                       for run, score in zip(runs, held_out_accuracies(runs), strict=True)])
+# The accuracies first: they are what runs are compared by, and stay in view. "Our drawings"
+# only once there is a score to show: a column of "None" says nothing.
+scored = table["drawings_accuracy"].notna().any()
+columns = ["active", "run", "test_accuracy", "drawn_accuracy", "drawings_accuracy", "finished",
+           "architecture", "epochs", "status", "train_seconds", "settings"]
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
 picked = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",
-    # The accuracies first: they are what runs are compared by, and stay in view.
-    column_order=["active", "run", "test_accuracy", "drawn_accuracy", "drawings_accuracy",
-                  "finished", "architecture", "epochs", "status", "train_seconds", "settings"],
+    column_order=[name for name in columns if scored or name != "drawings_accuracy"],
     column_config={
         "active": st.column_config.CheckboxColumn("In use", width="small"),
         "run": "Run", "finished": "Finished (UTC)", "architecture": "Layers",
@@ -55,8 +58,7 @@ picked = st.dataframe(
         "drawings_accuracy": st.column_config.NumberColumn(
             "Our drawings", format="percent",
             help="How well it reads *our* digits: accuracy on the saved drawings held out "
-                 "from training (My drawings page), the same ones for every run. Empty until "
-                 "10 are held out."),
+                 "from training (My drawings page), the same ones for every run."),
         "settings": "Settings",
     },
 )
@@ -65,8 +67,9 @@ try:
 except MnistCoreError:
     held_out = MIN_HELD_OUT  # the column stays empty; the My drawings page says why
 if held_out < MIN_HELD_OUT:
-    st.caption(f"'Our drawings' fills in once {MIN_HELD_OUT} saved drawings are held out: "
-               f"{held_out} so far (one saved drawing in five is held out from training).")
+    st.caption(f"A column 'Our drawings', how well each run reads the class's own saved "
+               f"drawings, appears once {MIN_HELD_OUT} are held out from training: {held_out} "
+               f"so far (one saved drawing in five is held out).")
 rows = picked.selection.rows or [int(table.index[table["active"]][0])]
 selected = [runs[row] for row in rows]
 

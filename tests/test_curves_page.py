@@ -41,6 +41,21 @@ def test_with_only_the_shipped_model(models):
     assert any("Click a cell to see the images" in caption.value for caption in page.caption)
 
 
+def test_our_drawings_column_appears_once_enough_drawings_are_held_out(models):
+    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from tests.test_workflow import save_new_kind_of_nine
+
+    page = run_page()
+    assert "drawings_accuracy" not in page.dataframe[0].proto.column_order  # not a column of None
+    assert any(f"appears once {MIN_HELD_OUT} are held out from training: 0 so far" in c.value
+               for c in page.caption)
+    save_new_kind_of_nine(DrawingStore(), 80)
+    page = run_page()
+    assert "drawings_accuracy" in page.dataframe[0].proto.column_order
+    assert page.dataframe[0].value["drawings_accuracy"].tolist() == [0.0]  # no digit it knows
+    assert not any("are held out from training" in c.value for c in page.caption)
+
+
 def test_runs_are_listed_with_their_figures_and_a_broken_one_is_reported(models, two_runs):
     first, second = two_runs
     broken = models.runs_dir / "2020-01-01_000000"
