@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mnist_core.data import load_mnist  # noqa: E402
 from mnist_core.drawings import DrawingStore  # noqa: E402
 from mnist_core.drawn import iter_redrawn  # noqa: E402
-from mnist_core.preprocess import preprocess  # noqa: E402
+from mnist_core.preprocessing import preprocess  # noqa: E402
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from mnist_core.config import QUICK, TrainConfig  # noqa: E402
 from mnist_core.data import load_mnist  # noqa: E402
 from mnist_core.drawings import DrawingStore  # noqa: E402
 from mnist_core.drawn import iter_redrawn, render_strokes, strokes_from_digit  # noqa: E402
-from mnist_core.preprocess import preprocess  # noqa: E402
+from mnist_core.preprocessing import preprocess  # noqa: E402
 from mnist_core.store import ModelStore  # noqa: E402
 from mnist_core.workflow import train_and_save  # noqa: E402
 

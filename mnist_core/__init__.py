@@ -1,8 +1,9 @@
 """mnist_core: everything behind the app, with no UI.
 
-Data (`load_mnist`), settings (`TrainConfig`), the model (`build_model`, `MlpWeights`), the
-training engine (`train_model`, `Progress`), evaluation (`evaluate_predictions`), the run store
-(`ModelStore`) and the train-evaluate-save workflow (`train_and_save`). Errors are listed in
+Reading drawings (`preprocess`, `Recognizer`), data (`load_mnist`), settings (`TrainConfig`),
+the model (`build_model`, `MlpWeights`), the training engine (`train_model`, `Progress`),
+evaluation (`evaluate_predictions`), the run store (`ModelStore`), the train-evaluate-save
+workflow (`train_and_save`) and the saved drawings (`DrawingStore`). Errors are listed in
 `mnist_core.errors`.
 
 Names are imported on first use (PEP 562), so `from mnist_core import ModelStore` does not load
@@ -41,6 +42,8 @@ _LAZY = {
     "TrainingResult": "training", "train_model": "training",
     "train_and_save": "workflow",
     "DrawingStore": "drawings",
+    "PreprocessSteps": "preprocessing", "preprocess": "preprocessing",
+    "Prediction": "recognizer", "Recognizer": "recognizer",
 }
 
 __all__ = [
@@ -60,8 +63,11 @@ __all__ = [
     "ModelLoadError",
     "ModelStore",
     "PRESETS",
+    "Prediction",
+    "PreprocessSteps",
     "Progress",
     "QUICK",
+    "Recognizer",
     "RunInfo",
     "RunNotFoundError",
     "SHIPPED_ID",
@@ -75,6 +81,7 @@ __all__ = [
     "evaluate_weights",
     "load_mnist",
     "mnist_source",
+    "preprocess",
     "train_and_save",
     "train_model",
 ]
@@ -98,7 +105,9 @@ if TYPE_CHECKING:
     from mnist_core.data import load_mnist, mnist_source
     from mnist_core.evaluate import Evaluation, evaluate_predictions, evaluate_weights
     from mnist_core.model import MlpWeights, build_model
+    from mnist_core.preprocessing import PreprocessSteps, preprocess
     from mnist_core.progress import Progress
+    from mnist_core.recognizer import Prediction, Recognizer
     from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
     from mnist_core.training import TrainingResult, train_model
     from mnist_core.workflow import train_and_save

@@ -430,7 +430,7 @@ class DrawingStore:
                 written (then nothing was added).
         """
         if preprocess is None:
-            from mnist_core.preprocess import preprocess
+            from mnist_core.preprocessing import preprocess
         from mnist_core.images import read_image_file
 
         archive = _open_archive(data)

@@ -49,7 +49,7 @@ def has_cache() -> bool:
 def _cache_key(images: np.ndarray) -> str:
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
     package = Path(__file__).resolve().parent
-    for name in ("drawn.py", "preprocess.py"):
+    for name in ("drawn.py", "preprocessing.py"):
         digest.update((package / name).read_bytes())
     digest.update(str(RENDER_SEED).encode())
     return digest.hexdigest()[:16]
@@ -81,7 +81,7 @@ def _render_chunk(args: tuple[np.ndarray, int]) -> np.ndarray:
     """Worker: re-draw and preprocess a chunk. Returns (n, 28, 28) uint8 in [0, 255]."""
     from mnist_core.drawn import redraw_digit
     from mnist_core.errors import EmptyDrawingError
-    from mnist_core.preprocess import preprocess
+    from mnist_core.preprocessing import preprocess
 
     images, seed = args
     rng = np.random.default_rng(seed)

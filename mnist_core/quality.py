@@ -16,7 +16,7 @@ from mnist_core.data import load_mnist
 from mnist_core.drawn import iter_redrawn
 from mnist_core.errors import EmptyDrawingError
 from mnist_core.model import MlpWeights
-from mnist_core.preprocess import preprocess
+from mnist_core.preprocessing import preprocess
 
 __all__ = ["DRAWN_COUNT", "DRAWN_SEED", "drawn_accuracy_metrics", "drawn_test_inputs"]
 

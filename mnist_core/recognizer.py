@@ -19,7 +19,7 @@ import numpy as np
 
 from mnist_core.errors import DrawingError
 from mnist_core.model import MlpWeights
-from mnist_core.preprocess import PreprocessSteps, preprocess
+from mnist_core.preprocessing import PreprocessSteps, preprocess
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
 __all__ = ["Prediction", "Recognizer", "UNSURE_MARGIN"]

@@ -17,7 +17,7 @@ from mnist_core.drawings import MIN_HELD_OUT, DrawingStore, held_out_metrics
 from mnist_core.drawn import render_strokes, sketch
 from mnist_core.errors import DrawingError, DrawingStoreError
 from mnist_core.images import read_image_file
-from mnist_core.preprocess import preprocess
+from mnist_core.preprocessing import preprocess
 from tests.conftest import PROJECT
 
 

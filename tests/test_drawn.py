@@ -486,7 +486,7 @@ def _holes_28(image: np.ndarray, level: int = 128, min_area: int = 2) -> int:
 
 def _preprocessed(canvas: np.ndarray) -> np.ndarray:
     """(28, 28) uint8 of the app's own preprocess of a canvas."""
-    from mnist_core.preprocess import preprocess
+    from mnist_core.preprocessing import preprocess
 
     return np.round(preprocess(canvas) * 255).astype(np.uint8)
 

@@ -4,7 +4,7 @@ import pytest
 from mnist_core import drawn_training
 from mnist_core.config import TrainConfig
 from mnist_core.drawn import render_strokes, sketch
-from mnist_core.preprocess import preprocess
+from mnist_core.preprocessing import preprocess
 from mnist_core.training import train_model
 from tests.conftest import TINY
 

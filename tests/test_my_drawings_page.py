@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.drawings import DrawingStore, _png
-from mnist_core.preprocess import preprocess
+from mnist_core.preprocessing import preprocess
 from tests.conftest import PROJECT
 from tests.test_drawings import canvas_of
 

@@ -19,6 +19,28 @@ def test_public_api_is_exported():
         assert hasattr(mnist_core, name), name
 
 
+def test_the_readme_recognizer_example_runs_without_tensorflow():
+    """Other tools use exactly these names: `from mnist_core import Recognizer` and
+    `mnist_core.preprocess(image)` (the function, not the module it lives in)."""
+    code = (
+        "import sys, numpy as np\n"
+        "import mnist_core\n"
+        "from mnist_core import Recognizer\n"
+        "canvas = np.zeros((280, 280, 4), np.uint8)\n"
+        "canvas[40:240, 130:150, 3] = 255  # a 1 on a transparent canvas\n"
+        "recognizer = Recognizer.load()\n"
+        "result = recognizer.predict(canvas)\n"
+        "batch = recognizer.predict_batch([canvas, canvas])\n"
+        "model_input = mnist_core.preprocess(canvas)\n"
+        "assert np.array_equal(model_input, result.model_input)\n"
+        "print(result.digit, round(float(result.probabilities.sum()), 4), model_input.shape,\n"
+        "      [r.digit for r in batch], 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip() == "1 1.0 (28, 28) [1, 1] False", result.stderr[-2000:]
+
+
 def test_the_pages_never_load_keras_or_tensorflow():
     """Streamlit clears the Keras session after every rerun when Keras is loaded, which
     stalled each page update by up to half a second; training runs in its own process."""

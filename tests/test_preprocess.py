@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_core.errors import DrawingError, EmptyDrawingError
-from mnist_core.preprocess import PreprocessSteps, preprocess
+from mnist_core.preprocessing import PreprocessSteps, preprocess
 
 SIZE = 280  # px, the app's canvas
 CENTRE = 14.0  # px, where preprocess puts the centre of mass (MNIST's convention)
@@ -260,6 +260,21 @@ def test_stroke_width_is_made_mnist_like_whatever_the_brush(digit):
     # a crossbar, which many MNIST sevens lack, hence the looser bound).
     assert thin.sum() == pytest.approx(thick.sum(), rel=0.25)
     assert thin.sum() == pytest.approx(MNIST_MASS[digit], rel=0.25 if digit == "0" else 0.4)
+
+
+@pytest.mark.parametrize("width", [3, 20, 40])  # px: the pen widths on offer are 6-40
+def test_ink_that_fills_its_own_box_is_measured_not_a_crash(width):
+    """A square-ended bar (a printed 1, a ruler line) has no background inside its crop; its
+    width was measured as endless and OpenCV refused the erosion that followed."""
+    image = np.zeros((SIZE, SIZE), np.uint8)
+    image[40:240, 140 - width // 2:140 - width // 2 + width] = 255
+
+    result = preprocess(image)
+
+    assert ink_box(result)[0] == 20
+    # Within the middle 80 % of MNIST's own widths (a straight bar lands on whole pixels, and
+    # thinning stops at a third of the width, so not as close to the median as a drawing).
+    assert 1.8 <= stroke_width(result) <= 3.5
 
 
 def test_hairline_one_is_thickened():

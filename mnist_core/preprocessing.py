@@ -281,6 +281,9 @@ def _stroke_width(ink: np.ndarray) -> float:
     """
     high = cv2.minMaxLoc(ink)[1]
     _, mask = cv2.threshold(ink, high / 2, 255, cv2.THRESH_BINARY)
+    # A border of background: ink that fills its crop (a solid bar) has no background pixel
+    # to measure to, and OpenCV would report an endless width.
+    mask = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     mean = cv2.mean(distance, mask)[0]
     return max(0.0, 4.0 * (mean - 0.5))
@@ -319,7 +322,10 @@ def _correct_stroke_width(cropped: np.ndarray) -> np.ndarray:
         # Never erode more than a third of the mean width, so thinner parts of a stroke survive.
         radius = min(-radius, int(width / 3))
         if radius > 0:
-            thinned = _recrop(_morph(cv2.erode, cropped, radius))
+            # Padded, so ink along the crop's edge is thinned from that side too (OpenCV's
+            # erosion counts what lies beyond the image as ink).
+            padded = cv2.copyMakeBorder(cropped, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+            thinned = _recrop(_morph(cv2.erode, padded, radius))
             if thinned.size:
                 return thinned
     return cropped
