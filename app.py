@@ -120,7 +120,12 @@ def show_reading(image: np.ndarray | None, key: str) -> Prediction | None:
     try:
         prediction = recognizer.predict(image, return_steps=True)
     except EmptyDrawingError:
-        show_invitation()
+        if key == "upload":
+            st.warning("No digit found in this picture: it looks blank, or its marks are too "
+                       "small to be a digit. Upload a picture of one digit, cropped roughly "
+                       "around it.", icon=":material/image_search:")
+        else:
+            show_invitation()
         return None
     except DrawingError as error:
         st.error(str(error))

@@ -74,7 +74,11 @@ def test_a_blank_photo_asks_for_a_digit_instead_of_guessing(app):
     app.file_uploader[0].upload("blank.png", buffer.getvalue(), "image/png").run()
     assert not app.exception
     assert 'class="big-digit' not in page_text(app)
-    assert any("Draw a digit" in info.value for info in app.info)
+    # Said about the picture, not "draw in the black square": the upload tab has no square.
+    upload_tab = app.tabs[1]
+    assert any("No digit found in this picture" in warning.value
+               for warning in upload_tab.warning)
+    assert not any("black square" in info.value for info in upload_tab.info)
 
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tmp_path):
