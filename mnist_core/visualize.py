@@ -12,8 +12,9 @@ import numpy as np
 
 from mnist_core.preprocessing import PreprocessSteps
 
-__all__ = ["Panel", "enlarge", "preprocessing_panels"]
+__all__ = ["Panel", "enlarge", "preprocessing_panels", "viewable_png"]
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MARK = (255, 64, 64)  # red: bounding box and centre of mass, visible on black and white
 
 
@@ -83,3 +84,25 @@ def _pad(image: np.ndarray, side: int) -> np.ndarray:
     out[top:top + image.shape[0], left:left + image.shape[1]] = image
     return out
 
+
+
+def viewable_png(png: bytes) -> bytes:
+    """A saved picture made visible on any page: see-through parts filled with black behind
+    light ink, white behind dark ink (the canvas keeps white strokes on a see-through ground,
+    which a light page would show as nothing). Opaque pictures come back unchanged.
+    """
+    if png[:8] == _PNG_SIGNATURE and png[25:26] not in (b"\x04", b"\x06") \
+            and b"tRNS" not in png:
+        return png  # no alpha channel (colour type 0, 2 or 3) and no transparent colour
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
+        return png
+    alpha = image[..., 3:].astype(np.float32) / 255
+    if alpha.min() == 1:
+        return png
+    gray = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY).astype(np.float32)
+    ink_lightness = float((gray * alpha[..., 0]).sum() / max(float(alpha.sum()), 1e-6))
+    ground = 0.0 if ink_lightness >= 128 else 255.0
+    flat = image[..., :3].astype(np.float32) * alpha + ground * (1 - alpha)
+    ok, encoded = cv2.imencode(".png", np.rint(flat).astype(np.uint8))
+    return encoded.tobytes() if ok else png

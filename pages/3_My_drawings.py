@@ -7,6 +7,7 @@ import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
+from mnist_core.visualize import viewable_png
 from ui.actions import apply
 from ui.models import active_recognizer
 from ui.sidebar import model_card
@@ -66,7 +67,7 @@ if counts.total:
         batch = on_page[row_start:row_start + COLUMNS]
         for column, drawing in zip(st.columns(COLUMNS), batch, strict=False):
             with column:
-                st.image(drawings.image_png(drawing.id), width="stretch")
+                st.image(viewable_png(drawings.image_png(drawing.id)), width="stretch")
                 said = "" if drawing.predicted is None else (
                     ", read right" if drawing.predicted == drawing.label
                     else f", read as {drawing.predicted}")

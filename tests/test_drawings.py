@@ -53,6 +53,18 @@ def test_a_saved_drawing_reads_back_with_its_label_picture_and_prediction(drawin
     assert drawings.path.exists() and drawings.path.name == "drawings.sqlite3"
 
 
+def test_an_opaque_canvas_is_kept_with_the_same_pixels(drawings):
+    canvas = canvas_of(7)
+    opaque = canvas.copy()
+    opaque[..., :3] = opaque[..., 3:]  # white strokes ...
+    opaque[..., 3] = 255               # ... on the app's black ground, as the canvas returns it
+    drawing_id, _ = drawings.add(7, preprocess(opaque), opaque)
+
+    kept = read_image_file(drawings.image_png(drawing_id))
+
+    assert np.array_equal(kept, opaque[..., :3])  # the alpha channel said nothing: all 255
+
+
 def test_a_confidence_a_rounding_error_above_one_is_kept_as_one(drawings):
     drawing_id, _ = drawings.add(3, random_input(0), b"png", confidence=np.float32(1.0000001))
     assert drawings.get(drawing_id).confidence == 1.0
