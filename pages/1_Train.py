@@ -42,6 +42,8 @@ FIELDS = {  # widget key -> TrainConfig field
     "f_weight": "drawings_weight",
 }
 
+LAST_SETTINGS = "train_last_settings"  # session state: the widget values of the last start
+
 
 def duration(seconds: float | None) -> str:
     if seconds is None:
@@ -82,7 +84,13 @@ def read_form() -> tuple[dict, dict[str, str]]:
 
 def show_form() -> None:
     if "f_hidden" not in st.session_state:
-        load_preset("Quick")
+        # Streamlit forgets a widget's value while the widget is not on the page (during a
+        # run), so the settings of the last start are kept aside and come back with the form.
+        last = st.session_state.get(LAST_SETTINGS)
+        if last:
+            st.session_state.update(last)
+        else:
+            load_preset("Quick")
     st.subheader("Settings")
     # Presets are buttons that fill the fields, and "custom" is read off the values: a
     # preset held as widget state could be sent back stale by the browser and undo an edit.
@@ -166,6 +174,7 @@ def show_form() -> None:
                    "`export MNIST_DATA_DIR=../shared/data/mnist`, and restart the app.",
                    icon=":material/warning:")
     if st.button("Start training", type="primary", icon=":material/play_arrow:"):
+        st.session_state[LAST_SETTINGS] = {key: st.session_state[key] for key in FIELDS}
         try:
             jobs.start(config, started_by=me)
         except TrainingBusyError as error:
@@ -247,8 +256,8 @@ def show_result(status: JobStatus) -> None:
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
         "Our drawings": held_out_accuracies([run, active]),
-        "Training time (s)": [run.metrics.get("train_seconds"),
-                              active.metrics.get("train_seconds")],
+        "Training time": [duration(run.metrics.get("train_seconds")),
+                          duration(active.metrics.get("train_seconds"))],
     })
     st.dataframe(table, hide_index=True, column_config={
         "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),

@@ -183,3 +183,8 @@ def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models,
     page.run()
     table = page.dataframe[0].value
     assert table["Our drawings"][0] == pytest.approx(run.metrics["drawings_accuracy"])
+    # The form below the result comes back with the settings just trained, not the preset:
+    # change one thing and train again.
+    assert text_input(page, "Hidden layers").value == "16"
+    assert toggle(page, "Also train on our").value is True
+    assert number_input(page, "Each drawing counts as").value == 30
