@@ -143,6 +143,8 @@ def test_before_and_after_shows_a_saved_drawing_under_two_models(app):
     app.run()
     assert not app.exception
     assert app.selectbox(key="compare-before-1").value == "shipped"
+    # The picker says how each drawing was read when saved and how the model in use reads it.
+    assert app.selectbox[0].options[0].startswith("No. 1: a 4, read as 1 then, 1 now (")
     assert page_text(app).count("Reads <b>1</b>") == 2
     assert page_text(app).count(":red-badge[:material/close: Wrong: it is a 4]") == 2
 

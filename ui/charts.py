@@ -23,7 +23,9 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
     """
     frame = pd.DataFrame(records)
     ids = ["run", "epoch"] if by_run else ["epoch"]
-    dense = frame["epoch"].nunique() > 20  # markers would hide the dashes
+    # Markers would hide the dashes of a long run, and with runs by colour they blank out
+    # the solid / dashed legend (seen in the browser).
+    markers = frame["epoch"].nunique() <= 20 and not by_run
     for column, metric, title in zip(st.columns(2), ("loss", "accuracy"), ("Loss", "Accuracy"),
                                      strict=True):
         long = frame.melt(id_vars=ids, value_vars=[metric, f"val_{metric}"], var_name="set",
@@ -34,7 +36,7 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
         column.vega_lite_chart(long, {
             "title": f"{title} per epoch (solid: training, dashed: validation)",
             "height": height,
-            "mark": {"type": "line", "point": not dense},
+            "mark": {"type": "line", "point": markers},
             "encoding": {
                 "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
                       "axis": {"tickMinStep": 1, "labelFontSize": 13, "titleFontSize": 14}},
