@@ -39,6 +39,10 @@ st.markdown(
     .st-key-draw-row > div:has(> .st-key-answer-column) {min-width: 280px;}
     .short-answer {display: none; font-size: 1.25rem; line-height: 1.3; margin: 0.1rem 0;}
     @container (width < 696px) {.short-answer {display: block;}}
+    /* A 360 px phone: the page's 1 rem side margins would cut 8 px off the 336 px canvas. */
+    @media (max-width: 380px) {
+      [data-testid="stMainBlockContainer"] {padding-left: 0.5rem; padding-right: 0.5rem;}
+    }
     </style>
     """,
     unsafe_allow_html=True,
