@@ -93,6 +93,40 @@ def test_on_a_phone_the_answer_shows_under_the_canvas_and_nothing_is_cut_off(pag
     screenshot(page, f"home-phone-{width}")
 
 
+def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    try:
+        tab = context.new_page()
+        tab.goto(server.url)
+        tab.get_by_text("Draw a digit in the black square").wait_for(timeout=60_000)
+        tab.wait_for_timeout(1000)
+        box = drawing_canvas(tab).bounding_box()
+        scale = box["width"] / 280
+
+        def finger(x, y):
+            return [{"x": box["x"] + x * scale, "y": box["y"] + y * scale}]
+
+        # Playwright's touchscreen only taps; a drag goes through the DevTools protocol.
+        touch = context.new_cdp_session(tab)
+        points = STROKES["7"][0]
+        touch.send("Input.dispatchTouchEvent",
+                   {"type": "touchStart", "touchPoints": finger(*points[0])})
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for step in range(1, 16):
+                t = step / 15
+                touch.send("Input.dispatchTouchEvent", {
+                    "type": "touchMove", "touchPoints": finger(x0 + (x1 - x0) * t,
+                                                               y0 + (y1 - y0) * t)})
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+        tab.locator(".short-answer").get_by_text(re.compile(r"Reads 7, \d+% sure")).wait_for(
+            timeout=20_000)
+        assert tab.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
+    finally:
+        context.close()
+
+
 def test_on_a_wide_window_the_answer_is_beside_the_canvas_said_once(page):
     draw(page, STROKES["7"])
     answer(page, "7").wait_for(timeout=20_000)
