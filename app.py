@@ -16,8 +16,8 @@ from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
 from ui.canvas import st_canvas
-from ui.models import active_recognizer, run_recognizer
-from ui.sidebar import model_card
+from ui.models import run_recognizer
+from ui.sidebar import sidebar
 from ui.teach import feedback
 
 CANVAS_SIZE = 336  # px: 12 canvas pixels per MNIST pixel; fits a phone held upright
@@ -51,12 +51,13 @@ st.markdown(
 st.title("Draw a digit")
 st.write("Draw any digit from 0 to 9 in the black square. The network reads it as you draw.")
 
-try:
-    recognizer = active_recognizer()
-except MnistCoreError as error:
-    st.error(f"No model could be loaded, so nothing can be read. {error}")
+recognizer = sidebar()
+if recognizer is None:  # the sidebar says why
+    st.error("No model could be loaded, so nothing can be read. Train one on the Train page "
+             "and use it, or restore `models/shipped/` from the repository.",
+             icon=":material/error:")
+    st.page_link("pages/1_Train.py", label="Train the network", icon=":material/model_training:")
     st.stop()
-model_card(recognizer)
 
 
 def show_invitation() -> None:

@@ -22,15 +22,15 @@ from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer, held_out_accuracies
-from ui.sidebar import model_card
+from ui.models import held_out_accuracies
+from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Train", page_icon=":material/model_training:", layout="wide")
 st.title("Train the network")
 st.write("Retrain the network on MNIST's 60,000 training digits, watch it learn, and use the "
          "result on the home page. Training runs on the server: you can leave this page.")
 
-model_card(active_recognizer())
+sidebar()
 jobs = TrainingJobs()
 me = st.session_state.setdefault("session_token", uuid.uuid4().hex)
 

@@ -16,14 +16,14 @@ from mnist_core.runs import (
 from mnist_core.visualize import enlarge
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import active_recognizer, held_out_accuracies
-from ui.sidebar import model_card
+from ui.models import held_out_accuracies
+from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
 st.title("Training runs")
 st.write("How did training go, and which model is best? Pick runs in the table to compare "
          "their learning curves; pick one below for its mistakes and actions.")
-model_card(active_recognizer())
+sidebar()
 
 store = ModelStore()
 runs, broken = store.list_runs()

@@ -9,8 +9,7 @@ from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
 from mnist_core.visualize import viewable_png
 from ui.actions import apply
-from ui.models import active_recognizer
-from ui.sidebar import model_card
+from ui.sidebar import sidebar
 
 PER_PAGE = 36
 COLUMNS = 6
@@ -20,7 +19,7 @@ st.set_page_config(page_title="My drawings", page_icon=":material/photo_library:
 st.title("My drawings")
 st.write("Drawings saved from the home page with the digit they really are. Train on them "
          "(Train page) and see how well each model reads them (Training runs page).")
-model_card(active_recognizer())
+sidebar()
 
 drawings = DrawingStore()
 try:

@@ -94,6 +94,41 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tm
     assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)
 
 
+@pytest.fixture
+def no_model_loads(monkeypatch):
+    """Every model file reads as corrupt, the shipped one too (as if models/shipped/ were
+    damaged); the cached models are dropped before and after."""
+    import streamlit as st
+
+    import mnist_core.store
+    from mnist_core.errors import ModelLoadError
+
+    def corrupt(path):
+        raise ModelLoadError(f"The model file {path} cannot be loaded: it is corrupt.")
+
+    monkeypatch.setattr(mnist_core.store, "load_model_file", corrupt)
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("page", [None, "pages/1_Train.py", "pages/2_Curves.py",
+                                  "pages/3_My_drawings.py"])
+def test_with_no_loadable_model_every_page_opens_and_says_so(app, no_model_loads, page):
+    """The Train page must stay usable: training a new model is the way out."""
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, app.exception[0].value if app.exception else ""
+    assert any("cannot be loaded: it is corrupt" in e.value and "Train a model" in e.value
+               for e in app.sidebar.error)
+    assert len(app.sidebar.get("page_link")) == 4
+    if page is None:
+        assert any("No model could be loaded" in e.value for e in app.error)
+    if page == "pages/1_Train.py":
+        assert [b for b in app.button if b.label == "Start training"]
+
+
 def upload_and_read(app, digit: int):
     app.run()
     app.file_uploader[0].upload(f"digit-{digit}.png", png_of(digit), "image/png").run()

@@ -4,26 +4,47 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnist_core import MnistCoreError
 from mnist_core.recognizer import Recognizer
-from ui.models import held_out_accuracies
+from ui.models import active_recognizer, held_out_accuracies
 
 
 def _percent(value: float | None) -> str:
     return "not measured" if value is None else f"{value:.2%}"
 
 
+def _links() -> None:
+    st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
+    st.page_link("pages/1_Train.py", label="Train the network",
+                 icon=":material/model_training:")
+    st.page_link("pages/2_Curves.py", label="Training runs and curves",
+                 icon=":material/show_chart:")
+    st.page_link("pages/3_My_drawings.py", label="My drawings",
+                 icon=":material/photo_library:")
+    st.divider()
+
+
+def sidebar() -> Recognizer | None:
+    """The sidebar of every page; returns the model in use, or None when no model can be
+    loaded at all (then the sidebar says so, and the links still lead to the Train page)."""
+    try:
+        recognizer = active_recognizer()
+    except MnistCoreError as error:
+        with st.sidebar:
+            _links()
+            st.subheader("Model in use")
+            st.error(f"None: {error} Train a model on the Train page and use it.",
+                     icon=":material/error:")
+        return None
+    model_card(recognizer)
+    return recognizer
+
+
 def model_card(recognizer: Recognizer) -> None:
     """Links to the pages, then the name, accuracies and date of the model in use."""
     run = recognizer.run
     with st.sidebar:
-        st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
-        st.page_link("pages/1_Train.py", label="Train the network",
-                     icon=":material/model_training:")
-        st.page_link("pages/2_Curves.py", label="Training runs and curves",
-                     icon=":material/show_chart:")
-        st.page_link("pages/3_My_drawings.py", label="My drawings",
-                     icon=":material/photo_library:")
-        st.divider()
+        _links()
         st.subheader("Model in use")
         if run is None:
             st.write(str(recognizer.source))
