@@ -5,10 +5,15 @@ import mnist_core
 from tests.conftest import PROJECT
 
 
+def fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a new interpreter in the project: only what it imports is loaded."""
+    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=120)
+
+
 def test_the_library_never_imports_streamlit():
     code = "import sys, mnist_core, mnist_core.train; print('streamlit' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=120)
+    result = fresh_python(code)
     assert result.stdout.strip() == "False", result.stderr
     sources = [path.read_text() for path in (PROJECT / "mnist_core").glob("*.py")]
     assert not any("import streamlit" in text for text in sources)
@@ -36,8 +41,7 @@ def test_the_readme_recognizer_example_runs_without_tensorflow():
         "print(result.digit, round(float(result.probabilities.sum()), 4), model_input.shape,\n"
         "      [r.digit for r in batch], 'tensorflow' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=120)
+    result = fresh_python(code)
     assert result.stdout.strip() == "1 1.0 (28, 28) [1, 1] False", result.stderr[-2000:]
 
 
@@ -54,6 +58,5 @@ def test_the_pages_never_load_keras_or_tensorflow():
         "Recognizer.load(run_id='shipped').predict(__import__('numpy').eye(28))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow'}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=120)
+    result = fresh_python(code)
     assert result.stdout.strip() == "[]", result.stderr[-2000:]
