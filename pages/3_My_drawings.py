@@ -12,7 +12,7 @@ from ui.actions import apply
 from ui.sidebar import sidebar
 
 PER_PAGE = 36
-COLUMNS = 6
+CARD_WIDTH = 150  # px: two across a phone, five or six across a laptop
 
 st.set_page_config(page_title="My drawings", page_icon=":material/photo_library:",
                    layout="wide")
@@ -60,22 +60,23 @@ if counts.total:
     digit = None if choice in (None, "All") else choice
     shown = counts.total if digit is None else counts.by_label[digit]
     pages = max(1, -(-shown // PER_PAGE))
-    page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1, width=160) if pages > 1 else 1
     on_page = drawings.list(digit, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    for row_start in range(0, len(on_page), COLUMNS):
-        batch = on_page[row_start:row_start + COLUMNS]
-        for column, drawing in zip(st.columns(COLUMNS), batch, strict=False):
-            with column:
-                st.image(viewable_png(drawings.image_png(drawing.id)), width="stretch")
-                said = "" if drawing.predicted is None else (
-                    ", read right" if drawing.predicted == drawing.label
-                    else f", read as {drawing.predicted}")
-                st.caption(f"No. {drawing.id}: a **{drawing.label}**{said}"
-                           f"{' · held out' if drawing.held_out else ''}")
-                with st.popover("Delete", icon=":material/delete:"):
-                    st.write(f"Delete drawing No. {drawing.id} (a {drawing.label})?")
-                    if st.button("Delete it", key=f"delete-{drawing.id}", type="primary"):
-                        apply(lambda drawing_id=drawing.id: drawings.delete(drawing_id))
+    # Cards of a fixed width in a wrapping row: five or six across on a laptop, two on a
+    # phone (columns would stack one full-width picture per row there).
+    grid = st.container(horizontal=True, gap="small")
+    for drawing in on_page:
+        with grid.container(width=CARD_WIDTH):
+            st.image(viewable_png(drawings.image_png(drawing.id)), width="stretch")
+            said = "" if drawing.predicted is None else (
+                ", read right" if drawing.predicted == drawing.label
+                else f", read as {drawing.predicted}")
+            st.caption(f"No. {drawing.id}: a **{drawing.label}**{said}"
+                       f"{' · held out' if drawing.held_out else ''}")
+            with st.popover("Delete", icon=":material/delete:"):
+                st.write(f"Delete drawing No. {drawing.id} (a {drawing.label})?")
+                if st.button("Delete it", key=f"delete-{drawing.id}", type="primary"):
+                    apply(lambda drawing_id=drawing.id: drawings.delete(drawing_id))
 
 st.subheader("Export and import")
 left, right = st.columns(2, gap="large")
