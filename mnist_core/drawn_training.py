@@ -29,6 +29,7 @@ CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
 COPIES = 2  # re-drawings per digit, each with its own size, slant, brush and colour
 _CHUNK = 1000  # digits per worker task: big enough to amortise, small enough for progress
+_CODE_FILES = ("drawn.py", "preprocessing.py")  # the code a cache depends on
 
 
 def _cache_dir() -> Path:
@@ -39,17 +40,22 @@ def _cache_dir() -> Path:
 
 
 def has_cache() -> bool:
-    """True when some re-drawn training set is cached, so a run need not render one first.
+    """True when a re-drawn training set is cached that is newer than the code that draws and
+    preprocesses, so a run need not render one first (the Train page's time estimate).
 
-    A cheap check (no hashing of MNIST); a cache for other images or older code also counts.
+    A cheap check by file times, with no hashing of MNIST: a cache of other images counts too,
+    and one made before the code was last changed or checked out does not.
     """
-    return any(_cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
+    package = Path(__file__).resolve().parent
+    code_changed = max((package / name).stat().st_mtime for name in _CODE_FILES)
+    return any(path.stat().st_mtime >= code_changed
+               for path in _cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
 
 
 def _cache_key(images: np.ndarray) -> str:
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
     package = Path(__file__).resolve().parent
-    for name in ("drawn.py", "preprocessing.py"):
+    for name in _CODE_FILES:
         digest.update((package / name).read_bytes())
     digest.update(str(RENDER_SEED).encode())
     return digest.hexdigest()[:16]

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -46,6 +49,19 @@ def test_redrawn_digits_keep_shape_and_format_and_are_cached(digits, cache):
     assert len(list(cache.glob("redrawn-*.npy"))) == 1
     again = drawn_training.redrawn_images(images, lambda *_: pytest.fail("not cached"))
     np.testing.assert_array_equal(again, redrawn)
+
+
+def test_a_cache_older_than_the_drawing_code_does_not_count_for_the_estimate(digits, cache):
+    """After an update to the code that draws or preprocesses, the next run renders again
+    (a new cache key), so the Train page's estimate must include that rendering."""
+    images, _ = digits
+    assert not drawn_training.has_cache()
+    drawn_training.redrawn_images(images)
+    assert drawn_training.has_cache()
+    [made] = cache.glob("redrawn-*.npy")
+    code = (Path(drawn_training.__file__).parent / "preprocessing.py").stat().st_mtime
+    os.utime(made, (code - 60, code - 60))  # made a minute before the code changed
+    assert not drawn_training.has_cache()
 
 
 def test_more_copies_reuse_the_cached_ones(digits, cache, monkeypatch):
