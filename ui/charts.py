@@ -34,7 +34,11 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
         color = ({"field": "run", "type": "nominal", "title": "Run"} if by_run else
                  {"field": "set", "type": "nominal", "title": "Set"})  # one legend with the dash
         column.vega_lite_chart(long, {
-            "title": f"{title} per epoch (solid: training, dashed: validation)",
+            # A subtitle, not one long title: on a phone a long title is cut off.
+            # Grey reads on light and dark themes (the theme leaves subtitles black).
+            "title": {"text": f"{title} per epoch",
+                      "subtitle": "solid: training, dashed: validation",
+                      "subtitleColor": "#8a94a6", "subtitleFontSize": 12},
             "height": height,
             "mark": {"type": "line", "point": markers},
             "encoding": {
