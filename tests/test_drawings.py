@@ -131,23 +131,31 @@ def test_the_gallery_lists_newest_first_by_digit_and_deletes(drawings):
         drawings.delete(ids[8])
 
 
-def test_sessions_writing_at_once_lose_nothing(drawings):
+def errors_of_sessions_at_once(work, sessions: int = 8) -> list[Exception]:
+    """Run `work(session)` for each session in its own thread, all at once; what they raised."""
     errors = []
 
-    def write(worker: int) -> None:
-        store = DrawingStore(drawings.folder)  # each session has its own store object
+    def session(number: int) -> None:
         try:
-            for index in range(25):
-                store.add(index % 10, random_input(1000 * worker + index), b"png")
+            work(number)
         except Exception as error:  # noqa: BLE001 - collected for the assertion
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(8)]
+    threads = [threading.Thread(target=session, args=(number,)) for number in range(sessions)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_sessions_writing_at_once_lose_nothing(drawings):
+    def write(worker: int) -> None:
+        store = DrawingStore(drawings.folder)  # each session has its own store object
+        for index in range(25):
+            store.add(index % 10, random_input(1000 * worker + index), b"png")
+
+    assert errors_of_sessions_at_once(write) == []
     assert drawings.counts().total == 200
     assert len({saved.id for saved in drawings.list(limit=500)}) == 200
 
@@ -157,20 +165,11 @@ def test_sessions_saving_the_first_drawings_into_a_new_file_at_once_all_succeed(
     "database is locked" at once instead of waiting. 30 new files, 8 sessions each."""
     for round_ in range(30):
         folder = tmp_path / f"new-{round_}"
-        errors = []
 
-        def first_save(worker: int, folder=folder, errors=errors) -> None:
-            try:
-                DrawingStore(folder).add(worker, random_input(worker), b"png")
-            except Exception as error:  # noqa: BLE001 - collected for the assertion
-                errors.append(error)
+        def first_save(worker: int, folder=folder) -> None:
+            DrawingStore(folder).add(worker, random_input(worker), b"png")
 
-        threads = [threading.Thread(target=first_save, args=(worker,)) for worker in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == [], f"round {round_}"
+        assert errors_of_sessions_at_once(first_save) == [], f"round {round_}"
         assert DrawingStore(folder).counts().total == 8
 
 
