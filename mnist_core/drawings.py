@@ -339,7 +339,7 @@ class DrawingStore:
             deleted = connection.execute("DELETE FROM drawings WHERE id = ?",
                                          (int(drawing_id),)).rowcount
             if not deleted:
-                raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
+                raise DrawingStoreError(_gone(drawing_id))
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -371,21 +371,20 @@ class DrawingStore:
 
     def get(self, drawing_id: int) -> SavedDrawing:
         """One drawing. Raises DrawingStoreError when there is none with that id."""
-        with self._connect() as connection:
-            row = connection.execute(f"SELECT {_COLUMNS} FROM drawings WHERE id = ?",
-                                     (int(drawing_id),)).fetchone()
-        if row is None:
-            raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
-        return _drawing(row)
+        return _drawing(self._row(_COLUMNS, drawing_id))
 
     def image_png(self, drawing_id: int) -> bytes:
         """The original picture of one drawing, as PNG bytes."""
+        return self._row("image_png", drawing_id)[0]
+
+    def _row(self, columns: str, drawing_id: int) -> tuple:
+        """`columns` of one drawing; DrawingStoreError when there is none with that id."""
         with self._connect() as connection:
-            row = connection.execute("SELECT image_png FROM drawings WHERE id = ?",
+            row = connection.execute(f"SELECT {columns} FROM drawings WHERE id = ?",
                                      (int(drawing_id),)).fetchone()
         if row is None:
-            raise DrawingStoreError(f"Drawing {drawing_id} is not saved (any more).")
-        return row[0]
+            raise DrawingStoreError(_gone(drawing_id))
+        return row
 
     def dataset(self, *, held_out: bool) -> tuple[np.ndarray, np.ndarray]:
         """The drawings to train on (held_out=False) or to score on (held_out=True).
@@ -506,6 +505,10 @@ def held_out_metrics(predict: Callable[[np.ndarray], np.ndarray],
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _gone(drawing_id: int) -> str:
+    return f"Drawing {drawing_id} is not saved (any more)."
 
 
 def _is_digit(value: Any) -> bool:
