@@ -13,55 +13,48 @@ def _percent(value: float | None) -> str:
     return "not measured" if value is None else f"{value:.2%}"
 
 
-def _links() -> None:
-    st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
-    st.page_link("pages/1_Train.py", label="Train the network",
-                 icon=":material/model_training:")
-    st.page_link("pages/2_Curves.py", label="Training runs and curves",
-                 icon=":material/show_chart:")
-    st.page_link("pages/3_My_drawings.py", label="My drawings",
-                 icon=":material/photo_library:")
-    st.divider()
-
-
 def sidebar() -> Recognizer | None:
-    """The sidebar of every page; returns the model in use, or None when no model can be
-    loaded at all (then the sidebar says so, and the links still lead to the Train page)."""
-    try:
-        recognizer = active_recognizer()
-    except MnistCoreError as error:
-        with st.sidebar:
-            _links()
-            st.subheader("Model in use")
+    """The sidebar of every page: links to the pages, then the name, accuracies and date of
+    the model in use. Returns that model, or None when no model can be loaded at all (then
+    the sidebar says so, and the links still lead to the Train page)."""
+    with st.sidebar:
+        st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
+        st.page_link("pages/1_Train.py", label="Train the network",
+                     icon=":material/model_training:")
+        st.page_link("pages/2_Curves.py", label="Training runs and curves",
+                     icon=":material/show_chart:")
+        st.page_link("pages/3_My_drawings.py", label="My drawings",
+                     icon=":material/photo_library:")
+        st.divider()
+        st.subheader("Model in use")
+        try:
+            recognizer = active_recognizer()
+        except MnistCoreError as error:
             st.error(f"None: {error} Train a model on the Train page and use it.",
                      icon=":material/error:")
-        return None
-    model_card(recognizer)
+            return None
+        _model_card(recognizer)
     return recognizer
 
 
-def model_card(recognizer: Recognizer) -> None:
-    """Links to the pages, then the name, accuracies and date of the model in use."""
+def _model_card(recognizer: Recognizer) -> None:
     run = recognizer.run
-    with st.sidebar:
-        _links()
-        st.subheader("Model in use")
-        if run is None:
-            st.write(str(recognizer.source))
-            return
-        name = "Shipped model" if run.is_shipped else f"Run {run.run_id}"
-        st.markdown(f"**{name}**  \n{run.config.describe()}")
-        left, right = st.columns(2)
-        left.metric("MNIST test", _percent(run.test_accuracy),
-                    help="Accuracy on MNIST's 10,000 official test images.")
-        right.metric("Drawn digits", _percent(run.drawn_accuracy),
-                     help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
-        [ours] = held_out_accuracies([run])
-        if ours is not None:
-            left.metric("Our drawings", _percent(ours),
-                        help="Accuracy on the saved drawings held out from training "
-                             "(My drawings page).")
-        if run.finished_at:
-            st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
-        if recognizer.fallback_reason:
-            st.warning(recognizer.fallback_reason)
+    if run is None:
+        st.write(str(recognizer.source))
+        return
+    name = "Shipped model" if run.is_shipped else f"Run {run.run_id}"
+    st.markdown(f"**{name}**  \n{run.config.describe()}")
+    left, right = st.columns(2)
+    left.metric("MNIST test", _percent(run.test_accuracy),
+                help="Accuracy on MNIST's 10,000 official test images.")
+    right.metric("Drawn digits", _percent(run.drawn_accuracy),
+                 help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
+    [ours] = held_out_accuracies([run])
+    if ours is not None:
+        left.metric("Our drawings", _percent(ours),
+                    help="Accuracy on the saved drawings held out from training "
+                         "(My drawings page).")
+    if run.finished_at:
+        st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
+    if recognizer.fallback_reason:
+        st.warning(recognizer.fallback_reason)

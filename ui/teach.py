@@ -43,11 +43,11 @@ def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
     details = (prediction, image, source, model, digest)
     # One under the other: side by side, the ten pills were cut off on a phone.
     st.button(f"Right, it's a {prediction.digit}", icon=":material/check:",
-               key=f"right-{key}", on_click=_save, args=(prediction.digit, *details),
-               help="Save this drawing as a correctly read example.")
+              key=f"right-{key}", on_click=_save, args=(prediction.digit, *details),
+              help="Save this drawing as a correctly read example.")
     st.pills(_LABELS, options=list(range(10)), key=f"wrong-{key}",
-              on_change=_save_choice, args=(f"wrong-{key}", *details),
-              help="Pick the digit you meant: the drawing is saved with it, to train on.")
+             on_change=_save_choice, args=(f"wrong-{key}", *details),
+             help="Pick the digit you meant: the drawing is saved with it, to train on.")
     outcome = st.session_state.get(_SAVED, {}).get(digest)
     if outcome is not None:
         kind, message = outcome
