@@ -11,6 +11,8 @@ from mnist_core import (
     DrawingStore,
     MnistCoreError,
     ModelStore,
+    RunNotFoundError,
+    StoreError,
     TrainConfig,
     TrainingBusyError,
     config_problems,
@@ -20,6 +22,7 @@ from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.runs import compare_runs
 from ui.actions import apply
 from ui.charts import learning_curves
 from ui.models import held_out_accuracies
@@ -236,40 +239,65 @@ def show_running(job_id: str) -> None:
 
 
 def show_result(status: JobStatus) -> None:
-    """How the last job ended, how it compares with the model in use, and how to use it."""
+    """How the last job ended, how it compares with the model in use, and how to use it.
+    Its run may have been deleted since (Training runs page): then it says so in a line."""
     store = ModelStore()
-    run = store.get_run(status.run_id) if status.run_id else None
     ended = time.strftime("%H:%M", time.localtime(status.started_at + status.elapsed_seconds))
     st.subheader(f"Last training ({status.state}, ended {ended})")
     if status.state == "failed":
         st.error(f"Training failed: {status.error}. The model in use is unchanged.")
     elif status.state == "interrupted":
         st.warning(f"{status.error} The model in use is unchanged.")
-    if run is None or run.test_accuracy is None:
+    if status.run_id is None:
+        return
+    try:
+        run = store.get_run(status.run_id)
+        active = store.get_run(store.active_run_id())
+    except RunNotFoundError:
+        st.caption(f"Its run, {status.run_id}, has since been deleted.")
+        return
+    except StoreError as error:
+        st.warning(f"Its run cannot be shown: {error}", icon=":material/broken_image:")
+        return
+    if run.test_accuracy is None:
         return
     if status.state == "stopped":
         st.info(f"Stopped by request after {len(run.history)} epoch(s); kept as run "
                 f"{run.run_id} with status 'stopped'. It is not in use unless you choose it.")
-    active = store.get_run(store.active_run_id())
+    ours = held_out_accuracies([run, active])
     table = pd.DataFrame({
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
-        "Our drawings": held_out_accuracies([run, active]),
+        "Our drawings": ours,
         "Training time": [duration(run.metrics.get("train_seconds")),
                           duration(active.metrics.get("train_seconds"))],
     })
-    st.dataframe(table, hide_index=True, column_config={
-        "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
-        "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
-        "Our drawings": st.column_config.NumberColumn(
-            format="percent", help="Accuracy on the held-out saved drawings (empty: fewer "
-                                   "than 10 are held out so far)."),
-    })
+    # "Our drawings" only once there are scores: a column of "None" says nothing.
+    st.dataframe(table, hide_index=True,
+                 column_order=[name for name in table.columns
+                               if name != "Our drawings" or any(v is not None for v in ours)],
+                 column_config={
+                     "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
+                     "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
+                     "Our drawings": st.column_config.NumberColumn(
+                         format="percent", help="Accuracy on the held-out saved drawings."),
+                 })
     curves(run.history)
     if active.run_id == run.run_id:
         st.success("This run is the model the home page uses.", icon=":material/check:")
-    elif st.button("Use this model", type="primary", icon=":material/check:"):
+    else:
+        use_button(store, run, active)
+
+
+def use_button(store: ModelStore, run, active) -> None:
+    """'Use this model', primary only when the run reads better than the model in use."""
+    comparison = compare_runs(run, active)
+    {"worse": st.warning, "better": st.success}.get(comparison.verdict, st.info)(
+        comparison.sentence, icon=":material/compare_arrows:")
+    label = "Use it anyway" if comparison.verdict == "worse" else "Use this model"
+    if st.button(label, type="primary" if comparison.recommended else "secondary",
+                 icon=":material/check:"):
         apply(lambda: store.activate(run.run_id))
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 from mnist_core import DrawingStore, MnistCoreError, ModelStore, load_mnist
 from mnist_core.drawings import MIN_HELD_OUT
 from mnist_core.runs import (
+    compare_runs,
     confusion_cells,
     ensure_evaluation,
     history_csv,
@@ -104,10 +105,18 @@ chosen = by_id[st.selectbox("One run in detail", names, index=names.index(select
 st.subheader(f"Run {chosen.run_id}" + (" (in use)" if chosen.run_id == active_id else ""))
 st.caption(f"{chosen.config.describe()}; status {chosen.status}")
 
+if chosen.run_id != active_id and chosen.status != "failed" and active_id in by_id:
+    comparison = compare_runs(chosen, by_id[active_id])
+    st.caption(comparison.sentence)
+else:
+    comparison = None
 actions = st.columns(4)
 with actions[0]:
+    # Primary only when it reads better: a worse run must not look like the obvious choice.
     if chosen.run_id != active_id and st.button(
-            "Use this model", type="primary", disabled=chosen.status == "failed"):
+            "Use it anyway" if comparison and comparison.verdict == "worse" else "Use this model",
+            type="primary" if comparison and comparison.recommended else "secondary",
+            disabled=chosen.status == "failed", icon=":material/check:"):
         apply(lambda: store.activate(chosen.run_id))
 with actions[1]:
     if chosen.model_path.is_file():

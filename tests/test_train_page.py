@@ -1,12 +1,13 @@
 """The Train page: form, presets, validation, estimate; real background jobs, tiny ones."""
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import BEST, QUICK
 from mnist_core.jobs import TrainingJobs
 from mnist_core.store import ModelStore
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TINY
 
 PAGE = "pages/1_Train.py"
 
@@ -74,9 +75,11 @@ def test_choosing_best_loads_its_recipe_and_editing_makes_it_custom(models):
 
 @pytest.mark.parametrize(
     ("layers", "message"),
-    [("abc", "whole numbers separated by commas"), ("0", "1 to 4096 units"),
-     ("10000", "1 to 4096 units"), ("", "1 to 6 hidden layers"),
-     ("8, 8, 8, 8, 8, 8, 8", "1 to 6 hidden layers")],
+    [("abc", "whole numbers separated by commas"),
+     ("0", "Hidden layers: each must have from 1 to 4,096 units. Received: 0"),
+     ("10000", "each must have from 1 to 4,096 units. Received: 10,000"),
+     ("", "Hidden layers: there must be from 1 to 6 layers. Received: no layers"),
+     ("8, 8, 8, 8, 8, 8, 8", "from 1 to 6 layers. Received: 7 layers")],
 )
 def test_a_bad_setting_is_explained_beside_its_field_and_nothing_can_start(models, layers,
                                                                          message):
@@ -100,7 +103,7 @@ def test_a_tiny_job_runs_in_the_background_and_can_be_used(models, mnist_dir):
     assert finished.state == "completed", finished.error
     page.run()
     assert any("Last training (completed" in s.value for s in page.subheader)
-    use = [b for b in page.button if b.label == "Use this model"]
+    use = [b for b in page.button if b.label in ("Use this model", "Use it anyway")]
     use[0].click().run()
     assert models.active_run_id() == finished.run_id
 
@@ -188,3 +191,43 @@ def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models,
     assert text_input(page, "Hidden layers").value == "16"
     assert toggle(page, "Also train on our").value is True
     assert number_input(page, "Each drawing counts as").value == 30
+
+
+@pytest.fixture
+def finished_job(models, tmp_path, synthetic_split):
+    """A tiny job trained to the end on synthetic digits, scored on test images with shuffled
+    labels, so it reads about 10% "right": a much worse model than the shipped one.
+    Returns (jobs, status)."""
+    (x_train, y_train), (x_test, y_test) = synthetic_split
+    y_test = np.random.default_rng(0).permutation(y_test)
+    data = tmp_path / "synthetic.npz"
+    np.savez(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    jobs = TrainingJobs(models)
+    started = jobs.start(TINY, data_path=str(data))
+    finished = jobs.wait(started.job_id, timeout=120)
+    assert finished.state == "completed", finished.error
+    return jobs, finished
+
+
+def test_the_form_shows_after_the_last_trainings_run_was_deleted(models, finished_job):
+    _, finished = finished_job
+    models.delete(finished.run_id)  # as the Curves page's "Delete run" does
+    page = open_page()
+    assert not page.exception
+    assert any(f"Its run, {finished.run_id}, has since been deleted" in c.value
+               for c in page.caption)
+    assert start_button(page) and not start_button(page)[0].disabled
+
+
+def test_a_worse_run_is_not_the_primary_choice_and_says_how_it_compares(models, finished_job):
+    _, finished = finished_job
+    page = open_page()
+    assert not page.exception
+    assert any("It reads worse than the model in use" in w.value for w in page.warning)
+    use = [b for b in page.button if b.label in ("Use this model", "Use it anyway")]
+    assert [b.label for b in use] == ["Use it anyway"]
+    assert use[0].proto.type != "primary"
+    # No saved drawings are held out, so there is no "Our drawings" score to show.
+    assert "Our drawings" not in page.dataframe[0].proto.column_order
+    use[0].click().run()
+    assert models.active_run_id() == finished.run_id
