@@ -41,7 +41,8 @@ class TrainConfig:
             run with it renders the training set once (about a minute), then it is cached.
         seed: seeds shuffling, the split, initial weights and augmentation; 0 to 2**31 - 1.
         max_train_samples: use only this many training images (before the split), at least
-            100; None uses all 60,000. For quick demonstrations and tests.
+            100; None (or 0, which becomes None) uses all 60,000. For quick demonstrations
+            and tests.
         include_drawings: also train on the class's saved drawings (`mnist_core.drawings`),
             except the held-out ones, which every run is scored on anyway.
         drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is
@@ -66,6 +67,9 @@ class TrainConfig:
         # JSON and forms give lists; a frozen dataclass wants a hashable tuple.
         if isinstance(self.hidden_units, list):
             object.__setattr__(self, "hidden_units", tuple(self.hidden_units))
+        # The Train page's field and the command line write 0 for "all"; one way to say it.
+        if _is_int(self.max_train_samples) and self.max_train_samples == 0:
+            object.__setattr__(self, "max_train_samples", None)
         problems = config_problems(**dataclasses.asdict(self))
         if problems:
             raise ConfigError(problems)
@@ -93,9 +97,10 @@ class TrainConfig:
         try:
             values = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ConfigError({"json": f"Expected a JSON object of settings. {error}"}) from error
+            raise ConfigError({"json": f"The settings are not valid JSON: {error}"}) from error
         if not isinstance(values, dict):
-            raise ConfigError({"json": "Expected a JSON object of settings."})
+            raise ConfigError({"json": "The settings must be a JSON object of names and "
+                                       f"values. Received: {type(values).__name__}"})
         return cls.from_dict(values)
 
     def describe(self) -> str:
@@ -119,63 +124,86 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _shown(value: Any) -> str:
+    """A received value as a person would write it: 60,000, 0.95, 64, 0; text in quotes."""
+    if _is_int(value):
+        return f"{value:,}"
+    if _is_number(value):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(item) for item in value) or "none"
+    return repr(value)
+
+
 def config_problems(**values: Any) -> dict[str, str]:
     """Check settings without building a config: {field name: message} for each bad one.
 
     Takes the same keyword arguments as `TrainConfig`; missing ones count as their defaults.
-    An empty dict means `TrainConfig(**values)` will succeed.
+    An empty dict means `TrainConfig(**values)` will succeed. Each message is a sentence for
+    people, shown beside the Train page's field and by the command line: it names the setting
+    as the page labels it, says what is allowed in plain numbers, and what was received, e.g.
+    "Epochs must be a whole number from 1 to 500. Received: 0".
     """
     problems: dict[str, str] = {}
     names = {field.name for field in dataclasses.fields(TrainConfig)}
     for unknown in sorted(set(values) - names):
-        problems[unknown] = f"Unknown setting {unknown!r}. Expected one of {sorted(names)}."
+        problems[unknown] = (f"There is no setting called {unknown!r}. The settings are: "
+                             f"{', '.join(sorted(names))}.")
 
     units = values.get("hidden_units", TrainConfig.hidden_units)
     if not isinstance(units, (list, tuple)) or not all(_is_int(unit) for unit in units):
-        problems["hidden_units"] = (
-            f"Expected hidden layer sizes as whole numbers. Received: {units!r}"
-        )
+        problems["hidden_units"] = ("Hidden layers must be whole numbers of units, one per "
+                                    f"layer, e.g. 512, 256. Received: {_shown(units)}")
     elif not 1 <= len(units) <= MAX_HIDDEN_LAYERS:
         problems["hidden_units"] = (
-            f"Expected 1 to {MAX_HIDDEN_LAYERS} hidden layers. Received: {len(units)}"
-        )
+            f"Hidden layers: there must be from 1 to {MAX_HIDDEN_LAYERS} layers. Received: "
+            + (f"{len(units)} layers ({_shown(units)})" if units else "no layers"))
     elif not all(1 <= unit <= MAX_UNITS for unit in units):
-        problems["hidden_units"] = (
-            f"Expected 1 to {MAX_UNITS} units per hidden layer. Received: {list(units)}"
-        )
+        problems["hidden_units"] = (f"Hidden layers: each must have from 1 to {MAX_UNITS:,} "
+                                    f"units. Received: {_shown(units)}")
 
-    def check(name: str, ok: bool, expected: str) -> None:
+    def check(name: str, ok: bool, message: str) -> None:
         value = values.get(name, getattr(TrainConfig, name))
         if not ok:
-            problems[name] = f"Expected {name} {expected}. Received: {value!r}"
+            problems[name] = f"{message}. Received: {_shown(value)}"
 
     dropout = values.get("dropout_rate", TrainConfig.dropout_rate)
-    check("dropout_rate", _is_number(dropout) and 0 <= dropout < 0.9, "in [0, 0.9)")
+    check("dropout_rate", _is_number(dropout) and 0 <= dropout < 0.9,
+          "Dropout must be from 0 to 0.89 (below 0.9)")
     rate = values.get("learning_rate", TrainConfig.learning_rate)
-    check("learning_rate", _is_number(rate) and 0 < rate <= 1, "in (0, 1]")
+    check("learning_rate", _is_number(rate) and 0 < rate <= 1,
+          "Learning rate must be above 0 and at most 1, e.g. 0.002")
     batch = values.get("batch_size", TrainConfig.batch_size)
     check("batch_size", _is_int(batch) and 1 <= batch <= MAX_BATCH_SIZE,
-          f"a whole number from 1 to {MAX_BATCH_SIZE}")
+          f"Batch size must be a whole number from 1 to {MAX_BATCH_SIZE:,}")
     epochs = values.get("epochs", TrainConfig.epochs)
     check("epochs", _is_int(epochs) and 1 <= epochs <= MAX_EPOCHS,
-          f"a whole number from 1 to {MAX_EPOCHS}")
+          f"Epochs must be a whole number from 1 to {MAX_EPOCHS:,}")
     split = values.get("validation_split", TrainConfig.validation_split)
-    check("validation_split", _is_number(split) and 0.01 <= split <= 0.5, "in [0.01, 0.5]")
+    check("validation_split", _is_number(split) and 0.01 <= split <= 0.5,
+          "Validation share must be from 0.01 to 0.5 (1% to 50% of the training images)")
     augment = values.get("augment", TrainConfig.augment)
-    check("augment", isinstance(augment, bool), "True or False")
+    check("augment", isinstance(augment, bool),
+          "Distort training images: must be on or off (True or False)")
     drawn = values.get("drawn_fraction", TrainConfig.drawn_fraction)
-    check("drawn_fraction", _is_number(drawn) and 0 <= drawn <= 0.9, "in [0, 0.9]")
+    check("drawn_fraction", _is_number(drawn) and 0 <= drawn <= 0.9,
+          "Share shown as mouse drawings must be from 0 to 0.9")
     seed = values.get("seed", TrainConfig.seed)
-    check("seed", _is_int(seed) and 0 <= seed < 2**31, "a whole number from 0 to 2147483647")
+    check("seed", _is_int(seed) and 0 <= seed < 2**31,
+          f"Seed must be a whole number from 0 to {2**31 - 1:,}")
     samples = values.get("max_train_samples", TrainConfig.max_train_samples)
     check("max_train_samples",
-          samples is None or (_is_int(samples) and 100 <= samples <= MNIST_TRAIN_SIZE),
-          f"empty (all) or a whole number from 100 to {MNIST_TRAIN_SIZE}")
+          samples is None or (_is_int(samples)
+                              and (samples == 0 or 100 <= samples <= MNIST_TRAIN_SIZE)),
+          f"Training images: 0 or empty for all {MNIST_TRAIN_SIZE:,}, or a whole number from "
+          f"100 to {MNIST_TRAIN_SIZE:,}")
     include = values.get("include_drawings", TrainConfig.include_drawings)
-    check("include_drawings", isinstance(include, bool), "True or False")
+    check("include_drawings", isinstance(include, bool),
+          "Also train on our saved drawings: must be on or off (True or False)")
     weight = values.get("drawings_weight", TrainConfig.drawings_weight)
     check("drawings_weight", _is_int(weight) and 1 <= weight <= MAX_DRAWINGS_WEIGHT,
-          f"a whole number from 1 to {MAX_DRAWINGS_WEIGHT}")
+          "Each drawing must count as a whole number of MNIST images from 1 to "
+          f"{MAX_DRAWINGS_WEIGHT:,}")
     return problems
 
 

@@ -30,22 +30,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--hidden", type=int, nargs="+", metavar="UNITS",
                         help="sizes of the hidden layers, e.g. --hidden 512 256")
     parser.add_argument("--dropout", type=float, help="dropout rate after each hidden layer, "
-                                                      "in [0, 0.9)")
+                                                      "from 0 to 0.89")
     parser.add_argument("--learning-rate", type=float, help="Adam's initial learning rate, "
                                                             "decayed along a cosine to 0")
     parser.add_argument("--batch-size", type=int, help="images per gradient step")
     parser.add_argument("--epochs", type=int, help="passes over the training images")
     parser.add_argument("--validation-split", type=float,
-                        help="share of training images held out to watch, in [0.01, 0.5]")
+                        help="share of training images held out to watch, 0.01 to 0.5")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="distort training images (shift, rotate, scale, shear, stroke "
                              "width, elastic) so the model reads drawings better")
     parser.add_argument("--drawn-fraction", type=float,
                         help="share of training images shown as mouse drawings (re-drawn "
-                             "strokes), in [0, 0.9]; the first run renders them (~1 min)")
+                             "strokes), 0 to 0.9; the first run renders them (~1 min)")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
-                        help="train on only this many MNIST training images (quick trials)")
+                        help="train on only this many MNIST training images, 100 to 60000 "
+                             "(quick trials); 0 for all")
     parser.add_argument("--drawings", dest="include_drawings",
                         action=argparse.BooleanOptionalAction, default=None,
                         help="also train on the drawings saved from the app ($MNIST_DRAWINGS_DIR,"

@@ -33,8 +33,12 @@ def test_help_explains_every_option():
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--epochs", "0"], "epochs"), (["--learning-rate", "-1"], "learning_rate"),
-     (["--hidden", "0"], "units"), (["--validation-split", "0.9"], "validation_split")],
+    [(["--epochs", "0"], "Epochs must be a whole number from 1 to 500. Received: 0"),
+     (["--learning-rate", "-1"], "Learning rate must be above 0 and at most 1"),
+     (["--hidden", "0"], "each must have from 1 to 4,096 units. Received: 0"),
+     (["--validation-split", "0.9"], "Validation share must be from 0.01 to 0.5"),
+     (["--max-train-samples", "50"], "Training images: 0 or empty for all 60,000, or a whole "
+                                     "number from 100 to 60,000. Received: 50")],
 )
 def test_bad_settings_stop_before_training(argv, message):
     with pytest.raises(SystemExit) as caught:

@@ -22,34 +22,53 @@ def test_reader_tolerates_older_and_newer_files():
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("hidden_units", (), "1 to 6 hidden layers"),
-        ("hidden_units", (10_000,), "1 to 4096 units"),
-        ("hidden_units", (64, 0), "1 to 4096 units"),
-        ("hidden_units", (64.5,), "whole numbers"),
-        ("hidden_units", (8,) * 7, "1 to 6 hidden layers"),
-        ("epochs", 0, "epochs a whole number from 1"),
-        ("epochs", 2.5, "epochs a whole number"),
-        ("learning_rate", -1, "learning_rate in (0, 1]"),
-        ("learning_rate", 0, "learning_rate in (0, 1]"),
-        ("dropout_rate", 0.95, "dropout_rate in [0, 0.9)"),
-        ("batch_size", 0, "batch_size a whole number"),
-        ("batch_size", True, "batch_size a whole number"),
-        ("validation_split", 0.0, "validation_split in [0.01, 0.5]"),
-        ("validation_split", 0.9, "validation_split in [0.01, 0.5]"),
-        ("seed", -1, "seed a whole number"),
-        ("augment", "yes", "augment True or False"),
-        ("max_train_samples", 10, "max_train_samples empty (all) or"),
-        ("include_drawings", 1, "include_drawings True or False"),
-        ("drawings_weight", 0, "drawings_weight a whole number from 1 to 1000"),
-        ("drawings_weight", 2.5, "drawings_weight a whole number"),
+        ("hidden_units", (), "Hidden layers: there must be from 1 to 6 layers. "
+                             "Received: no layers"),
+        ("hidden_units", (8,) * 7, "from 1 to 6 layers. Received: 7 layers (8, 8, 8, 8, 8, 8, 8)"),
+        ("hidden_units", (10_000,), "Hidden layers: each must have from 1 to 4,096 units. "
+                                    "Received: 10,000"),
+        ("hidden_units", (64, 0), "each must have from 1 to 4,096 units. Received: 64, 0"),
+        ("hidden_units", (64.5,), "Hidden layers must be whole numbers of units, one per layer, "
+                                  "e.g. 512, 256. Received: 64.5"),
+        ("epochs", 0, "Epochs must be a whole number from 1 to 500. Received: 0"),
+        ("epochs", 2.5, "Epochs must be a whole number from 1 to 500. Received: 2.5"),
+        ("learning_rate", -1, "Learning rate must be above 0 and at most 1, e.g. 0.002. "
+                              "Received: -1"),
+        ("learning_rate", 0, "Learning rate must be above 0 and at most 1"),
+        ("dropout_rate", 0.95, "Dropout must be from 0 to 0.89 (below 0.9). Received: 0.95"),
+        ("dropout_rate", 0.9, "Dropout must be from 0 to 0.89 (below 0.9). Received: 0.9"),
+        ("batch_size", 0, "Batch size must be a whole number from 1 to 8,192. Received: 0"),
+        ("batch_size", True, "Batch size must be a whole number from 1 to 8,192"),
+        ("validation_split", 0.0, "Validation share must be from 0.01 to 0.5 (1% to 50% of the "
+                                  "training images). Received: 0"),
+        ("validation_split", 0.9, "Validation share must be from 0.01 to 0.5"),
+        ("seed", -1, "Seed must be a whole number from 0 to 2,147,483,647. Received: -1"),
+        ("augment", "yes", "Distort training images: must be on or off (True or False). "
+                           "Received: 'yes'"),
+        ("drawn_fraction", 1.0, "Share shown as mouse drawings must be from 0 to 0.9. "
+                                "Received: 1"),
+        ("max_train_samples", 50, "Training images: 0 or empty for all 60,000, or a whole "
+                                  "number from 100 to 60,000. Received: 50"),
+        ("max_train_samples", 60_001, "from 100 to 60,000. Received: 60,001"),
+        ("include_drawings", 1, "Also train on our saved drawings: must be on or off"),
+        ("drawings_weight", 0, "Each drawing must count as a whole number of MNIST images "
+                               "from 1 to 1,000. Received: 0"),
+        ("drawings_weight", 2.5, "Each drawing must count as a whole number"),
     ],
 )
-def test_bad_values_are_refused_with_a_clear_message(field, value, expected):
+def test_bad_values_are_refused_with_a_message_naming_the_setting(field, value, expected):
     with pytest.raises(ConfigError) as caught:
         TrainConfig(**{field: value})
-    assert expected in caught.value.problems[field]
-    assert "Received" in caught.value.problems[field]
+    message = caught.value.problems[field]
+    assert expected in message
+    assert field not in message  # the setting as a person names it, not the field
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("samples", [None, 0])
+def test_no_limit_or_zero_training_images_both_mean_all(samples):
+    assert config_problems(max_train_samples=samples) == {}
+    assert TrainConfig(max_train_samples=samples).max_train_samples is None
 
 
 def test_every_bad_field_is_reported_at_once():
