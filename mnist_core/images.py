@@ -14,6 +14,7 @@ __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "read_image_file"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # 10 MB: a phone photo fits, a mistaken upload does not
 MAX_PIXELS = 40_000_000  # 40 megapixels; beyond this decoding alone would take seconds
+_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # the formats uploads are said to take
 
 
 def read_image_file(data: bytes) -> np.ndarray:
@@ -37,13 +38,13 @@ def read_image_file(data: bytes) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > MAX_PIXELS:
-                raise DrawingError(
-                    f"The image is {image.width}x{image.height} pixels; the limit is "
-                    f"{MAX_PIXELS // 1_000_000} megapixels. Shrink it first."
-                )
+                raise DrawingError(_too_large(image.size))
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow refuses to open an image over 89 megapixels at all (a tiny file can claim
+        # 30000x30000), before the check above could say how large it is.
+        raise DrawingError(_too_large(_header_size(data))) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         if isinstance(error, DrawingError):
             raise
         raise DrawingError(
@@ -57,3 +58,28 @@ def read_image_file(data: bytes) -> np.ndarray:
     if image.mode in ("L", "1", "I", "I;16", "F"):
         return np.asarray(image.convert("L"))
     return np.asarray(image.convert("RGB"))
+
+
+def _too_large(size: tuple[int, int] | None) -> str:
+    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels. Shrink it first."
+    if size is None:
+        return f"The image is too large to read: {limit}"
+    width, height = size
+    return (f"The image is too large: {width:,} x {height:,} pixels "
+            f"({width * height / 1e6:,.0f} megapixels); {limit}")
+
+
+def _header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) as the file's header states it, read by the Pillow plugin of one of
+    the formats uploads take, without Pillow's decompression-bomb check. None if unreadable."""
+    Image.init()
+    prefix = data[:16]
+    for name in _FORMATS:
+        factory, accept = Image.OPEN[name]
+        try:
+            accepted = accept is None or accept(prefix)
+            if accepted and not isinstance(accepted, str):  # a str: a warning, as in Pillow
+                return factory(io.BytesIO(data)).size
+        except Exception:  # noqa: BLE001 - a plugin may raise anything on a bad header
+            continue
+    return None

@@ -1,4 +1,6 @@
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -44,7 +46,33 @@ def test_a_huge_file_is_refused_before_decoding():
         images.read_image_file(b"\0" * (images.MAX_FILE_BYTES + 1))
 
 
-def test_a_huge_image_is_refused(monkeypatch):
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid PNG header (1-bit grayscale) saying width x height, with no pixel data to
+    speak of: a few dozen bytes, the way a decompression bomb looks on arrival."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "words"),
+    [(30000, 30000, "30,000 x 30,000 pixels (900 megapixels)"),  # Pillow refuses to open it
+     (10000, 10000, "10,000 x 10,000 pixels (100 megapixels)"),  # Pillow warns
+     (8000, 6000, "8,000 x 6,000 pixels (48 megapixels)")],  # Pillow opens it; we refuse
+)
+def test_a_huge_image_is_refused_as_too_large_with_its_size(width, height, words):
+    data = png_claiming(width, height)
+    assert len(data) < 100
+    with pytest.raises(DrawingError) as caught:
+        images.read_image_file(data)
+    assert str(caught.value) == (f"The image is too large: {words}; the limit is 40 megapixels. "
+                                 "Shrink it first.")
+
+
+def test_the_pixel_limit_is_the_one_said(monkeypatch):
     monkeypatch.setattr(images, "MAX_PIXELS", 100)
-    with pytest.raises(DrawingError, match="megapixels"):
+    with pytest.raises(DrawingError, match="too large: 20 x 20 pixels"):
         images.read_image_file(encode(Image.new("L", (20, 20)), "PNG"))
