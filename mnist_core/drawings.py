@@ -37,7 +37,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from mnist_core.errors import DrawingError, DrawingStoreError
+from mnist_core.errors import DrawingError, DrawingStoreError, EmptyDrawingError
+from mnist_core.wording import a_digit
 
 __all__ = [
     "DRAWINGS_DIR_ENV",
@@ -438,8 +439,10 @@ class DrawingStore:
         Needs `labels.csv` with at least the columns `file` (a path inside the zip) and
         `label` (0-9); other columns are kept when valid. Each picture is read and preprocessed
         again (any photo or scan of one digit works, not only our exports). Files that cannot
-        be used are skipped and reported; drawings already saved count as duplicates. The good
-        ones are written in one transaction.
+        be used are skipped, each reported as one sentence naming its row, its file and why,
+        e.g. "labels.csv row 3 (missing.png): listed in labels.csv but not in the zip;
+        skipped."; drawings already saved count as duplicates. The good ones are written in
+        one transaction.
 
         Args:
             data: the zip file's bytes.
@@ -456,20 +459,26 @@ class DrawingStore:
         rows = _read_labels(archive)
         problems: list[str] = []
         found: dict[str, tuple[int, np.ndarray, bytes, dict[str, Any]]] = {}
+        first_row: dict[str, tuple[int, str]] = {}  # digest -> its first row's number, file
         for number, row in rows:
-            where = f"labels.csv row {number} ({row.get('file') or 'no file'})"
+            where = f"labels.csv row {number}" + (f" ({row['file']})" if row.get("file") else "")
             try:
                 label, extras = _row_values(row)
                 picture = read_image_file(_member_bytes(archive, row["file"]))
                 model_input = _as_model_input(preprocess(picture))
-            except (ValueError, KeyError) as error:  # DrawingError is a ValueError
-                problems.append(f"{where}: {_reason(error)}")
+            except ValueError as error:  # DrawingError is a ValueError
+                problems.append(f"{where}: {_reason(error)}; skipped.")
                 continue
             digest = _digest(model_input)
             if digest in found:
-                problems.append(f"{where}: the same drawing as an earlier row; skipped.")
+                earlier, name = first_row[digest]
+                same = f"the same picture as row {earlier} ({name})"
+                if found[digest][0] != label:
+                    same += f", which says it is {a_digit(found[digest][0])}"
+                problems.append(f"{where}: {same}; skipped.")
                 continue
             found[digest] = (label, model_input, _png(picture), extras)
+            first_row[digest] = (number, row["file"])
         added = duplicates = 0
         with self._writing() as connection:
             for digest, (label, model_input, png, extras) in found.items():
@@ -522,10 +531,17 @@ def _drawing(row: tuple) -> SavedDrawing:
                         bool(held_out), np.frombuffer(pixels, np.uint8).reshape(28, 28).copy())
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, KeyError):
-        return f"no file {error.args[0]!r} in the zip; skipped."
-    return f"{error}; skipped." if not str(error).endswith(".") else f"{error} Skipped."
+def _reason(error: ValueError) -> str:
+    """Why a row of an import was skipped, as a clause: 'listed in labels.csv but not in the
+    zip'. Our own reasons are clauses already; a reading or preprocessing error (a sentence
+    written for an upload or the canvas) is said for a picture in a zip."""
+    if isinstance(error, EmptyDrawingError):  # its message speaks of the canvas
+        return "no digit found: the picture is blank or its marks are too small"
+    if isinstance(error, DrawingError):
+        # Its first sentence; the rest tells someone uploading what to do instead.
+        sentence = str(error).split(". ")[0].rstrip(".")
+        return sentence[:1].lower() + sentence[1:]
+    return str(error)
 
 
 def _open_archive(data: bytes) -> zipfile.ZipFile:
@@ -573,18 +589,30 @@ def _read_labels(archive: zipfile.ZipFile) -> list[tuple[int, dict]]:
 
 
 def _member_bytes(archive: zipfile.ZipFile, name: str) -> bytes:
-    info = archive.getinfo(name)  # KeyError: not in the zip
+    """The unpacked bytes of a file in the zip. Raises ValueError with a clause saying why
+    not (not in the zip, too big, cannot be unpacked)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ValueError(f"listed in {LABELS_FILE} but not in the zip") from None
     if info.file_size > MAX_IMPORT_FILE_BYTES:
-        raise ValueError(f"{info.file_size / 1e6:.0f} MB is too big for one picture")
+        raise ValueError(f"the file is {info.file_size / 1e6:.1f} MB unpacked, too big for one "
+                         f"picture (the limit is {MAX_IMPORT_FILE_BYTES / 1e6:.0f} MB)")
     try:
         return archive.read(info)
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
-        raise ValueError(f"cannot be unpacked ({error})") from error
+        raise ValueError(f"the file cannot be unpacked from the zip ({error})") from error
 
 
 def _row_values(row: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    """The label, and the optional columns that are valid (others become None)."""
+    """The label, and the optional columns that are valid (others become None).
+
+    Raises ValueError with a clause saying why when the row names no file or no digit."""
+    if not (row.get("file") or "").strip():
+        raise ValueError("no file named in its 'file' column")
     text = (row.get("label") or "").strip()
+    if not text:
+        raise ValueError("no label: the 'label' column must be a digit from 0 to 9")
     if text not in {str(digit) for digit in range(10)}:
         raise ValueError(f"the label {text!r} is not a digit from 0 to 9")
     extras: dict[str, Any] = {"predicted": None, "confidence": None, "model": None,

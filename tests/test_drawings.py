@@ -260,11 +260,42 @@ def test_import_skips_and_reports_bad_rows_and_adds_the_good_ones(drawings):
     })
     report = drawings.import_zip(data)
     assert (report.added, report.duplicates) == (1, 0)
-    text = "\n".join(report.problems)
-    assert len(report.problems) == 4
-    assert "row 3 (class/noise.png)" in text and "row 4 (class/missing.png)" in text
-    assert "no file" in text and "row 5 (class/blank.png)" in text and "'x'" in text
+    assert report.problems == (
+        "labels.csv row 3 (class/noise.png): this file is not an image that can be read; "
+        "skipped.",
+        "labels.csv row 4 (class/missing.png): listed in labels.csv but not in the zip; "
+        "skipped.",
+        "labels.csv row 5 (class/blank.png): no digit found: the picture is blank or its "
+        "marks are too small; skipped.",
+        "labels.csv row 6 (class/seven-again.png): the label 'x' is not a digit from 0 to 9; "
+        "skipped.",
+    )
     assert drawings.counts().by_label[7] == 1
+
+
+@pytest.mark.parametrize(("first", "row", "line"), [
+    (7, "big.png,3", "labels.csv row 3 (big.png): the image is too large: 30,000 x 30,000 "
+     "pixels (900 megapixels); the limit is 40 megapixels; skipped."),
+    (7, ",3", "labels.csv row 3: no file named in its 'file' column; skipped."),
+    (7, "again.png,", "labels.csv row 3 (again.png): no label: the 'label' column must be a "
+     "digit from 0 to 9; skipped."),
+    (7, "again.png,7", "labels.csv row 3 (again.png): the same picture as row 2 (first.png); "
+     "skipped."),
+    (7, "again.png,1", "labels.csv row 3 (again.png): the same picture as row 2 (first.png), "
+     "which says it is a 7; skipped."),
+    (8, "again.png,1", "labels.csv row 3 (again.png): the same picture as row 2 (first.png), "
+     "which says it is an 8; skipped."),
+])
+def test_each_skipped_file_is_one_sentence_saying_why(drawings, first, row, line):
+    from tests.test_images import png_claiming
+
+    seven = png_of(canvas_of(7))
+    data = zip_of({
+        "labels.csv": f"file,label\nfirst.png,{first}\n{row}\n".encode(),
+        "first.png": seven, "again.png": seven, "big.png": png_claiming(30000, 30000),
+    })
+    report = drawings.import_zip(data)
+    assert report.added == 1 and report.problems == (line,)
 
 
 @pytest.mark.parametrize(("data", "message"), [
