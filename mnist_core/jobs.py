@@ -8,7 +8,8 @@ closed tabs and Streamlit reruns leave it alone; every session reads its progres
       lock                       the running job's id; created with O_EXCL: one job at a time
       .guard                     flock'ed while the lock is taken, broken or released
       2026-11-21_093012-ab12/    one job (id: UTC start time and a random suffix)
-        job.json                 job_id, config, started_at, started_by, pid, data_path (parent)
+        job.json                 job_id, config, started_at, started_by, pid, data_path,
+                                 estimate (the pre-start `TimeEstimate`) (parent)
         status.json              state, progress, history, run_id, error, heartbeat, pid (child)
         stop                     exists once a stop was asked for; the child looks every batch
         log.txt                  the child's stdout and stderr (TensorFlow's chatter, tracebacks)
@@ -48,6 +49,7 @@ from mnist_core.errors import (
     StoreError,
     TrainingBusyError,
 )
+from mnist_core.estimate import TimeEstimate, estimate_run, seconds_left
 from mnist_core.progress import Progress
 from mnist_core.store import MODELS_DIR_ENV, ModelStore
 
@@ -84,6 +86,8 @@ class JobStatus:
         run_id: the saved run once finished (completed, stopped, failed); else None.
         error: a readable sentence for a failed or interrupted job; else None.
         started_by: the opaque session token given to `start()`.
+        estimate: how long each phase should take, sized when it was started; None for a
+            job started by an older version.
     """
 
     job_id: str
@@ -96,6 +100,7 @@ class JobStatus:
     run_id: str | None
     error: str | None
     started_by: str | None
+    estimate: TimeEstimate | None = None
 
     @property
     def active(self) -> bool:
@@ -111,10 +116,16 @@ class JobStatus:
 
     @property
     def seconds_left(self) -> float | None:
-        """Estimated seconds to the end of training; None when not active or not yet known."""
-        if not self.active or self.progress is None:
+        """Seconds until the run is saved: the rest of the phase under way at the run's own
+        pace, plus the estimate of the phases after it (`mnist_core.estimate.seconds_left`).
+        None when not active, or for a job started without an estimate (an older version)."""
+        if not self.active or self.estimate is None:
             return None
-        return self.progress.seconds_left
+        progress = self.progress
+        if self.state == "stopping" and (progress is None or progress.stage != "scoring"):
+            # It ends within a batch; a run stopped while training is scored all the same.
+            return self.estimate.scoring_total if progress is not None else None
+        return seconds_left(self.estimate, progress, self.elapsed_seconds)
 
 
 class TrainingJobs:
@@ -139,12 +150,14 @@ class TrainingJobs:
             StoreError: the models folder is not writable; nothing is left behind.
         """
         job_id = time.strftime("%Y-%m-%d_%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
+        estimate = _estimate(config, self.store, data_path)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             with self._guard():
                 self._take_lock(job_id)
                 try:
-                    self._launch(self.dir.resolve() / job_id, config, started_by, data_path)
+                    self._launch(self.dir.resolve() / job_id, config, started_by, data_path,
+                                 estimate)
                 except BaseException:
                     shutil.rmtree(self.dir / job_id, ignore_errors=True)
                     self._release(job_id)
@@ -253,10 +266,10 @@ class TrainingJobs:
             stream.write(job_id)
 
     def _launch(self, job_dir: Path, config: TrainConfig, started_by: str | None,
-                data_path: str | None) -> None:
+                data_path: str | None, estimate: TimeEstimate) -> None:
         job_dir.mkdir()
         job = {"job_id": job_dir.name, "config": config.to_dict(), "started_at": time.time(),
-               "started_by": started_by, "pid": None,
+               "started_by": started_by, "pid": None, "estimate": estimate.to_dict(),
                "data_path": str(Path(data_path).resolve()) if data_path else None,
                "shipped_dir": str(Path(self.store.shipped_dir).resolve())}
         _write_json(job_dir / "status.json", {"state": "starting", "heartbeat": time.time()})
@@ -330,6 +343,23 @@ class TrainingJobs:
             return None
 
 
+def _estimate(config: TrainConfig, store: ModelStore, data_path: str | None) -> TimeEstimate:
+    """The pre-start estimate of a job, from the runs trained in `store`; a job on its own
+    data is sized by its count of images, and is not scored on re-drawn digits."""
+    import numpy as np
+
+    from mnist_core.config import MNIST_TRAIN_SIZE
+    from mnist_core.drawn_training import has_cache  # no TensorFlow
+
+    available = MNIST_TRAIN_SIZE
+    if data_path is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile), \
+                np.load(data_path) as arrays:
+            available = max(1, len(arrays["y_train"]))
+    return estimate_run(config, drawn_cached=has_cache(), drawn_scored=data_path is None,
+                        available=available, store=store)
+
+
 def _alive(job: dict[str, Any], raw: dict[str, Any]) -> bool:
     """True when the job's process runs and its heartbeat is fresh."""
     limit = STARTING_STALE_SECONDS if raw["state"] == "starting" else STALE_SECONDS
@@ -375,9 +405,13 @@ def _to_status(job: dict[str, Any], raw: dict[str, Any], stop_asked: bool) -> Jo
         names = {field.name for field in dataclasses.fields(Progress)}
         with contextlib.suppress(TypeError):
             progress = Progress(**{k: v for k, v in raw["progress"].items() if k in names})
+    estimate = None
+    if isinstance(job.get("estimate"), dict):
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+            estimate = TimeEstimate.from_dict(job["estimate"])
     return JobStatus(job["job_id"], state, TrainConfig.from_dict(job["config"]), started,
                      max(0.0, end - started), progress, list(raw.get("history") or []),
-                     raw.get("run_id"), raw.get("error"), job.get("started_by"))
+                     raw.get("run_id"), raw.get("error"), job.get("started_by"), estimate)
 
 
 def _busy_message(status: JobStatus) -> str:
@@ -388,6 +422,8 @@ def _busy_message(status: JobStatus) -> str:
         where = "stopping"
     elif progress is not None and progress.stage == "training":
         where = f"epoch {progress.epoch} of {progress.epochs}"
+    elif progress is not None and progress.stage == "scoring":
+        where = "scoring the trained model"
     elif status.state == "preparing":
         where = "preparing drawn training digits"
     else:
@@ -482,7 +518,8 @@ def _run(job_dir: Path) -> int:
             run, result = train_and_save(
                 config, store=store, on_progress=reporter.on_progress,
                 should_stop=lambda: os.path.exists(stop_file), data=data,
-                extra_metrics=None if data is not None else drawn_accuracy_metrics)
+                extra_metrics=None if data is not None else drawn_accuracy_metrics,
+                started_at=float(job["started_at"]))
             final = {"state": result.status, "run_id": run.run_id, "history": result.history,
                      "error": _first_lines(result.error) if result.status == "failed" else None}
     except MnistCoreError as error:  # e.g. MNIST missing: its message says how to fix it

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from mnist_core.config import PRESETS, TrainConfig, config_problems
 from mnist_core.errors import MnistCoreError
+from mnist_core.estimate import TimeEstimate, describe_seconds, estimate_run, seconds_left
 from mnist_core.store import ModelStore
 from mnist_core.training import Progress
 
@@ -79,23 +81,41 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 class _ProgressBar:
-    """A Keras progress bar per epoch, fed by the training callback."""
+    """A Keras progress bar per epoch, fed by the training callback; each epoch's line and
+    the scoring steps say the time left (`mnist_core.estimate.seconds_left`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, estimate: TimeEstimate) -> None:
         import keras
 
         self._keras = keras
         self._bar = None
+        self._estimate = estimate
+        self._step = ""
+
+    def _left(self, progress: Progress) -> str:
+        return f"about {describe_seconds(seconds_left(self._estimate, progress))} left"
 
     def __call__(self, progress: Progress) -> None:
         if progress.stage == "preparing":
             print(f"\rRe-drawing training digits as mouse strokes (once, then cached): "
-                  f"{progress.batch}/{progress.batches}", end="", file=sys.stderr)
+                  f"{progress.batch}/{progress.batches} · {self._left(progress)}   ", end="",
+                  file=sys.stderr)
             if progress.batch == progress.batches:
                 print(file=sys.stderr)
             return
+        if progress.stage == "scoring":
+            if self._step and progress.step != self._step:
+                print(file=sys.stderr)
+            self._step = progress.step
+            count = f" {progress.batch:,}/{progress.batches:,}" if progress.batches > 1 else ""
+            print(f"\rScoring the model: {progress.step}{count} · {self._left(progress)}   ",
+                  end="", file=sys.stderr)
+            if progress.step == "saving":
+                print(file=sys.stderr)
+            return
         if self._bar is None:
-            print(f"Epoch {progress.epoch}/{progress.epochs}", file=sys.stderr)
+            left = (f" · {self._left(progress)}" if progress.epoch > 1 else "")
+            print(f"Epoch {progress.epoch}/{progress.epochs}{left}", file=sys.stderr)
             self._bar = self._keras.utils.Progbar(progress.batches, stateful_metrics=None)
         values = [(key, value) for key, value in progress.metrics.items()]
         self._bar.update(progress.batch, values=values, finalize=progress.epoch_end)
@@ -105,19 +125,25 @@ class _ProgressBar:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    started_at = time.time()
     args = _parser().parse_args(argv)
     config = config_from_args(args)
     print(f"Training {config.describe()} (batch {config.batch_size}, learning rate "
           f"{config.learning_rate:g}, seed {config.seed})", file=sys.stderr)
+    store = ModelStore()
+    from mnist_core.drawn_training import has_cache
+
+    estimate = estimate_run(config, drawn_cached=has_cache(), store=store)
+    print(f"Estimated time on this machine: about {describe_seconds(estimate.total, about=True)} "
+          f"(from {estimate.basis})", file=sys.stderr)
 
     from mnist_core.quality import drawn_accuracy_metrics
     from mnist_core.workflow import train_and_save
 
-    store = ModelStore()
     try:
         run, result = train_and_save(
-            config, store=store, on_progress=None if args.quiet else _ProgressBar(),
-            extra_metrics=drawn_accuracy_metrics)
+            config, store=store, on_progress=None if args.quiet else _ProgressBar(estimate),
+            extra_metrics=drawn_accuracy_metrics, started_at=started_at)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130
@@ -129,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Training failed: {result.error}", file=sys.stderr)
         return 1
     print(f"Test accuracy: {run.test_accuracy:.2%} on {run.metrics['test_count']} images; "
-          f"trained in {run.metrics['train_seconds']:.1f} s")
+          f"trained in {run.metrics['train_seconds']:.1f} s, "
+          f"{time.time() - started_at:.1f} s in all")
     if run.drawn_accuracy is not None:
         print(f"Drawn-digit accuracy: {run.drawn_accuracy:.2%} on "
               f"{run.metrics['drawn_count']} re-drawn test digits")

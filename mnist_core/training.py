@@ -23,6 +23,7 @@ from mnist_core.augment import augment_batch
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.drawn_training import redrawn_images
+from mnist_core.estimate import batch_pace
 from mnist_core.model import build_model
 from mnist_core.progress import Progress
 
@@ -45,6 +46,12 @@ class TrainingResult:
         seconds: wall time of the whole run.
         error: for a failed run, the error and its traceback; else None.
         train_samples, validation_samples: images used to fit and to watch.
+        fit_started_seconds: when Keras' fit began, on the same clock as the history's
+            `seconds` (after loading, building and re-drawing); None if it never began.
+        preparing_seconds: spent getting the re-drawn training digits (reading the cache, or
+            rendering them); 0 without drawn digits.
+        redrawn_digits, redrawn_seconds: training digits rendered in this run after the first
+            chunk (0 when read from the cache), and the seconds they took: the rendering pace.
     """
 
     config: TrainConfig
@@ -55,6 +62,10 @@ class TrainingResult:
     error: str | None = None
     train_samples: int = 0
     validation_samples: int = 0
+    fit_started_seconds: float | None = None
+    preparing_seconds: float = 0.0
+    redrawn_digits: int = 0
+    redrawn_seconds: float = 0.0
 
 
 def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
@@ -109,11 +120,24 @@ def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray,
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def _preparing(on_progress, started: float):
-    if on_progress is None:
-        return None
-    return lambda done, total: on_progress(Progress(
-        0, 0, done, total, time.perf_counter() - started, {}, stage="preparing"))
+class _Preparing:
+    """Reports re-drawing progress with its pace (seconds per digit), and counts the digits."""
+
+    def __init__(self, on_progress, started: float):
+        self.on_progress, self.started = on_progress, started
+        self.began = time.perf_counter()
+        self.first: tuple[float, int] | None = None  # time and count of the first report
+        self.digits, self.seconds = 0, 0.0  # rendered since the first report, and how long
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        self.first = self.first or (now, done)
+        # From the first report on: the worker processes' start-up is behind it.
+        self.digits, self.seconds = done - self.first[1], now - self.first[0]
+        pace = self.seconds / self.digits if self.digits > 0 else None
+        if self.on_progress is not None:
+            self.on_progress(Progress(0, 0, done, total, now - self.started, {},
+                                      stage="preparing", pace=pace))
 
 
 class _Reporter(keras.callbacks.Callback):
@@ -128,16 +152,29 @@ class _Reporter(keras.callbacks.Callback):
         self.batch = 0
         self.history: list[dict[str, Any]] = []
         self.stopped = False
+        self.fit_started: float | None = None
+        self.first_batch_end: float | None = None
+        self.epoch_ends: list[float] = []  # complete epochs only
+
+    def on_train_begin(self, logs=None):
+        self.fit_started = time.perf_counter() - self.started
+
+    def _pace(self, now: float) -> float | None:
+        return batch_pace(now, self.first_batch_end, self.epoch_ends, self.epoch, self.batch,
+                          self.batches)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, self.batch = epoch + 1, 0
 
     def on_train_batch_end(self, batch, logs=None):
         self.batch = batch + 1
+        now = time.perf_counter() - self.started
+        if self.first_batch_end is None:
+            self.first_batch_end = now
         if self.on_progress is not None:
             metrics = {key: float(value) for key, value in (logs or {}).items()}
             self.on_progress(Progress(self.epoch, self.epochs, self.batch, self.batches,
-                                      time.perf_counter() - self.started, metrics))
+                                      now, metrics, pace=self._pace(now)))
         if self.should_stop is not None and self.should_stop():
             self.stopped = True
             self.model.stop_training = True
@@ -146,11 +183,15 @@ class _Reporter(keras.callbacks.Callback):
         metrics = {key: float(value) for key, value in (logs or {}).items()
                    if key in ("loss", "accuracy", "val_loss", "val_accuracy")}
         elapsed = time.perf_counter() - self.started
+        complete = self.batch >= self.batches
         self.history.append({"epoch": self.epoch, **metrics, "seconds": round(elapsed, 3),
-                             "complete": self.batch >= self.batches})
+                             "complete": complete})
+        if complete:
+            self.epoch_ends.append(elapsed)
         if self.on_progress is not None:
             self.on_progress(Progress(self.epoch, self.epochs, self.batch, self.batches,
-                                      elapsed, metrics, epoch_end=True))
+                                      elapsed, metrics, epoch_end=True,
+                                      pace=self._pace(elapsed)))
 
 
 def train_model(
@@ -201,10 +242,12 @@ def train_model(
         result.model = model
         x_drawn = None
         if config.drawn_fraction > 0 and not (should_stop and should_stop()):
-            report = _preparing(on_progress, started)
+            report = _Preparing(on_progress, started)
             # Render the whole set (one cache for every seed) unless only a small part is used.
             small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
             drawn = redrawn_images(x[fit] if small else x, report, should_stop)
+            result.preparing_seconds = time.perf_counter() - report.began
+            result.redrawn_digits, result.redrawn_seconds = report.digits, report.seconds
             if drawn is not None:
                 x_drawn = drawn if small else drawn[fit]
                 # A saved drawing is a drawing already: its "re-drawings" are itself.
@@ -223,5 +266,6 @@ def train_model(
         result.status = "failed"
         result.error = f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
     result.history = reporter.history
+    result.fit_started_seconds = reporter.fit_started
     result.seconds = time.perf_counter() - started
     return result

@@ -1,10 +1,16 @@
 """Train, evaluate on the official test set, and save the run: what the CLI and the Train page do.
+
+After training, scoring reports its steps through the same `on_progress` callback (stage
+"scoring", `mnist_core.estimate.SCORING_STEPS`), and every run records how long each phase
+took (`startup_seconds`, `first_epoch_seconds`, `scoring_seconds`, `scoring_steps`, ...), so
+the next estimate on this machine rests on this one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import platform
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +22,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.drawings import DrawingStore, held_out_metrics
 from mnist_core.errors import DrawingStoreError
+from mnist_core.estimate import SCORING_STEPS
 from mnist_core.evaluate import evaluate_weights, evaluation_record
 from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
@@ -36,8 +43,10 @@ def train_and_save(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     data: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
-    extra_metrics: Callable[[MlpWeights], dict[str, Any]] | None = None,
+    extra_metrics: Callable[[MlpWeights, Callable[[int, int], None]], dict[str, Any]]
+    | None = None,
     drawings: DrawingStore | None = None,
+    started_at: float | None = None,
 ) -> tuple[RunInfo, TrainingResult]:
     """Train with `config`, score the model on the test images, and save the run.
 
@@ -47,12 +56,19 @@ def train_and_save(
     Args:
         config: the settings.
         store: where to save; the default store if None.
-        on_progress, should_stop: passed to `train_model`.
+        on_progress: passed to `train_model`; then called at each scoring step (stage
+            "scoring": "test set", "re-drawn digits" with a count, "held-out drawings",
+            "saving").
+        should_stop: passed to `train_model` (scoring, a minute at most, is not stopped).
         data: `((x_train, y_train), (x_test, y_test))` instead of MNIST (for tests).
-        extra_metrics: computes more figures from the trained weights (e.g. drawn accuracy).
+        extra_metrics: `extra_metrics(weights, report)` computes more figures from the
+            trained weights: the drawn-digit accuracy (`drawn_accuracy_metrics`), shown as
+            the "re-drawn digits" step, its progress given as `report(done, total)`.
         drawings: the saved drawings (the default store if None): trained on when
             `config.include_drawings`, and every run is scored on the held-out ones when
             there are enough (`drawings_accuracy`, `drawings_count` in its metrics).
+        started_at: `time.time()` when the run was started (a job's start, a command's), so
+            `startup_seconds` counts a new process importing TensorFlow; default: now.
     Returns:
         The saved run and the training result.
     Raises:
@@ -60,6 +76,7 @@ def train_and_save(
         DrawingStoreError: `include_drawings` is on but no drawings can be read to train on.
         StoreError: the run cannot be written.
     """
+    started_at = time.time() if started_at is None else started_at
     store = store or ModelStore()
     drawings = drawings or DrawingStore()
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
@@ -72,8 +89,10 @@ def train_and_save(
                 "Save some from the home page with 'Right, it's a …' or 'Wrong? It was a …', "
                 "or turn off training on saved drawings.")
     started = dt.datetime.now(dt.UTC)
+    training_began = time.time()
     result = train_model(config, on_progress=on_progress, should_stop=should_stop,
                          data=(x_train, y_train), drawings=train_drawings)
+    scoring = _Scoring(on_progress, result)
     metrics: dict[str, Any] = {
         "status": result.status,
         "epochs_run": len(result.history),
@@ -85,22 +104,93 @@ def train_and_save(
     }
     if train_drawings is not None:
         metrics["drawings_trained"] = len(train_drawings[1])
+    metrics.update(_phase_seconds(result, training_began - started_at))
     evaluation = None
     if result.error:
         metrics["error"] = result.error
     if result.model is not None and result.status != "failed":
         weights = MlpWeights.from_model(result.model)
+        scoring.step("test set")
         scored = evaluate_weights(weights, x_test, y_test)
         metrics.update(test_accuracy=scored.accuracy, test_loss=scored.loss,
                        test_count=scored.count, test_errors=len(scored.misclassified),
                        parameters=int(result.model.count_params()))
+        evaluation = evaluation_record(scored, y_test)
         if extra_metrics is not None:
-            metrics.update(extra_metrics(weights))
+            scoring.step("re-drawn digits")
+            metrics.update(extra_metrics(weights, scoring.count))
+        scoring.step("held-out drawings")
         try:
             metrics.update(held_out_metrics(weights.predict, drawings))
         except DrawingStoreError as error:  # a broken drawings file must not lose the run
             metrics["drawings_error"] = str(error)
-        evaluation = evaluation_record(scored, y_test)
+    scoring.step("saving")
+    # Saving itself cannot be in the file it writes; its time is estimated from the others'.
+    metrics.update(scoring_seconds=round(scoring.total(), 2), scoring_steps=scoring.record())
     run = store.save_run(config, result.model if result.status != "failed" else None,
                          result.history, metrics, evaluation)
     return run, result
+
+
+def _phase_seconds(result: TrainingResult, before_training: float) -> dict[str, float]:
+    """The start-up, re-drawing and first-epoch seconds of a run, for later estimates."""
+    phases: dict[str, float] = {}
+    if result.fit_started_seconds is not None:
+        startup = before_training + result.fit_started_seconds - result.preparing_seconds
+        phases["startup_seconds"] = round(max(0.0, startup), 2)
+        first = result.history[0] if result.history else None
+        if first is not None and first.get("complete"):
+            phases["first_epoch_seconds"] = round(first["seconds"] - result.fit_started_seconds,
+                                                  3)
+    if result.preparing_seconds:
+        phases["preparing_seconds"] = round(result.preparing_seconds, 2)
+    if result.redrawn_digits:
+        phases.update(redrawn_digits=result.redrawn_digits,
+                      redrawn_seconds=round(result.redrawn_seconds, 2))
+    return phases
+
+
+class _Scoring:
+    """Times the scoring steps and reports them as `Progress` (stage "scoring")."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None, result: TrainingResult):
+        self.on_progress, self.result = on_progress, result
+        self.began = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self.name: str | None = None
+        self.step_began = self.began
+        self.epoch = result.history[-1]["epoch"] if result.history else 0
+
+    def step(self, name: str) -> None:
+        """Begin step `name` (one of SCORING_STEPS), ending the one under way."""
+        if name not in SCORING_STEPS:
+            raise ValueError(f"Expected one of {SCORING_STEPS}. Received: {name!r}")
+        self._end()
+        self.name, self.step_began = name, time.perf_counter()
+        self._report(0, 1)
+
+    def count(self, done: int, total: int) -> None:
+        """The step under way has done `done` of its `total` items."""
+        self._report(done, total)
+
+    def total(self) -> float:
+        """Seconds since scoring began."""
+        return time.perf_counter() - self.began
+
+    def record(self) -> dict[str, float]:
+        """Seconds per step that has ended, in order."""
+        return {name: round(seconds, 3) for name, seconds in self.seconds.items()}
+
+    def _end(self) -> None:
+        if self.name is not None:
+            self.seconds[self.name] = time.perf_counter() - self.step_began
+
+    def _report(self, done: int, total: int) -> None:
+        if self.on_progress is None:
+            return
+        now = time.perf_counter()
+        pace = (now - self.step_began) / done if done > 0 else None
+        self.on_progress(Progress(
+            self.epoch, self.result.config.epochs, done, total,
+            self.result.seconds + now - self.began, {}, stage="scoring", step=self.name or "",
+            pace=pace))

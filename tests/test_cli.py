@@ -16,8 +16,13 @@ def cli_store(monkeypatch, tmp_path, tiny_shipped_dir, synthetic_split):
     monkeypatch.setattr(ModelStore, "shipped_dir", tiny_shipped_dir)
     monkeypatch.setattr("mnist_core.workflow.load_mnist", lambda: synthetic_split)
     x_test, y_test = synthetic_split[1]
-    monkeypatch.setattr("mnist_core.quality.drawn_test_inputs",
-                        lambda: (x_test.astype("float32") / 255, y_test))
+
+    def drawn_test_inputs(on_progress=None):
+        if on_progress is not None:
+            on_progress(len(y_test), len(y_test))
+        return x_test.astype("float32") / 255, y_test
+
+    monkeypatch.setattr("mnist_core.quality.drawn_test_inputs", drawn_test_inputs)
     return ModelStore()
 
 
@@ -101,3 +106,12 @@ def test_trains_on_saved_drawings_and_reports_the_held_out_score(cli_store, caps
 def test_asking_for_drawings_when_none_are_saved_is_a_clear_error(cli_store, capsys):
     assert cli.main(["--epochs", "1", "--drawings", "--quiet"]) == 1
     assert "no saved drawings to train on" in capsys.readouterr().err
+
+
+def test_progress_shows_the_estimate_the_time_left_and_each_scoring_step(cli_store, capsys):
+    assert cli.main(["--hidden", "16", "--epochs", "3", "--batch-size", "32"]) == 0
+    err = capsys.readouterr().err
+    assert "Estimated time on this machine: about" in err
+    assert "Epoch 2/3 · about" in err and "left" in err  # from the run's own pace
+    for step in ("test set", "re-drawn digits 200/200", "held-out drawings", "saving"):
+        assert f"Scoring the model: {step} · about" in err

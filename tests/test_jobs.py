@@ -18,6 +18,7 @@ import pytest
 
 from mnist_core import jobs as jobs_module
 from mnist_core.errors import RunNotFoundError, StoreError, TrainingBusyError
+from mnist_core.estimate import TimeEstimate
 from mnist_core.jobs import JobStatus, TrainingJobs
 from mnist_core.store import ModelStore
 from mnist_core.training import Progress
@@ -73,7 +74,11 @@ def test_a_job_trains_in_the_background_to_completed(jobs, data_path):
     started = jobs.start(dataclasses.replace(TINY, epochs=20), started_by="session-a",
                          data_path=data_path)
     assert started.state == "starting" and started.active and started.started_by == "session-a"
-    assert started.fraction == 0.0 and started.seconds_left is None
+    # Before the first report the time left is the whole pre-start estimate, sized for the
+    # job's 600 images and without the re-drawn digits it is not scored on.
+    assert started.fraction == 0.0
+    assert started.estimate.scoring["re-drawn digits"] == 0.0
+    assert 0 < started.seconds_left <= started.estimate.total < 60
 
     seen = [wait_until(jobs, started.job_id, training)]
     assert training(seen[0]), seen[0]  # progress is visible while it runs
@@ -87,6 +92,10 @@ def test_a_job_trains_in_the_background_to_completed(jobs, data_path):
         <= set(status.history[-1])
     run = jobs.store.get_run(status.run_id)
     assert run.status == "completed" and run.test_accuracy is not None
+    # Each phase's time is recorded for the next estimate: start-up counts the new process
+    # importing TensorFlow, so it is not a few milliseconds.
+    assert 0.5 < run.metrics["startup_seconds"] < status.elapsed_seconds
+    assert set(run.metrics["scoring_steps"]) == {"test set", "held-out drawings"}
     assert run.history == status.history and run.config == started.config
     assert jobs.current() == jobs.get(started.job_id)
     wait_for_exit(jobs, started.job_id)
@@ -212,15 +221,41 @@ def test_unknown_jobs_are_not_found(jobs, job_id):
         jobs.stop(job_id)
 
 
+# 4 epochs of 10 batches, 2 s each; 10 s to start, 12 s to score (10 of them re-drawing).
+ESTIMATE = TimeEstimate(startup=10.0, preparing=0.0, first_epoch=25.0, per_epoch=20.0,
+                        epochs=4, scoring={"test set": 1.0, "re-drawn digits": 10.0,
+                                           "held-out drawings": 0.5, "saving": 0.5})
+
+
 @pytest.mark.parametrize(("state", "progress", "fraction", "left"), [
-    ("starting", None, 0.0, None),
-    ("running", Progress(2, 4, 5, 10, 30.0, {}), 0.375, 50.0),
-    ("preparing", Progress(0, 0, 5, 10, 3.0, {}, stage="preparing"), 0.0, None),
+    ("starting", None, 0.0, 107.0 - 1.0),  # all of it (107 s) but 1 s of the start-up
+    # The run's own pace (1 s a batch, half the estimate's): 25 batches left, then scoring.
+    ("running", Progress(2, 4, 5, 10, 30.0, {}, pace=1.0), 0.375, 25.0 + 12.0),
+    ("running", Progress(4, 4, 10, 10, 60.0, {}, epoch_end=True, pace=1.0), 1.0, 12.0),
+    ("running", Progress(4, 4, 0, 1, 61.0, {}, stage="scoring", step="test set"), 1.0, 12.0),
+    ("running", Progress(4, 4, 800, 2000, 65.0, {}, stage="scoring", step="re-drawn digits",
+                         pace=0.004), 1.0, 1200 * 0.004 + 1.0),
+    ("preparing", Progress(0, 0, 5, 10, 3.0, {}, stage="preparing", pace=0.5), 0.0,
+     5 * 0.5 + 85.0 + 12.0),
+    ("stopping", Progress(2, 4, 5, 10, 30.0, {}), 0.375, 12.0),  # it is scored, then saved
     ("completed", Progress(4, 4, 9, 10, 60.0, {}), 1.0, None),
     ("stopped", Progress(2, 4, 5, 10, 30.0, {}), 0.375, None),
 ])
 def test_job_status_fraction_and_time_left(state, progress, fraction, left):
-    status = JobStatus("j", state, TINY, 0.0, 1.0, progress, [], None, None, None)
+    status = JobStatus("j", state, TINY, 0.0, 1.0, progress, [], None, None, None, ESTIMATE)
     assert status.fraction == pytest.approx(fraction)
     assert status.seconds_left == (pytest.approx(left) if left is not None else None)
     assert status.active == (state in ("starting", "preparing", "running", "stopping"))
+
+
+def test_a_job_from_an_older_version_shows_no_time_left_rather_than_a_wrong_one():
+    status = JobStatus("j", "running", TINY, 0.0, 1.0, Progress(2, 4, 5, 10, 30.0, {}), [],
+                       None, None, None)
+    assert status.fraction == pytest.approx(0.375) and status.seconds_left is None
+
+
+def test_a_second_start_while_scoring_says_so():
+    status = JobStatus("j", "running", TINY, time.time(), 1.0,
+                       Progress(2, 2, 800, 2000, 30.0, {}, stage="scoring",
+                                step="re-drawn digits"), [], None, None, None, ESTIMATE)
+    assert "scoring the trained model" in jobs_module._busy_message(status)

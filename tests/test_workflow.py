@@ -1,6 +1,7 @@
 """mnist_core/workflow.py with saved drawings: trained on when asked, always scored on."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -86,3 +87,30 @@ def test_saved_drawings_mix_with_re_drawn_training_digits(store, drawings, synth
                                  drawings=drawings)
     assert result.status == "completed", result.error
     assert result.train_samples == 180 + 3 * drawings.counts().for_training
+
+
+def test_scoring_is_reported_step_by_step_and_every_phase_is_timed(store, synthetic_split):
+    """After the last epoch the caller hears of each scoring step (the re-drawn digits with a
+    count), and the run records how long each phase took, for the next estimate."""
+    events = []
+
+    def drawn(weights, report):
+        for done in (50, 100):
+            report(done, 100)
+        return {"drawn_accuracy": 0.5, "drawn_count": 100}
+
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split, on_progress=events.append,
+                            extra_metrics=drawn, started_at=time.time() - 5.0)
+    last_epoch = max(i for i, e in enumerate(events) if e.stage == "training")
+    scoring = events[last_epoch + 1:]
+    assert all(e.stage == "scoring" for e in scoring)
+    assert [(e.step, e.batch, e.batches) for e in scoring] == [
+        ("test set", 0, 1), ("re-drawn digits", 0, 1), ("re-drawn digits", 50, 100),
+        ("re-drawn digits", 100, 100), ("held-out drawings", 0, 1), ("saving", 0, 1)]
+    assert scoring[2].pace is not None and scoring[2].pace > 0
+    metrics = json.loads((run.path / "metrics.json").read_text())
+    assert 5.0 < metrics["startup_seconds"] < 5.0 + metrics["train_seconds"]
+    assert 0 < metrics["first_epoch_seconds"] < metrics["train_seconds"]
+    assert list(metrics["scoring_steps"]) == ["test set", "re-drawn digits",
+                                              "held-out drawings"]
+    assert metrics["scoring_seconds"] >= sum(metrics["scoring_steps"].values())
