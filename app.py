@@ -15,6 +15,7 @@ from mnist_core import (
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
+from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
 from ui.models import run_recognizer
 from ui.sidebar import sidebar
@@ -34,15 +35,34 @@ st.markdown(
     .toolbar-room {height: 1.9rem;}
     /* On a phone the answer wraps below the canvas, out of sight while drawing: then a
        one-line answer shows under the canvas too. The row wraps when the canvas (352 px), the
-       gap (64 px) and the answer's minimum width (280 px) no longer fit: below 696 px. */
+       gap (32 px) and the answer's minimum width (280 px) no longer fit: below 664 px. */
     .st-key-draw-row {container-type: inline-size;}
     .st-key-draw-row > div:has(> .st-key-answer-column) {min-width: 280px;}
     .short-answer {display: none; font-size: 1.25rem; line-height: 1.3; margin: 0.1rem 0;}
-    @container (width < 696px) {.short-answer {display: block;}}
+    @container (width < 664px) {.short-answer {display: block;}}
+    /* Projectors (1280x720, 1024x768) and small laptops: canvas and answer on one screen.
+       Less empty space above the title (Streamlit leaves 6 rem), and narrower side margins
+       below 1200 px, so that with the sidebar open at 1024 px the answer still fits beside
+       the canvas (it needs 664 px; the 5 rem margins left 564). */
+    [data-testid="stMainBlockContainer"] {padding-top: 3.5rem;}
+    [data-testid="stMainBlockContainer"] h1 {padding-top: 0.25rem;}
+    @media (max-height: 820px) {
+      [data-testid="stMainBlockContainer"] h1 {font-size: 2.1rem; padding-bottom: 0.5rem;}
+    }
+    @media (max-width: 1200px) {
+      [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
+    }
     /* A 360 px phone: the page's 1 rem side margins would cut 8 px off the 336 px canvas. */
     @media (max-width: 380px) {
       [data-testid="stMainBlockContainer"] {padding-left: 0.5rem; padding-right: 0.5rem;}
     }
+    /* The line saying what became of a saving keeps its height, so the chart never jumps. */
+    [class*="st-key-save-outcome"] {min-height: 2.6rem;}
+    /* The chart's toolbar (full screen, show data) would sit over the "8" and "9" buttons
+       above it: a click meant for 8 turned the chart into a table and saved nothing. */
+    [class*="st-key-probabilities"] [data-testid="stElementToolbar"] {display: none;}
+    /* Touch screens have no pointing: the undo arrows are always shown (ui/canvas.py). */
+    @media (hover: none) {.hint-pointer {display: none;}}
     </style>
     """,
     unsafe_allow_html=True,
@@ -142,7 +162,8 @@ def show_reading(image: np.ndarray | None, key: str) -> Prediction | None:
         st.image(enlarge(prediction.model_input, 168), caption="What the network sees: 28x28")
     feedback(prediction, image, source=key, model=recognizer.run.run_id if recognizer.run
              else None)
-    st.vega_lite_chart(probabilities_frame(prediction), PROBABILITY_CHART, width="stretch")
+    with st.container(key=f"probabilities-{key}"):
+        st.vega_lite_chart(probabilities_frame(prediction), PROBABILITY_CHART, width="stretch")
     if st.toggle("Show how the drawing becomes the network's input", key=f"steps-{key}"):
         for column, panel in zip(st.columns(4), preprocessing_panels(prediction.steps, 168),
                                  strict=True):
@@ -160,7 +181,7 @@ def draw_and_read() -> None:
     """Canvas and answer rerun alone after each stroke; the rest of the page stays put."""
     # A wrapping row, not columns: columns would squeeze the fixed-size canvas on a narrow
     # window (clipping it, so strokes miss); here the answer moves below it instead.
-    row = st.container(horizontal=True, gap="large", key="draw-row")
+    row = st.container(horizontal=True, gap="medium", key="draw-row")
     canvas_column = row.container(width=CANVAS_SIZE + 16)
     answer_column = row.container(width="stretch", key="answer-column")
     with canvas_column:
@@ -173,13 +194,15 @@ def draw_and_read() -> None:
                            key=f"canvas-{st.session_state.get('canvas_round', 0)}")
         below_canvas = st.empty()
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
-        st.caption("Undo or redo a stroke with the arrows above the square (they show when "
-                   "you point at it).")
+        st.caption('Undo or redo a stroke with the arrows above the square<span '
+                   'class="hint-pointer"> (they show when you point at it)</span>.',
+                   unsafe_allow_html=True)
     with answer_column:
         prediction = show_reading(canvas.image_data, "canvas")
-    if prediction is not None:
-        below_canvas.markdown(f'<div class="short-answer">{short_answer(prediction)} '
-                              "More below.</div>", unsafe_allow_html=True)
+    # Always filled, empty or not, so Clear does not move when an answer appears.
+    below_canvas.markdown('<div class="short-answer">'
+                          + (f"{short_answer(prediction)} More below." if prediction else "")
+                          + "</div>", unsafe_allow_html=True)
 
 
 def read_upload() -> None:
@@ -206,7 +229,7 @@ def saved_label(drawing, now: int) -> str:
     said = f", read as {now} now" if drawing.predicted is None else (
         f", read as {drawing.predicted} then, {now} now")
     when = drawing.created_at[:16].replace("T", " ")
-    return f"No. {drawing.id}: a {drawing.label}{said} ({when})"
+    return f"No. {drawing.id}: {a_digit(drawing.label)}{said} ({when})"
 
 
 def compare_saved() -> None:
@@ -241,7 +264,7 @@ def compare_saved() -> None:
 
     picture, before, after = st.columns([2, 3, 3], gap="large")
     picture.image(enlarge(drawing.image, 168),
-                  caption=f"Saved as a {drawing.label}: what the network sees")
+                  caption=f"Saved as {a_digit(drawing.label)}: what the network sees")
     for column, title, default, side in ((before, "Before", then, "before"),
                                          (after, "After", now, "after")):
         with column:
@@ -257,7 +280,8 @@ def compare_saved() -> None:
             if reading.digit == drawing.label:
                 st.badge("Right", icon=":material/check:", color="green")
             else:
-                st.badge(f"Wrong: it is a {drawing.label}", icon=":material/close:", color="red")
+                st.badge(f"Wrong: it is {a_digit(drawing.label)}", icon=":material/close:",
+                         color="red")
             st.vega_lite_chart(probabilities_frame(reading), PROBABILITY_CHART, width="stretch")
     if then == now:
         st.caption("It was saved while the model in use now was in use. Train a new model on "

@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
 from mnist_core.visualize import viewable_png
+from mnist_core.wording import a_digit, article
 from ui.actions import apply
 from ui.sidebar import sidebar
 
@@ -71,10 +72,10 @@ if counts.total:
             said = "" if drawing.predicted is None else (
                 ", read right" if drawing.predicted == drawing.label
                 else f", read as {drawing.predicted}")
-            st.caption(f"No. {drawing.id}: a **{drawing.label}**{said}"
+            st.caption(f"No. {drawing.id}: {article(drawing.label)} **{drawing.label}**{said}"
                        f"{' · held out' if drawing.held_out else ''}")
             with st.popover("Delete", icon=":material/delete:"):
-                st.write(f"Delete drawing No. {drawing.id} (a {drawing.label})?")
+                st.write(f"Delete drawing No. {drawing.id} ({a_digit(drawing.label)})?")
                 if st.button("Delete it", key=f"delete-{drawing.id}", type="primary"):
                     apply(lambda drawing_id=drawing.id: drawings.delete(drawing_id))
 

@@ -102,3 +102,12 @@ def test_a_damaged_drawings_file_is_explained_on_every_page_that_reads_it(tmp_pa
     page.run()
     assert not page.exception
     assert any("move it away" in error.value for error in page.error)
+
+
+def test_an_8_is_an_8_in_the_gallery():
+    canvas = canvas_of(0)
+    DrawingStore().add(8, preprocess(canvas), canvas, predicted=0, confidence=0.7)
+    page = open_page()
+    assert not page.exception
+    assert any(c.value.startswith("No. 1: an **8**, read as 0") for c in page.caption)
+    assert any(m.value == "Delete drawing No. 1 (an 8)?" for m in page.markdown)

@@ -75,14 +75,19 @@ def _loader_script() -> str | None:
                       "replace": json.dumps(f"Bc = {SEND_DELAY_MS},")}
 
 
+# The library shows its toolbar (undo, redo, clear) only while the pointer is over the canvas;
+# a finger has no such state, so on touch screens it is always shown.
+TOUCH_CSS = "@media (hover: none) {.dc-toolbar {opacity: 1; top: -2.65rem;}}"
+
+
 def _quick_component():
     script = _loader_script()
     if script is None:
         return None
     css = _bundle().with_name("index-style.css")
+    styles = css.read_text(encoding="utf-8") if css.exists() else ""
     return st.components.v2.component(
-        "mnist-draw.quick_canvas", js=script,
-        css=css.read_text(encoding="utf-8") if css.exists() else None,
+        "mnist-draw.quick_canvas", js=script, css=styles + "\n" + TOUCH_CSS,
         html='<div class="canvas-root"></div>', isolate_styles=True)
 
 

@@ -1,6 +1,9 @@
-"""'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit."""
+"""'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit,
+and take it back (deselect the digit, or Undo)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -8,52 +11,117 @@ import streamlit as st
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import digest_of
 from mnist_core.recognizer import Prediction
+from mnist_core.wording import a_digit, plural
 
-_SAVED = "saved_drawings"  # session state: {digest: what the page says about its saving}
+_SAVED = "saved_drawings"  # session state: {digest: _Outcome}
 _LABELS = "Wrong? It was a …"
 
 
-def _save(label: int | None, prediction: Prediction, image: np.ndarray, source: str,
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one drawing's saving in this session.
+
+    kind: "saved", "undone" or "error". drawing_id: the saved row (None when not saved).
+    before: its label before this session first saved it, or None when it was not saved.
+    """
+
+    kind: str
+    message: str
+    drawing_id: int | None = None
+    before: int | None = None
+
+
+def _outcomes() -> dict[str, _Outcome]:
+    return st.session_state.setdefault(_SAVED, {})
+
+
+def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
           model: str | None, digest: str) -> None:
-    if label is None:  # the choice was taken back
+    drawings = DrawingStore()
+    earlier = _outcomes().get(digest)
+    try:
+        found = drawings.find(prediction.model_input)
+        drawing_id, what = drawings.add(label, prediction.model_input, image,
+                                        predicted=prediction.digit,
+                                        confidence=prediction.confidence, model=model,
+                                        source=source)
+        total = drawings.counts().total
+    except MnistCoreError as error:
+        _outcomes()[digest] = _Outcome("error", f"Not saved: {error}")
+        return
+    # Undo goes back to how it was before this session's first save, however many followed.
+    if earlier is not None and earlier.kind == "saved":
+        before = earlier.before
+    else:
+        before = None if found is None else found.label
+    verb = {"added": "Saved", "relabelled": "Corrected", "unchanged": "Already saved"}[what]
+    _outcomes()[digest] = _Outcome(
+        "saved", f"{verb} as {a_digit(label)}. {plural(total, 'drawing')} saved.",
+        drawing_id, before)
+
+
+def _undo(digest: str, pill_key: str) -> None:
+    """Take back this session's saving of the drawing: delete it, or give back its label."""
+    st.session_state[pill_key] = None
+    outcome = _outcomes().get(digest)
+    if outcome is None or outcome.kind != "saved":
+        _outcomes().pop(digest, None)
         return
     drawings = DrawingStore()
     try:
-        _, what = drawings.add(label, prediction.model_input, image,
-                               predicted=prediction.digit, confidence=prediction.confidence,
-                               model=model, source=source)
-        total = drawings.counts().total
+        if outcome.before is None:
+            drawings.delete(outcome.drawing_id)
+            message = "Taken back: this drawing is not saved."
+        else:
+            drawings.relabel(outcome.drawing_id, outcome.before)
+            message = f"Taken back: it is saved as {a_digit(outcome.before)} again."
     except MnistCoreError as error:
-        st.session_state.setdefault(_SAVED, {})[digest] = ("error", f"Not saved: {error}")
-        return
-    verb = {"added": "Saved", "relabelled": "Corrected", "unchanged": "Already saved"}[what]
-    st.session_state.setdefault(_SAVED, {})[digest] = (
-        "saved", f"{verb} as a {label}. {total} drawing{'s' if total != 1 else ''} saved.")
+        message = f"Nothing to take back: {error}"
+    _outcomes()[digest] = _Outcome("undone", message)
 
 
-def _save_choice(widget_key: str, *args) -> None:
-    _save(st.session_state.get(widget_key), *args)
+def _pill_changed(pill_key: str, *details) -> None:
+    label = st.session_state.get(pill_key)
+    if label is None:  # the digit was deselected: the correction is taken back
+        _undo(details[-1], pill_key)
+    else:
+        _save(label, *details)
+
+
+def _right(pill_key: str, *details) -> None:
+    st.session_state[pill_key] = None  # a digit picked before no longer applies
+    _save(details[0].digit, *details)
 
 
 def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
              model: str | None) -> None:
-    """The two ways to tell the model the right digit, and what became of the last one."""
+    """The two ways to tell the model the right digit, and one line (always the same height,
+    so the chart below never jumps) saying what became of the last one, with Undo."""
     digest = digest_of(prediction.model_input)
     key = f"{source}-{digest[:16]}"  # new drawing, fresh buttons
+    pill_key = f"wrong-{key}"
     details = (prediction, image, source, model, digest)
     # One under the other: side by side, the ten pills were cut off on a phone.
-    st.button(f"Right, it's a {prediction.digit}", icon=":material/check:",
-              key=f"right-{key}", on_click=_save, args=(prediction.digit, *details),
+    st.button(f"Right, it's {a_digit(prediction.digit)}", icon=":material/check:",
+              key=f"right-{key}", on_click=_right, args=(pill_key, *details),
               help="Save this drawing as a correctly read example.")
-    st.pills(_LABELS, options=list(range(10)), key=f"wrong-{key}",
-             on_change=_save_choice, args=(f"wrong-{key}", *details),
-             help="Pick the digit you meant: the drawing is saved with it, to train on.")
-    outcome = st.session_state.get(_SAVED, {}).get(digest)
-    if outcome is not None:
-        kind, message = outcome
-        if kind == "error":
-            st.error(message)
+    st.pills(_LABELS, options=list(range(10)), key=pill_key,
+             on_change=_pill_changed, args=(pill_key, *details),
+             help="Pick the digit you meant: the drawing is saved with it, to train on. "
+                  "Pick it again to take it back.")
+    outcome = _outcomes().get(digest)
+    with st.container(key=f"save-outcome-{source}", horizontal=True,
+                      vertical_alignment="center", gap="small"):
+        if outcome is None:
+            st.caption("Saved drawings can be trained on (Train page) and are kept on the "
+                       "My drawings page.")
+        elif outcome.kind == "error":
+            st.error(outcome.message)
+        elif outcome.kind == "undone":
+            st.caption(outcome.message)
         else:
-            st.success(message, icon=":material/bookmark_added:")
-            st.page_link("pages/3_My_drawings.py", label="See the saved drawings",
+            st.markdown(f":material/bookmark_added: {outcome.message}", width="content")
+            st.page_link("pages/3_My_drawings.py", label="See them",
                          icon=":material/photo_library:")
+            st.button("Undo", icon=":material/undo:", key=f"undo-{key}", on_click=_undo,
+                      args=(digest, pill_key), help="Take back this saving.")
