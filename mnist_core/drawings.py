@@ -330,6 +330,34 @@ class DrawingStore:
                 _now(), source, int(_is_held_out(digest)), digest, pixels.tobytes(), png))
             return cursor.lastrowid, "added"
 
+    def find(self, model_input: np.ndarray) -> SavedDrawing | None:
+        """The saved drawing with exactly this model input, or None: what `add` would
+        relabel or leave unchanged.
+
+        Raises:
+            DrawingError: a model input of the wrong shape or values.
+        """
+        digest = _digest(_as_model_input(model_input))
+        with self._connect() as connection:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM drawings WHERE digest = ?",
+                                     (digest,)).fetchone()
+        return None if row is None else _drawing(row)
+
+    def relabel(self, drawing_id: int, label: int) -> None:
+        """Give a saved drawing another digit (to take back a correction).
+
+        Raises:
+            ValueError: a label out of range.
+            DrawingStoreError: no drawing with that id (perhaps deleted in another window).
+        """
+        if not _is_digit(label):
+            raise ValueError(f"Expected a label from 0 to 9. Received: {label!r}")
+        with self._writing() as connection:
+            changed = connection.execute("UPDATE drawings SET label = ? WHERE id = ?",
+                                         (int(label), int(drawing_id))).rowcount
+            if not changed:
+                raise DrawingStoreError(_gone(drawing_id))
+
     def delete(self, drawing_id: int) -> None:
         """Remove one drawing.
 

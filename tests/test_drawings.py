@@ -347,3 +347,18 @@ def test_held_out_accuracy_needs_enough_drawings_and_scores_them(drawings):
     metrics = held_out_metrics(always_three, drawings)
     assert metrics == {"drawings_accuracy": float(np.mean(labels == 3)),
                        "drawings_count": MIN_HELD_OUT}
+
+
+def test_a_correction_can_be_taken_back_by_relabelling_to_the_digit_it_had(drawings):
+    model_input = random_input(11)
+    assert drawings.find(model_input) is None
+    drawing_id, _ = drawings.add(8, model_input, b"png")
+    assert drawings.find(model_input).id == drawing_id
+    version = drawings.version()
+    drawings.relabel(drawing_id, 3)
+    assert drawings.get(drawing_id).label == 3 and drawings.version() > version
+    with pytest.raises(ValueError, match="label from 0 to 9"):
+        drawings.relabel(drawing_id, 10)
+    drawings.delete(drawing_id)
+    with pytest.raises(DrawingStoreError, match="not saved"):
+        drawings.relabel(drawing_id, 3)
