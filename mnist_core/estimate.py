@@ -463,7 +463,7 @@ def describe_seconds(seconds: float | None, *, about: bool = False) -> str:
     if about:
         step = 5 if seconds < 60 else 10 if seconds < 600 else 60
         seconds = max(step, round(seconds / step) * step)
-        if seconds >= 600:
+        if seconds >= 600 or seconds % 60 == 0:
             return f"{seconds // 60} min"
     if seconds < 60:
         return f"{seconds} s"

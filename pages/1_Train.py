@@ -20,7 +20,7 @@ from mnist_core import (
 )
 from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
-from mnist_core.estimate import estimate_seconds
+from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
 from mnist_core.runs import compare_runs
 from ui.actions import apply
@@ -48,13 +48,9 @@ FIELDS = {  # widget key -> TrainConfig field
 LAST_SETTINGS = "train_last_settings"  # session state: the widget values of the last start
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min {seconds % 60:02d} s"
+def duration(seconds: float | None, about: bool = False) -> str:
+    """'52 s', '10 min 57 s'; '…' for None; `about` rounds an estimate ('about 12 min')."""
+    return describe_seconds(seconds, about=about)
 
 
 def load_preset(name: str) -> None:
@@ -99,9 +95,12 @@ def show_form() -> None:
     # preset held as widget state could be sent back stale by the browser and undo an edit.
     quick, best, which = st.columns([1, 1, 5], vertical_alignment="center")
     quick.button("Quick preset", on_click=load_preset, args=("Quick",), width="stretch",
-                 help="About a minute; about 98.5% on the test set.")
+                 help=f"About {duration(estimate_seconds(PRESETS['Quick']), about=True)} "
+                      "here; about 98.5% on the test set.")
     best.button("Best preset", on_click=load_preset, args=("Best",), width="stretch",
-                help="The shipped model's recipe: 11-15 minutes here; reads drawings best.")
+                help="The shipped model's recipe: about " + duration(estimate_seconds(
+                    PRESETS["Best"], drawn_cached=has_cache()), about=True)
+                + " here; reads drawings best.")
     values, problems = read_form()
     try:  # read once: for the switch's caption, and to check it when it is on
         saved, unreadable = DrawingStore().counts(), None
@@ -168,9 +167,10 @@ def show_form() -> None:
         st.warning("Fix the settings marked above to start training.", icon=":material/edit:")
         return
     config = TrainConfig(**values)
-    seconds = estimate_seconds(config, drawn_cached=has_cache())
+    estimate = estimate_run(config, drawn_cached=has_cache())
     st.info(f"**{config.describe()}**, batch {config.batch_size}. Estimated time on this "
-            f"machine: about {duration(seconds)}.", icon=":material/timer:")
+            f"machine: about {duration(estimate.total, about=True)} (from {estimate.basis}).",
+            icon=":material/timer:")
     if mnist_source() == DOWNLOAD_URL:
         st.warning("MNIST is not on this machine: training will try to download it and fail "
                    "if offline. Set MNIST_DATA_DIR to a folder with the MNIST files, e.g. "
@@ -206,12 +206,17 @@ def show_running(job_id: str) -> None:
     st.subheader("Training in progress" + ("" if mine else " (started in another browser)"))
     st.caption(status.config.describe())
     progress = status.progress
+    scoring = progress is not None and progress.stage == "scoring"
     if status.state == "starting" or progress is None:
         st.progress(0.0, text="Starting: loading TensorFlow and MNIST…")
     elif progress.stage == "preparing":
-        st.progress(progress.batch / progress.batches,
+        st.progress(progress.step_fraction,
                     text=f"Re-drawing training digits as mouse strokes (once): "
                          f"{progress.batch:,} of {progress.batches:,}")
+    elif scoring:
+        count = f" {progress.batch:,} of {progress.batches:,}" if progress.batches > 1 else ""
+        st.progress(progress.step_fraction,
+                    text=f"Scoring the model: {progress.step}{count}")
     else:
         st.progress(status.fraction, text=f"Epoch {progress.epoch} of {progress.epochs} · "
                                           f"batch {progress.batch} of {progress.batches}")
@@ -219,14 +224,20 @@ def show_running(job_id: str) -> None:
     columns[0].metric("Elapsed", duration(status.elapsed_seconds))
     columns[1].metric("Time left", duration(status.seconds_left))
     last = status.history[-1] if status.history else {}
-    if progress is not None and progress.metrics.get("loss") is not None:
-        columns[2].metric("Loss", f"{progress.metrics['loss']:.3f}")
-        columns[3].metric("Accuracy", f"{progress.metrics.get('accuracy', 0):.2%}")
+    # While scoring, the last epoch's figures stay up.
+    metrics = progress.metrics if progress is not None and not scoring else last
+    if metrics.get("loss") is not None:
+        columns[2].metric("Loss", f"{metrics['loss']:.3f}")
+        columns[3].metric("Accuracy", f"{metrics.get('accuracy', 0):.2%}")
     if "val_accuracy" in last:
         columns[4].metric("Validation accuracy", f"{last['val_accuracy']:.2%}")
     curves(status.history)
     if status.state == "stopping":
-        st.info("Stopping after this batch…")
+        st.info("Stopping after this batch…" if not scoring else
+                "Stopped: scoring what was trained, then saving it…")
+    elif scoring:
+        st.caption("Training is over: the model is being scored on the test set and on "
+                   "re-drawn digits, then saved.")
     elif mine:
         if st.button("Stop training", icon=":material/stop:"):
             jobs.stop(job_id)

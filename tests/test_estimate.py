@@ -47,6 +47,7 @@ def made_up_run(config: TrainConfig, epoch_seconds: float, epochs: int = 4, *,
 @pytest.mark.parametrize(("seconds", "about", "text"), [
     (None, False, "…"), (0.4, False, "0 s"), (52.4, False, "52 s"), (59.6, False, "1 min 00 s"),
     (657.1, False, "10 min 57 s"), (43, True, "45 s"), (1, True, "5 s"), (128, True, "2 min 10 s"),
+    (121, True, "2 min"),
     (657.1, True, "11 min"), (3190, True, "53 min"),
 ])
 def test_durations_read_as_people_say_them(seconds, about, text):
