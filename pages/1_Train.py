@@ -127,26 +127,26 @@ def show_form() -> None:
     left, middle, right = st.columns(3, gap="large")
     field(left, "f_hidden", st.text_input, "Hidden layers (units in each)",
           help="Sizes of the hidden layers, input to output, e.g. 1024, 512. 1 to 6 layers.")
-    field(left, "f_dropout", st.number_input, "Dropout", min_value=0.0, max_value=0.89,
-          step=0.05, help="Share of hidden units switched off at random in each step.")
-    field(left, "f_rate", st.number_input, "Learning rate", min_value=0.00001, max_value=1.0,
-          step=0.0005, format="%.5f", help="Adam's starting rate; it decays to 0 on a cosine.")
-    field(middle, "f_batch", st.number_input, "Batch size", min_value=1, max_value=8192,
-          step=32, help="Images per gradient step.")
-    field(middle, "f_epochs", st.number_input, "Epochs", min_value=1, max_value=500, step=1,
+    field(left, "f_dropout", st.number_input, "Dropout", step=0.05,
+          help="Share of hidden units switched off at random in each step.")
+    field(left, "f_rate", st.number_input, "Learning rate", step=0.0005, format="%.5f",
+          help="Adam's starting rate; it decays to 0 on a cosine.")
+    field(middle, "f_batch", st.number_input, "Batch size", step=32,
+          help="Images per gradient step.")
+    field(middle, "f_epochs", st.number_input, "Epochs", step=1,
           help="Passes over the training images.")
-    field(middle, "f_split", st.number_input, "Validation share", min_value=0.01,
-          max_value=0.5, step=0.05, help="Training images held out to watch for overfitting.")
+    field(middle, "f_split", st.number_input, "Validation share", step=0.05,
+          help="Training images held out to watch for overfitting.")
     field(right, "f_augment", st.toggle, "Distort training images",
           help="Random rotation, scale, shear, shift, elastic and stroke-width changes.")
     field(right, "f_drawn", st.slider, "Share shown as mouse drawings", min_value=0.0,
           max_value=0.9, step=0.1,
           help="Training digits re-drawn as mouse strokes, so the model reads drawings better. "
                "The first run renders them once (a few minutes).")
-    field(right, "f_seed", st.number_input, "Seed", min_value=0, max_value=2**31 - 1, step=1,
+    field(right, "f_seed", st.number_input, "Seed", step=1,
           help="Same settings and seed, same result.")
-    field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", min_value=0,
-          max_value=60000, step=1000, help="Fewer images train faster, for a quick look.")
+    field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", step=1000,
+          help="Fewer images train faster, for a quick look.")
 
     if saved is None:
         have = "The saved drawings cannot be read."  # the switch says why when turned on
@@ -159,12 +159,14 @@ def show_form() -> None:
                "One in five is held out: never trained on, used to score every run.")
     ours.caption(have)
     field(weight, "f_weight", st.number_input, "Each drawing counts as (MNIST images)",
-          min_value=1, max_value=1000, step=5, disabled=not st.session_state.get("f_drawings"),
+          step=5, disabled=not st.session_state.get("f_drawings"),
           help="Shown this many times per epoch, distorted anew each time when distortions "
                "are on, so a few dozen drawings matter against 60,000 MNIST images.")
 
     if problems:
         st.warning("Fix the settings marked above to start training.", icon=":material/edit:")
+        st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=True,
+                  help="Fix the settings marked above first.")
         return
     config = TrainConfig(**values)
     estimate = estimate_run(config, drawn_cached=has_cache())

@@ -87,8 +87,29 @@ def test_a_bad_setting_is_explained_beside_its_field_and_nothing_can_start(model
     text_input(page, "Hidden layers").set_value(layers).run()
     assert not page.exception
     assert any(message in error.value for error in page.error)
-    assert not start_button(page)
+    assert [button.disabled for button in start_button(page)] == [True]
     assert any("Fix the settings" in warning.value for warning in page.warning)
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "words"),
+    [("Epochs", 0, "Epochs must be a whole number from 1 to 500"),
+     ("Learning rate", -1.0, "Learning rate must be above 0"),
+     ("Batch size", 0, "Batch size must be a whole number from 1"),
+     ("Validation share", 0.9, "Validation share must be from 0.01 to 0.5"),
+     ("Dropout", 0.95, "Dropout must be from 0 to 0.89"),
+     ("Seed", -3, "Seed must be"),
+     ("Training images", 50, "Training images")],
+)
+def test_an_out_of_range_number_is_explained_beside_its_field(models, label, value, words):
+    """The browser used to refuse these without a word (the field's own min/max), leaving
+    the summary on the old values and Start enabled."""
+    page = open_page()
+    number_input(page, label).set_value(value).run()
+    assert not page.exception
+    assert any(words in error.value for error in page.error), [e.value for e in page.error]
+    assert not any("Estimated time" in info.value for info in page.info)  # no stale summary
+    assert [button.disabled for button in start_button(page)] == [True]
 
 
 def test_a_tiny_job_runs_in_the_background_and_can_be_used(models, mnist_dir):
@@ -159,7 +180,7 @@ def test_training_on_saved_drawings_needs_some_saved_first(models):
     toggle(page, "Also train on our").set_value(True).run()
     assert not page.exception
     assert any("No saved drawings to train on yet" in error.value for error in page.error)
-    assert not start_button(page)
+    assert [button.disabled for button in start_button(page)] == [True]
 
 
 def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models, mnist_dir):
