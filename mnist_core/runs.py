@@ -44,17 +44,60 @@ def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
     }
 
 
-def overfitting_epoch(history: list[dict[str, Any]], patience: int = 2,
-                      tolerance: float = 0.02) -> int | None:
-    """The epoch after which validation loss turned up, if it did: the best epoch, when at
-    least `patience` later epochs all have a validation loss more than `tolerance` (relative)
-    above the best. Smaller wiggles are noise. None otherwise."""
-    losses = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
-    if len(losses) <= patience:
+# Where validation loss "turned up", from real runs (bench/overfitting.py, README "Measured
+# results"). Its noise, measured as `validation_noise`, is 2.4-3.0% in runs that do not overfit
+# (the shipped model's 100 epochs, the Quick preset with two seeds); after its lowest point it
+# wandered up to 5.4% above it, and the last 3 epochs were 0.2-4.6% above it. In runs that
+# really overfit (no dropout, or only 1,000-5,000 training images) the last 3 epochs were
+# 14-24% above their lowest. So a rise counts when it is over 10% (3-4x the noise, 2x the
+# largest wander) and over 4x this run's own noise (a small validation set is noisier), in each
+# of the last 3 epochs: turned up and stayed up.
+OVERFITTING_MIN_RISE = 0.10  # relative to the lowest validation loss
+OVERFITTING_NOISE_MULTIPLE = 4.0
+OVERFITTING_PATIENCE = 3  # the last this many epochs must all be that far above the lowest
+_NOISE_FROM_EPOCH = 6  # the first epochs' steep fall is a trend, not noise
+_NOISE_MIN_POINTS = 3
+
+
+def validation_noise(history: list[dict[str, Any]]) -> float | None:
+    """How far validation loss strays by chance from one epoch to the next, relative: the
+    median over epochs 6 on of |v[n] - (v[n-1] + v[n+1]) / 2| / v[n], its distance from the
+    average of its neighbours (a steady rise or fall, being a trend, does not count).
+
+    Returns:
+        A fraction (0.027 for the shipped model), or None when fewer than 3 epochs from
+        epoch 6 on have a neighbour on each side (a run of fewer than 9 epochs).
+    """
+    losses = np.array([h["val_loss"] for h in history if h.get("val_loss") is not None],
+                      dtype=float)[_NOISE_FROM_EPOCH - 2:]  # epoch 5 is epoch 6's neighbour
+    if len(losses) < _NOISE_MIN_POINTS + 2:
         return None
-    best_epoch, best_loss = min(losses, key=lambda pair: pair[1])
-    later = [loss for epoch, loss in losses if epoch > best_epoch]
-    if len(later) >= patience and all(loss > best_loss * (1 + tolerance) for loss in later):
+    middle = losses[1:-1]
+    return float(np.median(np.abs(middle - (losses[:-2] + losses[2:]) / 2) / middle))
+
+
+def overfitting_epoch(history: list[dict[str, Any]]) -> int | None:
+    """The epoch after which validation loss turned up for good, if it did; None otherwise.
+
+    That is the epoch of the lowest validation loss, when each of the last
+    `OVERFITTING_PATIENCE` epochs (all after it) is above that lowest loss by more than
+    `OVERFITTING_MIN_RISE` (relative) and, when the run is long enough to measure it, by more
+    than `OVERFITTING_NOISE_MULTIPLE` times its `validation_noise`. Smaller rises, and rises the
+    run recovered from, are noise: see the constants for the measurements they come from.
+
+    Args:
+        history: a run's per-epoch records; those without a "val_loss" are left out.
+    """
+    records = [(h["epoch"], h["val_loss"]) for h in history if h.get("val_loss") is not None]
+    if len(records) <= OVERFITTING_PATIENCE:
+        return None
+    best_epoch, best_loss = min(records, key=lambda record: record[1])
+    last = records[-OVERFITTING_PATIENCE:]
+    if any(epoch <= best_epoch for epoch, _ in last):
+        return None
+    noise = validation_noise(history)
+    rise = max(OVERFITTING_MIN_RISE, OVERFITTING_NOISE_MULTIPLE * (noise or 0.0))
+    if all(loss > best_loss * (1 + rise) for _, loss in last):
         return best_epoch
     return None
 

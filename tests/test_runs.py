@@ -1,11 +1,12 @@
 import csv
 import io
 
+import numpy as np
 import pytest
 
 from mnist_core import runs
 from mnist_core.evaluate import evaluate_predictions
-from mnist_core.store import SHIPPED_ID
+from mnist_core.store import SHIPPED_ID, ModelStore
 from mnist_core.workflow import evaluation_record, train_and_save
 from tests.conftest import TINY
 from tests.test_evaluate import one_hot
@@ -16,19 +17,73 @@ def history(val_losses):
              "seconds": 2.0 * n, "complete": True} for n, v in enumerate(val_losses, start=1)]
 
 
+def wobbly(levels, wobble, seed=0):
+    """Validation losses along `levels`, each times (1 + a uniform random wobble in
+    [-wobble, wobble]): a curve with epoch-to-epoch noise like a real run's."""
+    rng = np.random.default_rng(seed)
+    return [level * (1 + rng.uniform(-wobble, wobble)) for level in levels]
+
+
+FALL = [0.30, 0.15, 0.10, 0.08, 0.07, 0.065]  # the steep start every run has
+
+
 @pytest.mark.parametrize(
     ("val_losses", "expected"),
     [
-        ([0.5, 0.4, 0.3, 0.25], None),  # still improving
-        ([0.5, 0.3, 0.35, 0.4], 2),  # turned up after epoch 2
-        ([0.5, 0.3, 0.35], None),  # one worse epoch is noise, not a trend
-        ([0.5, 0.3, 0.35, 0.29], None),  # recovered
-        ([0.5, 0.3, 0.303, 0.304], None),  # a 1% wiggle at the end is noise
+        ([0.5, 0.4, 0.3, 0.25, 0.22], None),  # still improving
+        ([0.5, 0.3, 0.34, 0.37, 0.4], 2),  # a clear U: turned up after epoch 2 and stayed up
+        (FALL + [0.06] + [0.061, 0.063, 0.066, 0.07, 0.073, 0.075], 7),  # 25% up, U-shaped
+        # The flat bottom of a U, within 2% of the lowest for two epochs, then 20% up (the
+        # rule before issue 15 missed this, as it did the real run below).
+        (FALL + [0.06, 0.0605, 0.061, 0.066, 0.07, 0.072, 0.072], 7),
+        ([0.5, 0.3, 0.35, 0.36], None),  # two worse epochs: too few to call
+        ([0.5, 0.3, 0.35, 0.4, 0.29], None),  # rose, then recovered
+        (FALL + [0.06, 0.075, 0.075, 0.063], None),  # rose 25%, but the last epoch is back
+        (FALL + [0.06, 0.0615, 0.062, 0.0625], None),  # a 3-4% drift up is noise
+        # The Quick run in issue 15, flagged at epoch 9 for 0.0623 -> 0.0643 (3%).
+        (FALL[:5] + [0.064, 0.063, 0.0628, 0.0623, 0.0643, 0.0640, 0.0645], None),
+        (FALL + [0.06, 0.0655, 0.0655, 0.0655], None),  # 9% up: under the 10% floor
         ([], None),
+        ([0.5], None),
     ],
 )
-def test_overfitting_is_where_validation_loss_turns_up(val_losses, expected):
+def test_overfitting_is_where_validation_loss_turns_up_and_stays_up(val_losses, expected):
     assert runs.overfitting_epoch(history(val_losses)) == expected
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_epoch_to_epoch_noise_like_a_real_runs_does_not_fire(seed):
+    # A flat curve with up to +-5% wobble (real runs: a median 2.1-2.8% change per epoch).
+    val_losses = wobbly(FALL + [0.06] * 40, 0.05, seed)
+    assert runs.overfitting_epoch(history(val_losses)) is None
+
+
+def test_a_noisier_run_needs_a_bigger_rise():
+    # +-12% wobble, as a small validation set gives: a 15% step up is within its noise...
+    noisy = wobbly(FALL + [0.06] * 20 + [0.069] * 6, 0.12, seed=1)
+    assert runs.validation_noise(history(noisy)) > 0.04
+    assert runs.overfitting_epoch(history(noisy)) is None
+    # ...while the same step on a calm curve is overfitting.
+    calm = wobbly(FALL + [0.06] * 20 + [0.069] * 6, 0.005, seed=1)
+    assert runs.overfitting_epoch(history(calm)) is not None
+
+
+def test_the_shipped_models_real_history_is_not_flagged():
+    """Issue 15: it was flagged at epoch 82, for a rise from 0.0289 to 0.0298."""
+    shipped = ModelStore().get_run(SHIPPED_ID).history
+    assert len(shipped) == 100
+    assert runs.overfitting_epoch(shipped) is None
+
+
+@pytest.mark.parametrize(
+    ("val_losses", "expected"),
+    [([1.0] * 4 + [0.1, 0.11, 0.1, 0.11, 0.1], 0.0909),  # zigzag: 0.01 off, median of 9-10%
+     ([1.0] * 4 + [0.1, 0.11, 0.12, 0.13, 0.14], 0.0),  # a steady rise is a trend, not noise
+     ([0.3] * 8, None)],  # too short to say
+)
+def test_validation_noise_is_how_far_an_epoch_strays_from_its_neighbours(val_losses, expected):
+    noise = runs.validation_noise(history(val_losses))
+    assert noise == (None if expected is None else pytest.approx(expected, abs=1e-4))
 
 
 def test_history_csv_has_a_header_and_one_row_per_epoch(store, synthetic_split):
