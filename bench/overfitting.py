@@ -7,7 +7,7 @@ for tens of epochs; seconds each). For each it prints the epoch-to-epoch noise o
 loss, where it was lowest, how far it rose after that, and what the old rule (before issue 15)
 and the rule in `mnist_core.runs.overfitting_epoch` say.
 
-    python bench/overfitting.py                          # trains the runs (about 3 minutes)
+    python bench/overfitting.py                          # trains the runs (5-6 min here)
     python bench/overfitting.py --seeds 0 1 2
     python bench/overfitting.py --histories /tmp/h.json  # keep the histories there, and
                                                          # train only the runs not in it
