@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -56,7 +57,7 @@ def watch(jobs: TrainingJobs, name: str, config: TrainConfig) -> dict:
     status = jobs.start(config)
     estimate = status.estimate
     points = []  # (what, elapsed, shown time left)
-    epochs_seen, last_scoring = 0, None
+    epochs_seen, seen = 0, set()  # scoring points recorded
     while status.active:
         time.sleep(POLL_SECONDS)
         status = jobs.get(status.job_id)
@@ -70,8 +71,8 @@ def watch(jobs: TrainingJobs, name: str, config: TrainConfig) -> dict:
         if progress.stage == "scoring":
             where = progress.step + (f" {progress.batch:,} of {progress.batches:,}"
                                      if progress.batches > 1 else "")
-            if where != last_scoring:
-                last_scoring = where
+            if where not in seen and (progress.batches <= 1 or progress.batch % 400 == 0):
+                seen.add(where)
                 points.append((f"scoring: {where}", status.elapsed_seconds,
                                status.seconds_left))
     if status.state != "completed":
@@ -84,6 +85,7 @@ def watch(jobs: TrainingJobs, name: str, config: TrainConfig) -> dict:
           f"{(estimate.total - total) / total:+.0%}); training {run.metrics['train_seconds']}"
           f" s, start-up {run.metrics.get('startup_seconds')} s, scoring "
           f"{run.metrics.get('scoring_seconds')} s")
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     print(f"  {'point':38} {'elapsed':>8} {'shown':>7} {'truth':>7} {'error':>7}")
     worst, worst_scoring = 0.0, 0.0
     for what, elapsed, shown in points:
@@ -106,11 +108,12 @@ def best_check(store: ModelStore) -> None:
     minutes)."""
     from mnist_core.training import train_model
 
-    estimate = estimate_run(BEST, machine_calibration(store), drawn_cached=has_cache())
+    estimate = estimate_run(BEST, machine_calibration(store), drawn_cached=True)
     cold = estimate_run(BEST, machine_calibration(store), drawn_cached=False)
-    print(f"\nBest preset: estimated {describe_seconds(estimate.total)} "
-          f"({estimate.per_epoch:.2f} s per epoch x {BEST.epochs}; "
-          f"{describe_seconds(cold.total)} when the re-drawn digits must be rendered first)")
+    print(f"\nBest preset: estimated {describe_seconds(estimate.total)} with the re-drawn "
+          f"digits cached ({estimate.per_epoch:.2f} s per epoch x {BEST.epochs}, from "
+          f"{estimate.basis}); {describe_seconds(cold.total)} when they must be rendered "
+          f"first (cached here now: {has_cache()})")
     config = dataclasses.replace(BEST, epochs=2,
                                  drawn_fraction=BEST.drawn_fraction if has_cache() else 0.0)
     ends: list[float] = []
@@ -126,7 +129,8 @@ def main() -> None:
     parser.add_argument("--skip-best", action="store_true", help="do not time Best's epochs")
     args = parser.parse_args()
     gflops = numpy_gflops()
-    print(f"numpy matmul: {gflops:.0f} GFLOP/s (2048x2048 float32)")
+    print(f"numpy matmul: {gflops:.0f} GFLOP/s (2048x2048 float32); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     results = []
     with tempfile.TemporaryDirectory(prefix="train-estimate-") as folder:
         store = ModelStore(Path(folder) / "models", PROJECT_MODELS_DIR / SHIPPED_ID)
@@ -138,7 +142,8 @@ def main() -> None:
             results.append(watch(jobs, name, config))
         if not args.skip_best:
             best_check(store)
-    print(f"\nnumpy matmul after the runs: {numpy_gflops():.0f} GFLOP/s")
+    print(f"\nnumpy matmul after the runs: {numpy_gflops():.0f} GFLOP/s; load average over "
+          f"the last 15 minutes {os.getloadavg()[2]:.1f}")
     print("\nsummary: run, estimate before the start vs actual, worst time-left error after "
           "the first epoch, worst during scoring")
     for result in results:

@@ -51,13 +51,18 @@ _REFERENCE_FLOPS = 222e9  # FLOP/s
 _KERAS_OVERHEAD = 1.6  # epoch time over pure matmul time (bench/train_speed.py)
 _SECONDS_PER_BATCH = 0.0015  # Keras' fixed cost per step
 _SECONDS_PER_EPOCH = 0.05  # callbacks, the validation pass's set-up
-_SECONDS_PER_DISTORTED_IMAGE = 25e-6  # augment_batch, partly hidden behind the training step
+# augment_batch and the drawn-digit swap: the Best preset's epochs took 6.57 s there, 2.1x
+# Quick's 3.16 s with the same layers (twice the batches account for a little of it)
+_SECONDS_PER_DISTORTED_IMAGE = 50e-6
 _SECONDS_PER_REDRAWN_DIGIT = 0.0019  # drawn_training: render + preprocess, both cores
-# A new process importing TensorFlow, loading MNIST, building the model (bench/train_estimate.py)
-_STARTUP_SECONDS = 12.0
+# A new process importing TensorFlow, loading MNIST, building the model: 5.4-7.0 s on a busy
+# 2-core machine (bench/train_estimate.py)
+_STARTUP_SECONDS = 7.0
 _TRACING_SECONDS = 2.0  # the first epoch over a later one: graph tracing, the shuffle buffer
-_SCORING_SECONDS = {"test set": 1.0, "re-drawn digits": 12.0, "held-out drawings": 0.2,
-                    "saving": 1.0}
+_FINISHING_SECONDS = 1.5  # from the last epoch's end to Keras' fit returning (1-4 s)
+# 2,000 re-drawn digits: 10.6-24 s on a busy 2-core machine, rendered one at a time
+_SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "held-out drawings": 0.05,
+                    "saving": 0.3}
 _NEAREST_RUNS = 3  # a phase is sized from the median of this many comparable runs
 _MATMUL_REMEASURE_SECONDS = 300.0
 
@@ -74,7 +79,9 @@ class TimeEstimate:
         per_epoch: each later epoch, its validation pass included.
         epochs: epochs planned, at least 1.
         scoring: seconds per scoring step, keyed by `SCORING_STEPS` (a step not run is 0).
-        basis: what it was sized from, for people, e.g. "3 runs trained here".
+        basis: what it was sized from, for people, e.g. "3 like runs trained here".
+        finishing: from the last epoch's end until training returns (Keras winds down its
+            input pipeline), with no report in between.
     """
 
     startup: float
@@ -84,6 +91,7 @@ class TimeEstimate:
     epochs: int
     scoring: Mapping[str, float] = field(default_factory=dict)
     basis: str = ""
+    finishing: float = 0.0
 
     @property
     def scoring_total(self) -> float:
@@ -97,8 +105,8 @@ class TimeEstimate:
 
     @property
     def training(self) -> float:
-        """Seconds of all epochs."""
-        return self.first_epoch + max(0, self.epochs - 1) * self.per_epoch
+        """Seconds of all epochs, and the wind-down after them."""
+        return self.first_epoch + max(0, self.epochs - 1) * self.per_epoch + self.finishing
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values; `from_dict` reads them back."""
@@ -115,7 +123,7 @@ class TimeEstimate:
         return cls(float(values["startup"]), float(values["preparing"]),
                    float(values["first_epoch"]), float(values["per_epoch"]),
                    int(values["epochs"]), {str(k): float(v) for k, v in scoring.items()},
-                   str(values.get("basis", "")))
+                   str(values.get("basis", "")), float(values.get("finishing", 0.0)))
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ class _Sample:
     per_epoch: float | None  # measured: mean of the complete epochs after the first
     tracing: float | None  # measured: first epoch minus `per_epoch`
     startup: float | None
+    finishing: float | None
     redrawn_digit: float | None  # seconds per re-drawn training digit, when it rendered them
     scoring: Mapping[str, float]
 
@@ -194,12 +203,13 @@ def _sample(config: TrainConfig, history: Sequence[Mapping[str, Any]],
         if (value := _number(seconds)) is not None:
             scoring[str(step)] = value
     startup = _number(metrics.get("startup_seconds"))
+    finishing = _number(metrics.get("finishing_seconds"))
     if per_epoch is None and startup is None and not scoring and redrawn is None:
         return None
     samples = _number(metrics.get("train_samples"))
     validation = _number(metrics.get("validation_samples"))
     formula = _formula_epoch(config, _REFERENCE_FLOPS, samples, validation)
-    return _Sample(config, formula, per_epoch, tracing, startup, redrawn, scoring)
+    return _Sample(config, formula, per_epoch, tracing, startup, finishing, redrawn, scoring)
 
 
 _cache_lock = threading.Lock()
@@ -363,7 +373,8 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         scoring["re-drawn digits"] = 0.0
     return TimeEstimate(startup=measured("startup", _STARTUP_SECONDS), preparing=preparing,
                         first_epoch=per_epoch + max(0.0, tracing), per_epoch=per_epoch,
-                        epochs=config.epochs, scoring=scoring, basis=basis)
+                        epochs=config.epochs, scoring=scoring, basis=basis,
+                        finishing=measured("finishing", _FINISHING_SECONDS))
 
 
 def estimate_seconds(config: TrainConfig, *, drawn_cached: bool = True,
@@ -413,7 +424,7 @@ def _blend(measured: float | None, prior: float, count: float, ramp: float) -> f
 
 
 def seconds_left(estimate: TimeEstimate, progress: Progress | None,
-                 elapsed_seconds: float = 0.0) -> float:
+                 elapsed_seconds: float = 0.0, since_report: float = 0.0) -> float:
     """Seconds until the run is saved: what is left of the phase under way, at the run's own
     pace once it has one, plus the estimate of every later phase.
 
@@ -421,37 +432,46 @@ def seconds_left(estimate: TimeEstimate, progress: Progress | None,
         estimate: the run's pre-start estimate.
         progress: the latest report; None before the first (the process is starting).
         elapsed_seconds: since the run was started (used only before the first report).
+        since_report: seconds since `progress` was reported: taken off the phase under way
+            (never below 0), so the time left counts down between reports, and a phase that
+            runs long stops at the later phases' time rather than at 0.
     Returns:
         Seconds, at least 0.
     """
-    scoring_left = estimate.scoring_total
+    current, later = _phase_left(estimate, progress, elapsed_seconds)
+    if progress is None:  # elapsed time is already counted
+        since_report = 0.0
+    return max(0.0, current - max(0.0, since_report)) + later
+
+
+def _phase_left(estimate: TimeEstimate, progress: Progress | None,
+                elapsed_seconds: float) -> tuple[float, float]:
+    """(seconds left of the phase under way, seconds of the later phases)."""
     if progress is None:
-        rest = estimate.total - estimate.startup
-        return rest + max(0.0, estimate.startup - elapsed_seconds)
+        return max(0.0, estimate.startup - elapsed_seconds), estimate.total - estimate.startup
     if progress.stage == "preparing":
         prior = (estimate.preparing / progress.batches if estimate.preparing > 0
                  and progress.batches else _SECONDS_PER_REDRAWN_DIGIT)  # thought cached
         pace = _blend(progress.pace, prior, progress.batch, min(progress.batches / 10, 2000))
         left = max(0, progress.batches - progress.batch) * pace
-        return left + estimate.training + scoring_left
+        return left, estimate.training + estimate.scoring_total
     if progress.stage == "scoring":
         steps = list(SCORING_STEPS)
         index = steps.index(progress.step) if progress.step in steps else 0
-        step_estimate = estimate.scoring.get(steps[index], 0.0)
         total = max(progress.batches, 1)
-        prior = step_estimate / total
+        prior = estimate.scoring.get(steps[index], 0.0) / total
         pace = _blend(progress.pace, prior, progress.batch, total / 10)
         left = max(0, total - progress.batch) * pace
-        return left + sum(estimate.scoring.get(step, 0.0) for step in steps[index + 1:])
+        return left, sum(estimate.scoring.get(step, 0.0) for step in steps[index + 1:])
     if progress.stage != "training":  # a stage from a newer version: the estimate as it is
-        return max(0.0, estimate.total - progress.elapsed_seconds)
+        return max(0.0, estimate.total - progress.elapsed_seconds), 0.0
     batches = max(progress.batches, 1)
     planned = progress.epochs * batches
     done = (progress.epoch - 1) * batches + progress.batch
     prior = estimate.per_epoch / batches
     # In the first epoch the pace rests on part of an epoch: trusted fully after a fifth.
     pace = _blend(progress.pace, prior, done, min(planned, batches / 5))
-    return max(0, planned - done) * pace + scoring_left
+    return max(0, planned - done) * pace + estimate.finishing, estimate.scoring_total
 
 
 def describe_seconds(seconds: float | None, *, about: bool = False) -> str:

@@ -10,7 +10,8 @@ closed tabs and Streamlit reruns leave it alone; every session reads its progres
       2026-11-21_093012-ab12/    one job (id: UTC start time and a random suffix)
         job.json                 job_id, config, started_at, started_by, pid, data_path,
                                  estimate (the pre-start `TimeEstimate`) (parent)
-        status.json              state, progress, history, run_id, error, heartbeat, pid (child)
+        status.json              state, progress (and progress_at, when it was reported),
+                                 history, run_id, error, heartbeat, pid (child)
         stop                     exists once a stop was asked for; the child looks every batch
         log.txt                  the child's stdout and stderr (TensorFlow's chatter, tracebacks)
 
@@ -88,6 +89,7 @@ class JobStatus:
         started_by: the opaque session token given to `start()`.
         estimate: how long each phase should take, sized when it was started; None for a
             job started by an older version.
+        reported_at: time.time() when `progress` was reported; None if unknown.
     """
 
     job_id: str
@@ -101,6 +103,7 @@ class JobStatus:
     error: str | None
     started_by: str | None
     estimate: TimeEstimate | None = None
+    reported_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -125,7 +128,8 @@ class JobStatus:
         if self.state == "stopping" and (progress is None or progress.stage != "scoring"):
             # It ends within a batch; a run stopped while training is scored all the same.
             return self.estimate.scoring_total if progress is not None else None
-        return seconds_left(self.estimate, progress, self.elapsed_seconds)
+        since = time.time() - self.reported_at if self.reported_at is not None else 0.0
+        return seconds_left(self.estimate, progress, self.elapsed_seconds, since)
 
 
 class TrainingJobs:
@@ -411,7 +415,13 @@ def _to_status(job: dict[str, Any], raw: dict[str, Any], stop_asked: bool) -> Jo
             estimate = TimeEstimate.from_dict(job["estimate"])
     return JobStatus(job["job_id"], state, TrainConfig.from_dict(job["config"]), started,
                      max(0.0, end - started), progress, list(raw.get("history") or []),
-                     raw.get("run_id"), raw.get("error"), job.get("started_by"), estimate)
+                     raw.get("run_id"), raw.get("error"), job.get("started_by"), estimate,
+                     _number_or_none(raw.get("progress_at")))
+
+
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
 
 
 def _busy_message(status: JobStatus) -> str:
@@ -468,9 +478,12 @@ class _Reporter:
     def on_progress(self, progress: Progress) -> None:
         state = "preparing" if progress.stage == "preparing" else "running"
         with self.lock:
-            changed = state != self.status["state"]
+            previous = self.status["progress"] or {}
+            # A new state or scoring step is written at once: the page shows each step.
+            changed = (state != self.status["state"] or progress.step != previous.get("step"))
             self.status.update(state=state, progress={**dataclasses.asdict(progress),
-                                                      "metrics": dict(progress.metrics)})
+                                                      "metrics": dict(progress.metrics)},
+                               progress_at=time.time())
             if progress.epoch_end:  # the same record TrainingResult.history holds
                 self.status["history"] = [*self.status["history"], {
                     "epoch": progress.epoch, **progress.metrics,

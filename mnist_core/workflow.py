@@ -2,8 +2,8 @@
 
 After training, scoring reports its steps through the same `on_progress` callback (stage
 "scoring", `mnist_core.estimate.SCORING_STEPS`), and every run records how long each phase
-took (`startup_seconds`, `first_epoch_seconds`, `scoring_seconds`, `scoring_steps`, ...), so
-the next estimate on this machine rests on this one.
+took (`startup_seconds`, `first_epoch_seconds`, `finishing_seconds`, `scoring_seconds`,
+`scoring_steps`, ...), so the next estimate on this machine rests on this one.
 """
 
 from __future__ import annotations
@@ -142,6 +142,10 @@ def _phase_seconds(result: TrainingResult, before_training: float) -> dict[str, 
         if first is not None and first.get("complete"):
             phases["first_epoch_seconds"] = round(first["seconds"] - result.fit_started_seconds,
                                                   3)
+        if result.history and result.history[-1].get("complete"):
+            # Keras winding down after the last epoch's end, before training returns
+            phases["finishing_seconds"] = round(result.seconds - result.history[-1]["seconds"],
+                                                3)
     if result.preparing_seconds:
         phases["preparing_seconds"] = round(result.preparing_seconds, 2)
     if result.redrawn_digits:

@@ -60,7 +60,7 @@ def test_a_run_trained_here_sizes_the_next_estimate():
     assert estimate.per_epoch == pytest.approx(8.0)
     assert estimate.first_epoch == pytest.approx(8.0 + 3.0)  # tracing, as measured
     assert estimate.startup == 9.0 and estimate.scoring["re-drawn digits"] == 10.0
-    assert estimate.total == pytest.approx(9.0 + 11.0 + 11 * 8.0 + 12.0)
+    assert estimate.total == pytest.approx(9.0 + 11.0 + 11 * 8.0 + estimate.finishing + 12.0)
     assert estimate.basis == "1 like run trained here"
 
 
@@ -112,7 +112,7 @@ def test_without_runs_it_falls_back_to_the_machines_matmul_speed():
     assert bigger.per_epoch > 2 * estimate.per_epoch
     assert estimate.total == pytest.approx(
         estimate.startup + estimate.first_epoch + 11 * estimate.per_epoch
-        + estimate.scoring_total)
+        + estimate.finishing + estimate.scoring_total)
 
 
 def test_rendering_and_drawn_scoring_count_only_when_they_happen():
@@ -215,6 +215,20 @@ def test_after_the_first_epoch_time_left_is_the_runs_own_pace_plus_scoring():
 def test_the_last_epochs_end_still_leaves_the_scoring():
     progress = Progress(4, 4, 10, 10, 90.0, {}, epoch_end=True, pace=2.0)
     assert seconds_left(ESTIMATE, progress) == pytest.approx(12.0)
+
+
+def test_keras_winding_down_after_the_last_epoch_is_counted():
+    estimate = dataclasses.replace(ESTIMATE, finishing=3.0)
+    assert estimate.total == pytest.approx(ESTIMATE.total + 3.0)
+    progress = Progress(4, 4, 10, 10, 90.0, {}, epoch_end=True, pace=2.0)
+    assert seconds_left(estimate, progress) == pytest.approx(3.0 + 12.0)
+
+
+def test_time_left_counts_down_between_reports_but_never_past_the_later_phases():
+    progress = Progress(4, 4, 800, 2000, 95.0, {}, stage="scoring", step="re-drawn digits",
+                        pace=0.01)  # 12 s left of this step, 1 s of later steps
+    assert seconds_left(ESTIMATE, progress, since_report=5.0) == pytest.approx(7.0 + 1.0)
+    assert seconds_left(ESTIMATE, progress, since_report=100.0) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(("step", "done", "total", "pace", "left"), [

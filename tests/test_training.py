@@ -84,3 +84,16 @@ def test_split_depends_on_the_seed(data):
     first = split_training_data(TrainConfig(seed=1), *data)[1][0]
     second = split_training_data(TrainConfig(seed=2), *data)[1][0]
     assert not np.array_equal(first, second)
+
+
+def test_reports_carry_the_runs_own_pace_once_two_batches_have_run(data):
+    events = []
+    result = train_model(TINY, on_progress=events.append, data=data)
+    assert events[0].pace is None  # the first batch also traces the graph: no pace yet
+    paces = [event.pace for event in events[1:]]
+    assert all(pace is not None and pace > 0 for pace in paces)
+    # At the last epoch's end: that epoch's seconds per batch, its validation included.
+    batches = events[-1].batches
+    last_epoch = result.history[1]["seconds"] - result.history[0]["seconds"]
+    assert paces[-1] * batches == pytest.approx(last_epoch, abs=0.01)
+    assert 0 < result.fit_started_seconds < result.history[0]["seconds"]

@@ -111,6 +111,7 @@ def test_scoring_is_reported_step_by_step_and_every_phase_is_timed(store, synthe
     metrics = json.loads((run.path / "metrics.json").read_text())
     assert 5.0 < metrics["startup_seconds"] < 5.0 + metrics["train_seconds"]
     assert 0 < metrics["first_epoch_seconds"] < metrics["train_seconds"]
+    assert 0 <= metrics["finishing_seconds"] < metrics["train_seconds"]
     assert list(metrics["scoring_steps"]) == ["test set", "re-drawn digits",
                                               "held-out drawings"]
     assert metrics["scoring_seconds"] >= sum(metrics["scoring_steps"].values())
