@@ -56,8 +56,10 @@ st.markdown(
     @media (max-width: 380px) {
       [data-testid="stMainBlockContainer"] {padding-left: 0.5rem; padding-right: 0.5rem;}
     }
-    /* The line saying what became of a saving keeps its height, so the chart never jumps. */
-    [class*="st-key-save-outcome"] {min-height: 2.6rem;}
+    /* The line saying what became of a saving keeps its height, so the chart never jumps:
+       its text may take two lines, the button stays beside it. */
+    [class*="st-key-save-outcome"] {min-height: 2.75rem; flex-wrap: nowrap;}
+    [class*="st-key-save-outcome"] [data-testid="stCaptionContainer"] {line-height: 1.4;}
     /* The chart's toolbar (full screen, show data) would sit over the "8" and "9" buttons
        above it: a click meant for 8 turned the chart into a table and saved nothing. */
     [class*="st-key-probabilities"] [data-testid="stElementToolbar"] {display: none;}

@@ -1,5 +1,5 @@
 """'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit,
-and take it back (deselect the digit, or Undo)."""
+and take it back (deselect the digit, or "Take back")."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
     except MnistCoreError as error:
         _outcomes()[digest] = _Outcome("error", f"Not saved: {error}")
         return
-    # Undo goes back to how it was before this session's first save, however many followed.
+    # Taking back goes back to how it was before this session's first save, however many followed.
     if earlier is not None and earlier.kind == "saved":
         before = earlier.before
     else:
@@ -96,7 +96,7 @@ def _right(pill_key: str, *details) -> None:
 def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
              model: str | None) -> None:
     """The two ways to tell the model the right digit, and one line (always the same height,
-    so the chart below never jumps) saying what became of the last one, with Undo."""
+    so the chart below never jumps) saying what became of the last one, with "Take back"."""
     digest = digest_of(prediction.model_input)
     key = f"{source}-{digest[:16]}"  # new drawing, fresh buttons
     pill_key = f"wrong-{key}"
@@ -110,18 +110,16 @@ def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
              help="Pick the digit you meant: the drawing is saved with it, to train on. "
                   "Pick it again to take it back.")
     outcome = _outcomes().get(digest)
+    if outcome is not None and outcome.kind == "error":  # rare, and may need a few lines
+        st.error(outcome.message)
+    # One line of small text and a small button, never wrapping (app.py fixes its height).
     with st.container(key=f"save-outcome-{source}", horizontal=True,
                       vertical_alignment="center", gap="small"):
-        if outcome is None:
-            st.caption("Saved drawings can be trained on (Train page) and are kept on the "
-                       "My drawings page.")
-        elif outcome.kind == "error":
-            st.error(outcome.message)
+        if outcome is None or outcome.kind == "error":
+            st.caption("Saved drawings help train the network (My drawings page).")
         elif outcome.kind == "undone":
             st.caption(outcome.message)
         else:
-            st.markdown(f":material/bookmark_added: {outcome.message}", width="content")
-            st.page_link("pages/3_My_drawings.py", label="See them",
-                         icon=":material/photo_library:")
-            st.button("Undo", icon=":material/undo:", key=f"undo-{key}", on_click=_undo,
-                      args=(digest, pill_key), help="Take back this saving.")
+            st.caption(f":material/bookmark_added: {outcome.message}")
+            st.button("Take back", icon=":material/undo:", key=f"undo-{key}", on_click=_undo,
+                      args=(digest, pill_key), type="tertiary", help="Take back this saving.")

@@ -119,13 +119,14 @@ def page(browser, server):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a screenshot to look at (screenshots-tmp/ is not committed)."""
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot to look at (screenshots-tmp/ is not committed); `full_page` False
+    keeps what the window shows."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(800)  # charts and images draw after their data arrives
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

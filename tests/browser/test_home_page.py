@@ -123,6 +123,12 @@ def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browse
         tab.locator(".short-answer").get_by_text(re.compile(r"Reads 7, \d+% sure")).wait_for(
             timeout=20_000)
         assert tab.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
+        # A finger cannot point: the undo arrows show anyway, and the hint does not say to.
+        undo = tab.get_by_role("button", name="Undo", exact=True)
+        tab.mouse.move(5, 5)
+        assert undo.evaluate("b => getComputedStyle(b.closest('.dc-toolbar')).opacity") == "1"
+        hint = tab.get_by_text("Undo or redo a stroke").inner_text()
+        assert hint == "Undo or redo a stroke with the arrows above the square."
     finally:
         context.close()
 
@@ -181,3 +187,70 @@ def test_a_drawing_corrected_with_wrong_is_saved_and_shown_on_my_drawings(page, 
     page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                            arg=picture.element_handle(), timeout=20_000)
     screenshot(page, "my-drawings")
+
+
+def probability_chart(page):
+    return page.locator("[class*=st-key-probabilities] [data-testid=stVegaLiteChart]").first
+
+
+def test_after_hovering_the_chart_a_click_on_8_saves_an_8(page):
+    """The chart's toolbar (full screen, show data) used to sit over the 8 and 9 buttons: the
+    click turned the chart into a table and saved nothing."""
+    draw(page, STROKES["0"])
+    answer(page, "0").wait_for(timeout=20_000)
+    probability_chart(page).hover()
+    page.wait_for_timeout(500)
+    wrong = page.get_by_role("radiogroup", name="Wrong? It was a …")
+    wrong.get_by_role("radio", name="8").click(timeout=5_000)
+    page.get_by_text("Saved as an 8.").wait_for(timeout=20_000)
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
+    assert probability_chart(page).is_visible()
+    screenshot(page, "home-saved-an-8")
+    # Picking the 8 again takes it back.
+    wrong.get_by_role("radio", name="8").click()
+    page.get_by_text("Taken back: this drawing is not saved.").wait_for(timeout=20_000)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1024, 768)])  # projectors
+def test_on_a_projector_the_canvas_and_the_answer_show_together(page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)
+    draw(page, STROKES["7"])
+    answer(page, "7").wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
+    screenshot(page, f"home-projector-{width}x{height}", full_page=False)
+    canvas = drawing_canvas(page).bounding_box()
+    assert canvas["y"] >= 0 and canvas["y"] + canvas["height"] <= height, canvas
+    for element in (page.locator(".big-digit"), answer(page, "7")):
+        box = element.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+        assert box["x"] > canvas["x"] + canvas["width"], "the answer wrapped below the canvas"
+        assert box["x"] + box["width"] <= width
+
+
+def top(locator) -> float:
+    return locator.bounding_box()["y"]
+
+
+def test_nothing_jumps_when_an_answer_appears_or_right_is_pressed(page):
+    clear_button = page.get_by_role("button", name="Clear")
+    drawing_canvas(page)
+    page.wait_for_timeout(1000)
+    before = top(clear_button)
+    draw(page, STROKES["1"])
+    answer(page, "1").wait_for(timeout=20_000)
+    assert abs(top(clear_button) - before) <= 1
+    chart = probability_chart(page)
+    chart.wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
+    chart_before = top(chart)
+    page.get_by_role("button", name="Right, it's a 1").click()
+    page.get_by_text("Saved as a 1.").wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
+    screenshot(page, "home-right-saved")
+    assert abs(top(chart) - chart_before) <= 1
+    page.get_by_role("button", name="Take back").click()
+    page.get_by_text("Taken back: this drawing is not saved.").wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
+    screenshot(page, "home-taken-back")
+    assert abs(top(chart) - chart_before) <= 1
