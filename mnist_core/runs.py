@@ -14,10 +14,11 @@ import numpy as np
 
 from mnist_core.data import load_mnist
 from mnist_core.evaluate import evaluate_weights, evaluation_record
+from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
 
 __all__ = ["Comparison", "compare_runs", "confusion_cells", "ensure_evaluation", "history_csv",
-           "misclassified_in_cell", "overfitting_epoch", "run_summary"]
+           "misclassified_in_cell", "overfitting_epoch", "read_right", "run_summary"]
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
                    "complete")
@@ -207,3 +208,27 @@ def compare_runs(candidate: RunInfo, in_use: RunInfo) -> Comparison:
             "better": "It reads better than the model in use",
             "similar": "It reads about as well as the model in use"}[verdict]
     return Comparison(verdict, f"{lead}: " + "; ".join(parts) + ".")
+
+
+def read_right(weights: MlpWeights, images: np.ndarray, labels: np.ndarray, digit: int,
+               limit: int = 40) -> tuple[int, list[dict[str, Any]]]:
+    """The images of `digit` the model reads right: a diagonal cell of the confusion matrix.
+
+    Args:
+        weights: the run's model.
+        images: (N, 28, 28) uint8 in [0, 255] or float32 in [0, 1], e.g. MNIST's test images.
+        labels: (N,) integers 0-9.
+        digit: 0-9.
+        limit: at most this many entries are returned.
+    Returns:
+        How many of them it reads right, and up to `limit` entries {"index", "true",
+        "predicted", "confidence"}, the ones it was least sure of first (the near misses).
+    """
+    indices = np.flatnonzero(np.asarray(labels) == digit)
+    if not len(indices):
+        return 0, []
+    scored = evaluate_weights(weights, np.asarray(images)[indices], np.asarray(labels)[indices])
+    right = np.flatnonzero(scored.predictions == digit)
+    right = right[np.argsort(scored.confidences[right], kind="stable")]
+    return len(right), [{"index": int(indices[i]), "true": int(digit), "predicted": int(digit),
+                         "confidence": float(scored.confidences[i])} for i in right[:limit]]

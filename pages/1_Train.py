@@ -190,12 +190,13 @@ def show_form() -> None:
             st.rerun()
 
 
-def curves(history: list[dict]) -> None:
-    """Loss and accuracy per epoch, train and validation, growing as it trains."""
+def curves(history: list[dict], epochs: int | None = None) -> None:
+    """Loss and accuracy per epoch, train and validation, growing as it trains (into an axis
+    of `epochs`, the epochs planned, when given)."""
     if not history:
         st.caption("The learning curves appear after the first epoch.")
         return
-    learning_curves(history, height=260)
+    learning_curves(history, height=260, epochs=epochs)
 
 
 @st.fragment(run_every=1.0)
@@ -233,7 +234,7 @@ def show_running(job_id: str) -> None:
         columns[3].metric("Accuracy", f"{metrics.get('accuracy', 0):.2%}")
     if "val_accuracy" in last:
         columns[4].metric("Validation accuracy", f"{last['val_accuracy']:.2%}")
-    curves(status.history)
+    curves(status.history, epochs=status.config.epochs)
     if status.state == "stopping":
         st.info("Stopping after this batch…" if not scoring else
                 "Stopped: scoring what was trained, then saving it…")

@@ -12,12 +12,14 @@ from mnist_core.runs import (
     history_csv,
     misclassified_in_cell,
     overfitting_epoch,
+    read_right,
     run_summary,
 )
 from mnist_core.visualize import enlarge
+from mnist_core.wording import a_digit
 from ui.actions import apply
 from ui.charts import learning_curves
-from ui.models import held_out_accuracies
+from ui.models import held_out_accuracies, run_recognizer
 from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
@@ -51,9 +53,13 @@ picked = st.dataframe(
     column_order=[name for name in columns if scored or name != "drawings_accuracy"],
     column_config={
         "active": st.column_config.CheckboxColumn("In use", width="small"),
-        "run": "Run", "finished": "Finished (UTC)", "architecture": "Layers",
-        "epochs": "Epochs", "status": "Status",
-        "train_seconds": st.column_config.NumberColumn("Training time (s)", format="%.0f"),
+        # Narrow where the values are short, so every heading shows in full on a laptop.
+        "run": "Run", "finished": st.column_config.TextColumn(
+            "Finished", help="When training ended (UTC)."),
+        "architecture": "Layers", "epochs": st.column_config.TextColumn("Epochs", width="small"),
+        "status": "Status",
+        "train_seconds": st.column_config.NumberColumn(
+            "Time (s)", format="%.0f", width="small", help="Training time in seconds."),
         "test_accuracy": st.column_config.NumberColumn("MNIST test", format="percent"),
         "drawn_accuracy": st.column_config.NumberColumn("Drawn digits", format="percent"),
         "drawings_accuracy": st.column_config.NumberColumn(
@@ -149,7 +155,10 @@ with heatmap_column:
     cells = pd.DataFrame(confusion_cells(evaluation))
     cells["wrong"] = cells["true"] != cells["predicted"]
     clicked = st.vega_lite_chart(cells, {
-        "title": "Confusion matrix: true digit (rows) against prediction (columns)",
+        # Short titles with the detail as a subtitle: long ones were cut off ("…").
+        "title": {"text": "Confusion matrix",
+                  "subtitle": "true digit (rows) against prediction (columns)",
+                  "subtitleColor": "#8a94a6"},
         "height": 420,
         "encoding": {
             "x": {"field": "predicted", "type": "ordinal", "title": "Predicted digit",
@@ -176,14 +185,17 @@ with heatmap_column:
                           "color": {"value": "#1f2430"}}},
         ],
     }, width="stretch", on_select="rerun", key=f"confusion-{chosen.run_id}")
-    st.caption("Diagonal: right answers. Click a cell to see the images behind it.")
+    st.caption("Diagonal: right answers. Click a cell to see the images behind it, right "
+               "or wrong.")
 with classes_column:
     # Error rates, as bars from zero: accuracies of 98-100% would need a cut axis.
     per_class = pd.DataFrame({"digit": [str(d) for d in range(10)],
                               "accuracy": pd.to_numeric(evaluation["per_class_accuracy"])})
     per_class["error"] = 1 - per_class["accuracy"]
     st.vega_lite_chart(per_class, {
-        "title": f"Mistakes per digit (overall accuracy {evaluation['accuracy']:.2%})",
+        "title": {"text": "Mistakes per digit",
+                  "subtitle": f"overall accuracy {evaluation['accuracy']:.2%}",
+                  "subtitleColor": "#8a94a6"},
         "height": 420, "mark": "bar",
         "encoding": {
             "y": {"field": "digit", "type": "nominal", "title": "True digit", "sort": None,
@@ -198,7 +210,7 @@ with classes_column:
         },
     }, width="stretch")
 
-st.subheader("Mistakes on the test set")
+st.subheader("The test images behind a cell")
 choice = (clicked.selection.get("cell") or [{}])[0] if clicked else {}
 digits = ["any", *range(10)]
 pick_true, pick_predicted = st.columns(2)
@@ -207,20 +219,32 @@ true = pick_true.selectbox("True digit", digits, index=digits.index(choice.get("
 predicted = pick_predicted.selectbox(
     "Predicted digit", digits, index=digits.index(choice.get("predicted", "any")),
     key=f"pred-{chosen.run_id}-{choice.get('predicted')}")
-mistakes = misclassified_in_cell(evaluation, None if true == "any" else true,
-                                 None if predicted == "any" else predicted)
-if not mistakes:
-    st.success("No mistakes here.")
-else:
-    try:
-        _, (x_test, _) = load_mnist()
-    except MnistCoreError as error:
-        st.info(f"The gallery needs the MNIST test images: {error}")
+diagonal = true != "any" and true == predicted
+if not diagonal:
+    mistakes = misclassified_in_cell(evaluation, None if true == "any" else true,
+                                     None if predicted == "any" else predicted)
+    if not mistakes:
+        st.success("No mistakes here.")
         st.stop()
+try:
+    _, (x_test, y_test) = load_mnist()
+except MnistCoreError as error:
+    st.info(f"The gallery needs the MNIST test images: {error}")
+    st.stop()
+if diagonal:
+    # Right answers are not stored with the run: read them again (10,000 images, ~50 ms).
+    try:
+        count, shown = read_right(run_recognizer(chosen.run_id).weights, x_test, y_test, true)
+    except MnistCoreError as error:
+        st.error(str(error))
+        st.stop()
+    st.caption(f"{count:,} test images of {a_digit(true)} read right; the {len(shown)} it was "
+               "least sure of shown.")
+else:
     shown = mistakes[:40]
     st.caption(f"{len(mistakes)} mistake(s); the {len(shown)} most confident shown.")
-    for start in range(0, len(shown), 8):
-        for column, entry in zip(st.columns(8), shown[start:start + 8], strict=False):
-            column.image(enlarge(x_test[entry["index"]] / 255.0, 112),
-                         caption=f"{entry['true']} read as {entry['predicted']} "
-                                 f"({entry['confidence']:.0%})")
+for start in range(0, len(shown), 8):
+    for column, entry in zip(st.columns(8), shown[start:start + 8], strict=False):
+        caption = (f"{entry['confidence']:.0%} sure" if diagonal else
+                   f"{entry['true']} read as {entry['predicted']} ({entry['confidence']:.0%})")
+        column.image(enlarge(x_test[entry["index"]] / 255.0, 112), caption=caption)

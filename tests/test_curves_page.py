@@ -125,3 +125,22 @@ def test_the_mistakes_behind_a_confusion_cell_are_listed(models, two_runs, monke
     expected = [e for e in wrong if e["true"] == target["true"]
                 and e["predicted"] == target["predicted"]]
     assert any(f"{len(expected)} mistake(s)" in c.value for c in page.caption)
+
+
+def test_a_diagonal_cell_shows_the_digits_read_right(models, two_runs, monkeypatch,
+                                                      synthetic_split):
+    """'No mistakes here.' said nothing about the images behind a diagonal cell."""
+    monkeypatch.setattr("mnist_core.load_mnist", lambda: synthetic_split)
+    _, second = two_runs
+    _, (_, y_test) = synthetic_split
+    right = second.evaluation()["confusion"][3][3]
+    page = run_page()
+    page.selectbox[0].select(second.run_id).run()
+    page.selectbox[1].select(3).run()
+    page.selectbox[2].select(3).run()
+    assert not page.exception
+    assert any(c.value.startswith(f"{right:,} test images of a 3 read right; the "
+                                  f"{min(right, 40)} it was least sure of shown") for c in
+               page.caption)
+    assert len(page.get("image")) == min(right, 40)
+    assert not page.success

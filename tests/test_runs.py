@@ -1,12 +1,15 @@
 import csv
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mnist_core import runs
+from mnist_core.config import QUICK
 from mnist_core.evaluate import evaluate_predictions
-from mnist_core.store import SHIPPED_ID, ModelStore
+from mnist_core.model import MlpWeights
+from mnist_core.store import SHIPPED_ID, ModelStore, RunInfo
 from mnist_core.workflow import evaluation_record, train_and_save
 from tests.conftest import TINY
 from tests.test_evaluate import one_hot
@@ -130,3 +133,52 @@ def test_the_shipped_model_has_its_evaluation():
 
     evaluation = ModelStore().get_run(SHIPPED_ID).evaluation()
     assert evaluation["count"] == 10000 and len(evaluation["confusion"]) == 10
+
+
+def run(test=None, drawn=None, run_id="2026-12-01_120000"):
+    metrics = {"test_accuracy": test, "drawn_accuracy": drawn}
+    return RunInfo(run_id, Path("/nowhere") / run_id, QUICK, [], metrics)
+
+
+IN_USE = run(0.9933, 0.9857, "shipped")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "verdict", "words"),
+    [
+        # The case: a stopped run at 87.6% against 99.3% in use.
+        (run(0.876, 0.80), "worse", ["reads worse", "87.60%", "11.7 points below", "99.33%"]),
+        # Better on MNIST, much worse on drawings: worse for the people drawing.
+        (run(0.9950, 0.9700), "worse", ["reads worse", "1.6 points below"]),
+        (run(0.9940, 0.9930), "better", ["reads better", "0.7 points above"]),
+        (run(0.9935, 0.9860), "similar", ["about as well", "about the same as"]),
+        (run(0.9850, None), "worse", ["0.8 points below"]),  # drawn not measured: test only
+        (run(None, None), "unknown", ["not measured"]),
+    ],
+)
+def test_a_run_is_compared_with_the_model_in_use(candidate, verdict, words):
+    comparison = runs.compare_runs(candidate, IN_USE)
+    assert comparison.verdict == verdict
+    for word in words:
+        assert word in comparison.sentence
+    assert comparison.recommended == (verdict == "better")
+
+
+def test_a_diagonal_cell_lists_the_digits_read_right_least_sure_first(store, synthetic_split):
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split)
+    weights = store.load_weights(run.run_id)
+    _, (x_test, y_test) = synthetic_split
+    predicted = weights.predict(x_test.astype(np.float32) / 255).argmax(axis=1)
+    for digit in range(10):
+        count, shown = runs.read_right(weights, x_test, y_test, digit, limit=5)
+        assert count == int(np.sum((y_test == digit) & (predicted == digit)))
+        assert len(shown) == min(count, 5)
+        assert all(y_test[e["index"]] == digit == predicted[e["index"]] for e in shown)
+        confidences = [e["confidence"] for e in shown]
+        assert confidences == sorted(confidences)
+
+
+def test_a_digit_with_no_images_has_nothing_read_right():
+    weights = MlpWeights((np.zeros((784, 10), np.float32),), (np.zeros(10, np.float32),))
+    assert runs.read_right(weights, np.zeros((3, 28, 28), np.uint8), np.array([1, 1, 2]), 7) \
+        == (0, [])

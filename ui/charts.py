@@ -12,16 +12,29 @@ _DASH_LEGEND = {"symbolType": "stroke", "symbolStrokeColor": "#8a94a6", "symbolS
                 "symbolSize": 300}
 
 
+# Runs compared side by side get clearly different hues (the theme's default palette starts
+# with two blues). Tableau's ten, as Vega names them.
+RUN_COLOURS = "tableau10"
+
+
 def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
-                    height: int = 280) -> None:
+                    height: int = 280, epochs: int | None = None) -> None:
     """Loss and accuracy per epoch, side by side: training solid, validation dashed.
 
     Args:
         records: per-epoch history dicts (epoch, loss, accuracy, val_loss, val_accuracy), each
             with a "run" id when `by_run`.
         by_run: colour the lines by run, to compare runs.
+        epochs: the epochs planned, for a run still training: the x axis spans all of them,
+            so the curve grows into its frame.
     """
     frame = pd.DataFrame(records)
+    # Whole epochs only, and never a one-point axis (one epoch read "1.000000" everywhere).
+    last = max(int(frame["epoch"].max()), epochs or 0, 2)
+    epoch_axis = {"field": "epoch", "type": "quantitative", "title": "Epoch",
+                  "scale": {"domain": [1, last], "nice": False},
+                  "axis": {"format": "d", "tickMinStep": 1, "labelFontSize": 13,
+                           "titleFontSize": 14}}
     ids = ["run", "epoch"] if by_run else ["epoch"]
     # Markers would hide the dashes of a long run, and with runs by colour they blank out
     # the solid / dashed legend (seen in the browser).
@@ -31,7 +44,8 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
         long = frame.melt(id_vars=ids, value_vars=[metric, f"val_{metric}"], var_name="set",
                           value_name=title)
         long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
-        color = ({"field": "run", "type": "nominal", "title": "Run"} if by_run else
+        color = ({"field": "run", "type": "nominal", "title": "Run",
+                  "scale": {"scheme": RUN_COLOURS}} if by_run else
                  {"field": "set", "type": "nominal", "title": "Set"})  # one legend with the dash
         column.vega_lite_chart(long, {
             # A subtitle, not one long title: on a phone a long title is cut off.
@@ -42,8 +56,7 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
             "height": height,
             "mark": {"type": "line", "point": markers},
             "encoding": {
-                "x": {"field": "epoch", "type": "quantitative", "title": "Epoch",
-                      "axis": {"tickMinStep": 1, "labelFontSize": 13, "titleFontSize": 14}},
+                "x": epoch_axis,
                 "y": {"field": title, "type": "quantitative", "title": title,
                       "scale": {"zero": False},
                       "axis": {"labelFontSize": 13, "titleFontSize": 14}},
