@@ -2,14 +2,15 @@
 
 Before a run, `estimate_run` splits it into phases (start-up, re-drawing training digits,
 the first epoch, each later epoch, the scoring steps) and sizes each one from what this
-machine has measured: the runs in the store record their per-epoch seconds (history.json) and,
-since this module, their start-up and scoring seconds (metrics.json). With no run trained here
+machine has measured: the runs in the store record their per-epoch seconds (history.json) and
+their start-up, first-epoch, wind-down and scoring seconds (metrics.json; older runs lack these
+and give their pace only). With no run trained here
 it falls back to counting the run's floating-point operations and dividing by this machine's
 numpy matrix-multiply speed, with per-phase constants measured on the development machine.
 
-The shipped model is never used for calibration: its figures were measured on another machine
-(a run's own folder in the store was trained by this installation), and it records no
-start-up or scoring times.
+The shipped model is never used for calibration: it was trained on another machine (the runs
+in the store's own folder were trained by this installation), and it records no start-up or
+scoring times.
 
 While a run trains, `seconds_left` replaces the guess with the run's own pace (`Progress.pace`,
 measured after the first batch, which traces the graph), blended with the estimate until the
@@ -65,6 +66,7 @@ _SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "held-out drawings
                     "saving": 0.3}
 _NEAREST_RUNS = 3  # a phase is sized from the median of this many comparable runs
 _MATMUL_REMEASURE_SECONDS = 300.0
+_PACE_EPOCHS = 10  # the run's pace is measured over at most this many of its last epochs
 
 
 @dataclass(frozen=True)
@@ -388,8 +390,10 @@ def batch_pace(now: float, first_batch_end: float | None, epoch_ends: Sequence[f
     """The run's own seconds per training batch, validation passes included.
 
     Measured from the end of the first batch (which traces the training step) and, once a
-    quarter of the second epoch is done, from an epoch's end: the one before the last, so the
-    pace follows a machine that gets busier or quieter within about two epochs.
+    quarter of the second epoch is done, from the first epoch's end (which also traced the
+    validation pass), over at most the last `_PACE_EPOCHS` epochs: long enough to average
+    out other work coming and going on the machine (epochs here vary by 30% on a shared
+    machine), short enough to follow a lasting change within a long run.
 
     Args:
         now: seconds on the run's clock (the same as the other times).
@@ -402,13 +406,10 @@ def batch_pace(now: float, first_batch_end: float | None, epoch_ends: Sequence[f
     """
     done = (epoch - 1) * batches + batch
     start, start_done = first_batch_end, 1
-    # The latest epoch end with at least a whole epoch after it; else the last one, once a
-    # quarter of an epoch follows it (epoch 1's end also traces the validation pass).
-    for finished in range(len(epoch_ends), 0, -1):
-        since = done - finished * batches
-        if since >= batches or (finished == len(epoch_ends) and since * 4 >= batches):
-            start, start_done = epoch_ends[finished - 1], finished * batches
-            break
+    if epoch_ends:
+        anchor = max(1, len(epoch_ends) - _PACE_EPOCHS)  # the epoch whose end it counts from
+        if (done - anchor * batches) * 4 >= batches:
+            start, start_done = epoch_ends[anchor - 1], anchor * batches
     if start is None or done <= start_done or now <= start:
         return None
     return (now - start) / (done - start_done)

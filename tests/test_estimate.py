@@ -173,12 +173,18 @@ def test_the_pace_counts_validation_once_an_epoch_has_been_seen():
     assert batch_pace(now, first, ends, epoch, batch, 50) == pytest.approx((5.0 + 1.0) / 50)
 
 
-def test_the_pace_follows_a_machine_that_gets_busier():
-    events = timeline(50, 6, 0.1, tracing=5.0)
-    slow = [(n + max(0.0, n - events[149][0]) * 2, *rest) for n, *rest in events]  # 3x later
-    ends = [n for n, _, _, end, _, _ in slow if end]
-    now, epoch, batch = slow[-1][0], 6, 50
-    assert batch_pace(now, slow[0][4], ends, epoch, batch, 50) == pytest.approx(0.3)
+def test_the_pace_follows_a_machine_that_gets_busier_within_ten_epochs():
+    events = timeline(50, 20, 0.1, tracing=5.0)
+    busy_from = events[8 * 51 - 1][0]  # the end of epoch 8; then every batch takes 3x longer
+    slow = [(now + max(0.0, now - busy_from) * 2, *rest) for now, *rest in events]
+    ends = [now for now, _, _, end, _, _ in slow if end]
+
+    def pace_at_end_of(epoch):
+        return batch_pace(ends[epoch - 1], slow[0][4], ends[:epoch], epoch, 50, 50)
+
+    assert pace_at_end_of(8) == pytest.approx(0.1)
+    assert 0.1 < pace_at_end_of(10) < 0.2  # a busy spell is averaged with what came before
+    assert pace_at_end_of(20) == pytest.approx(0.3)  # a lasting one is followed
 
 
 def test_no_pace_before_two_batches():
