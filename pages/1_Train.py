@@ -28,7 +28,9 @@ from ui.charts import learning_curves
 from ui.models import held_out_accuracies
 from ui.sidebar import sidebar
 
-st.set_page_config(page_title="Train", page_icon=":material/model_training:", layout="wide")
+# An emoji icon: a ":material/…:" page icon is fetched from Google's font servers, and a
+# classroom may have no internet.
+st.set_page_config(page_title="Train", page_icon="🧠", layout="wide")
 st.title("Train the network")
 st.write("Retrain the network on MNIST's 60,000 training digits, watch it learn, and use the "
          "result on the home page. Training runs on the server: you can leave this page.")

@@ -22,7 +22,7 @@ from ui.charts import learning_curves
 from ui.models import held_out_accuracies, run_recognizer
 from ui.sidebar import sidebar
 
-st.set_page_config(page_title="Curves", page_icon=":material/show_chart:", layout="wide")
+st.set_page_config(page_title="Curves", page_icon="📈", layout="wide")  # emoji: served locally
 st.title("Training runs")
 st.write("How did training go, and which model is best? Pick runs in the table to compare "
          "their learning curves; pick one below for its mistakes and actions.")

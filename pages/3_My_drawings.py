@@ -15,7 +15,7 @@ from ui.sidebar import sidebar
 PER_PAGE = 36
 CARD_WIDTH = 150  # px: two across a phone, five or six across a laptop
 
-st.set_page_config(page_title="My drawings", page_icon=":material/photo_library:",
+st.set_page_config(page_title="My drawings", page_icon="🖼️",  # emoji: served locally
                    layout="wide")
 st.title("My drawings")
 st.write("Drawings saved from the home page with the digit they really are. Train on them "

@@ -44,8 +44,13 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
         long = frame.melt(id_vars=ids, value_vars=[metric, f"val_{metric}"], var_name="set",
                           value_name=title)
         long["set"] = long["set"].map({metric: "training", f"val_{metric}": "validation"})
+        # A run of one epoch is one point, which a line without markers does not show.
+        epochs_of_run = (long.groupby("run")["epoch"].transform("nunique") if by_run
+                         else long["epoch"].nunique())
+        long["alone"] = epochs_of_run == 1
         color = ({"field": "run", "type": "nominal", "title": "Run",
-                  "scale": {"scheme": RUN_COLOURS}} if by_run else
+                  "scale": {"scheme": RUN_COLOURS},
+                  "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3}} if by_run else
                  {"field": "set", "type": "nominal", "title": "Set"})  # one legend with the dash
         column.vega_lite_chart(long, {
             # A subtitle, not one long title: on a phone a long title is cut off.
@@ -54,15 +59,20 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
                       "subtitle": "solid: training, dashed: validation",
                       "subtitleColor": "#8a94a6", "subtitleFontSize": 12},
             "height": height,
-            "mark": {"type": "line", "point": markers},
+            "layer": [
+                {"mark": {"type": "line", "point": markers},
+                 "encoding": {"strokeDash": {
+                     "field": "set", "type": "nominal", "title": "Set",
+                     "sort": ["training", "validation"], "legend": _DASH_LEGEND}}},
+                {"mark": {"type": "point", "filled": True, "size": 70},
+                 "transform": [{"filter": "datum.alone"}]},
+            ],
             "encoding": {
                 "x": epoch_axis,
                 "y": {"field": title, "type": "quantitative", "title": title,
                       "scale": {"zero": False},
                       "axis": {"labelFontSize": 13, "titleFontSize": 14}},
                 "color": color,
-                "strokeDash": {"field": "set", "type": "nominal", "title": "Set",
-                               "sort": ["training", "validation"], "legend": _DASH_LEGEND},
                 "tooltip": [*([{"field": "run"}] if by_run else []), {"field": "epoch"},
                             {"field": "set"}, {"field": title, "format": ".4f"}],
             },

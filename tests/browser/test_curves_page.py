@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_every_chart_draws_and_the_mistakes_show(page, mnist_dir):
     page.get_by_role("link", name=re.compile("Training runs and curves")).click()
-    page.get_by_text("Mistakes on the test set").wait_for(timeout=60_000)
+    page.get_by_text("The test images behind a cell").wait_for(timeout=60_000)
     charts = page.locator("[data-testid='stVegaLiteChart']")
     # Two learning curves, the confusion matrix and the mistakes per digit.
     page.wait_for_function(
