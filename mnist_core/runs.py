@@ -194,12 +194,12 @@ def compare_runs(candidate: RunInfo, in_use: RunInfo) -> Comparison:
             continue
         points = (mine - theirs) * 100
         if points > noise:
-            ahead, how = True, f"{points:.1f} points above"
+            ahead, how = True, f"{points:.1f} points above its {theirs:.2%}"
         elif points < -noise:
-            behind, how = True, f"{-points:.1f} points below"
+            behind, how = True, f"{-points:.1f} points below its {theirs:.2%}"
         else:
-            how = "about the same as"
-        parts.append(f"{name} {mine:.2%}, {how} the model in use ({theirs:.2%})")
+            how = f"about the same as its {theirs:.2%}"
+        parts.append(f"{mine:.2%} of the {name} ({how})")
     if not parts:
         return Comparison("unknown", "Its accuracy was not measured, so it cannot be compared "
                                      "with the model in use.")
@@ -207,7 +207,7 @@ def compare_runs(candidate: RunInfo, in_use: RunInfo) -> Comparison:
     lead = {"worse": "It reads worse than the model in use",
             "better": "It reads better than the model in use",
             "similar": "It reads about as well as the model in use"}[verdict]
-    return Comparison(verdict, f"{lead}: " + "; ".join(parts) + ".")
+    return Comparison(verdict, f"{lead}: " + " and ".join(parts) + ".")
 
 
 def read_right(weights: MlpWeights, images: np.ndarray, labels: np.ndarray, digit: int,
