@@ -28,7 +28,7 @@ def test_a_page_loads_only_from_the_server_and_logs_no_errors(browser, server, p
         tab.on("console", lambda message: errors.append(message.text)
                if message.type == "error" and "404 (Not Found)" not in message.text else None)
         tab.goto(f"{server.url}/{path}")
-        tab.get_by_text("Model in use").wait_for(timeout=60_000)
+        tab.get_by_text("Model in use", exact=True).wait_for(timeout=60_000)
         tab.wait_for_load_state("networkidle")
         tab.wait_for_timeout(1500)
         assert not [url for url in outside if not url.startswith(("data:", "blob:"))], outside
