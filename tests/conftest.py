@@ -77,3 +77,14 @@ def mnist_dir() -> Path:
     if not value or not (Path(value) / "t10k-labels-idx1-ubyte.gz").exists():
         pytest.skip("real MNIST not available: set MNIST_DATA_DIR=../shared/data/mnist")
     return Path(value)
+
+
+@pytest.fixture(scope="session")
+def pen_dir() -> Path:
+    """The real pen digits folder from $PENDIGITS_DATA_DIR; skips the test when it is not set."""
+    value = os.environ.get("PENDIGITS_DATA_DIR")
+    if not value or not any((Path(value) / name).is_file()
+                            for name in ("pendigits-orig.tra.gz", "pendigits-orig.tra")):
+        pytest.skip("real pen digits not available: "
+                    "set PENDIGITS_DATA_DIR=../shared/data/pendigits")
+    return Path(value)

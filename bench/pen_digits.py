@@ -1,0 +1,170 @@
+"""Does the model read real people's digits? Accuracy on the held-out writers' pen digits.
+
+Every digit of the 8 writers held out from training (mnist_core.pendigits.HELD_OUT_WRITERS,
+1,999 digits) is drawn on the home page's 336x336 canvas the way a person draws there (random
+pen 8-36 px, size, place and extra slant, fixed seed), in each of the three canvas formats the
+app receives (the same drawing in each), read through preprocess by the model, as the app does.
+
+    python bench/pen_digits.py                    # the model in use
+    python bench/pen_digits.py --run 2026-11-21_081502 --copies 2
+
+Prints accuracy overall, per format, per digit and per writer, the ten most common confusions,
+a picture of the misses (drawing and model input side by side) and the cost of
+pen_accuracy_metrics and pen_training_set. Needs PENDIGITS_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from mnist_core.pendigits import (  # noqa: E402
+    FORMATS,
+    HELD_OUT_WRITERS,
+    held_out_digits,
+    pen_accuracy_metrics,
+    pen_training_set,
+    render_pen_digit,
+)
+from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.store import ModelStore  # noqa: E402
+
+SEED = 12  # fixed: the same drawings on every run of the bench
+TILE = 112  # px of each half of a picture tile
+MAX_TILES = 120
+
+
+def drawing_rng(copy: int, index: int) -> np.random.Generator:
+    """The generator of one drawing: the same for its three formats, and on every run."""
+    return np.random.default_rng([SEED, copy, index])
+
+
+def as_seen(canvas: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 of a canvas image as a person sees it (a transparent one on black)."""
+    if canvas[..., 3].min() < 255:
+        return canvas[..., 3]
+    return canvas[..., 0]
+
+
+def tile(canvas: np.ndarray, model_input: np.ndarray, caption: str) -> np.ndarray:
+    """The drawing and the model input side by side under a caption, (TILE + 18, 2 TILE + 2)."""
+    drawing = cv2.resize(as_seen(canvas), (TILE, TILE), interpolation=cv2.INTER_AREA)
+    seen = cv2.resize(np.rint(model_input * 255).astype(np.uint8), (TILE, TILE),
+                      interpolation=cv2.INTER_NEAREST)
+    body = np.concatenate([drawing, np.full((TILE, 2), 128, np.uint8), seen], axis=1)
+    body = cv2.cvtColor(body, cv2.COLOR_GRAY2BGR)
+    head = np.full((18, body.shape[1], 3), 40, np.uint8)
+    cv2.putText(head, caption, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (80, 200, 255), 1,
+                cv2.LINE_AA)
+    return np.pad(np.concatenate([head, body]), ((2, 2), (2, 2), (0, 0)), constant_values=90)
+
+
+def misses_picture(misses: list[tuple], digits, path: Path) -> int:
+    """Write a grid of up to MAX_TILES misses (spread over the true digits); return how many."""
+    misses = sorted(misses, key=lambda miss: (digits[miss[1]].label, miss[1]))
+    if len(misses) > MAX_TILES:
+        misses = [misses[i] for i in np.linspace(0, len(misses) - 1, MAX_TILES).astype(int)]
+    tiles = []
+    for copy, index, format, read, model_input in misses:
+        digit = digits[index]
+        canvas = render_pen_digit(digit, drawing_rng(copy, index), format=format)
+        short = {"transparent": "alpha", "white-on-black": "w/b", "black-on-white": "b/w"}
+        tiles.append(tile(canvas, model_input,
+                          f"{digit.label} as {read}  w{digit.writer} #{digit.number} "
+                          f"{short[format]}"))
+    columns = 6
+    blank = np.full_like(tiles[0], 90)
+    tiles += [blank] * (-len(tiles) % columns)
+    rows = [np.concatenate(tiles[r:r + columns], axis=1) for r in range(0, len(tiles), columns)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.concatenate(rows))
+    return len(misses)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--run", metavar="RUN_ID", help="a run id (default: the model in use)")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="drawings per held-out digit, each in the 3 formats (default 1)")
+    parser.add_argument("--picture", type=Path, default=PROJECT / "screenshots-tmp" /
+                        "pen-misses.png", help="where to write the picture of the misses")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    store = ModelStore()
+    if args.run:
+        run_id, weights = args.run, store.load_weights(args.run)
+    else:
+        loaded = store.load_active()
+        run_id, weights = loaded.run.run_id, loaded.weights
+    digits = held_out_digits()
+    print(f"model: {run_id}; held-out writers {sorted(HELD_OUT_WRITERS)}: {len(digits)} digits "
+          f"x {args.copies} drawing(s) x {len(FORMATS)} formats, seed {SEED}")
+
+    drawn_at = time.perf_counter()
+    inputs, labels, formats, indices, copies = [], [], [], [], []
+    for copy in range(args.copies):
+        for index, digit in enumerate(digits):
+            for format in FORMATS:
+                inputs.append(preprocess(render_pen_digit(digit, drawing_rng(copy, index),
+                                                          format=format)))
+                labels.append(digit.label)
+                formats.append(format)
+                indices.append(index)
+                copies.append(copy)
+    draw_seconds = time.perf_counter() - drawn_at
+    inputs = np.stack(inputs)
+    labels, formats, indices = np.array(labels), np.array(formats), np.array(indices)
+    predicted = np.argmax(weights.predict(inputs), axis=1)
+    right = predicted == labels
+    writers = np.array([digits[i].writer for i in indices])
+
+    print(f"overall:    {right.mean():.2%} of {len(right):,} ({np.sum(~right)} wrong)")
+    for format in FORMATS:
+        chosen = formats == format
+        print(f"  {format:15s} {right[chosen].mean():.2%} of {chosen.sum():,}")
+    print("per digit:  " + "  ".join(f"{d}:{right[labels == d].mean():.1%}" for d in range(10)))
+    print("per writer: " + "  ".join(f"{w}:{right[writers == w].mean():.1%}"
+                                     for w in sorted(HELD_OUT_WRITERS)))
+    confusions = Counter(zip(labels[~right].tolist(), predicted[~right].tolist(), strict=True))
+    print("most common confusions (true -> read as: count, all formats):")
+    for (true, read), count in confusions.most_common(10):
+        print(f"  {true} -> {read}: {count}")
+    print(f"drawing + preprocess: {draw_seconds:.1f} s "
+          f"({draw_seconds / len(right) * 1000:.2f} ms a canvas)")
+
+    misses = [(copies[k], int(indices[k]), str(formats[k]), int(predicted[k]), inputs[k])
+              for k in np.nonzero(~right)[0]]
+    if misses:
+        shown = misses_picture(misses, digits, args.picture)
+        print(f"misses picture ({shown} of {len(misses)}: drawing | model input, "
+              f"caption 'true as read, writer, #number, format'): {args.picture}")
+
+    metrics_at, metrics_cpu = time.perf_counter(), time.process_time()
+    metrics = pen_accuracy_metrics(weights)
+    print(f"pen_accuracy_metrics: {metrics['pen_accuracy']:.2%} of {metrics['pen_count']:,} "
+          f"in {time.perf_counter() - metrics_at:.1f} s "
+          f"({time.process_time() - metrics_cpu:.1f} s of CPU; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    for count in (2000, 12000):
+        set_at = time.perf_counter()
+        images, _ = pen_training_set(count, np.random.default_rng(0))
+        seconds = time.perf_counter() - set_at
+        cores = ", all cores" if count >= 4000 else ", one core"
+        print(f"pen_training_set({count:,}): {seconds:.1f} s "
+              f"({seconds / count * 1000:.2f} ms an image{cores})")
+    print(f"bench total: {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
