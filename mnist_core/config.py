@@ -21,6 +21,7 @@ MAX_EPOCHS = 500
 MAX_BATCH_SIZE = 8192
 MNIST_TRAIN_SIZE = 60000
 MAX_DRAWINGS_WEIGHT = 1000
+MAX_PEN_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class TrainConfig:
             and tests.
         include_drawings: also train on the class's saved drawings (`mnist_core.drawings`),
             except the held-out ones, which every run is scored on anyway.
+        pen_fraction: share of the training images that are real people's pen digits, in
+            [0, 0.5]: digits of the 22 training writers of `mnist_core.pendigits` (never the
+            8 held out), each drawn anew on the canvas with a random pen, size, slant, place
+            and canvas format and read back through `preprocess`, added to the MNIST images.
+            Needs the pen digits ($PENDIGITS_DATA_DIR).
         drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is
             shown this many times per epoch (each time distorted anew if `augment`), so a few
             dozen drawings matter against 60,000 MNIST images.
@@ -62,6 +68,7 @@ class TrainConfig:
     max_train_samples: int | None = None
     include_drawings: bool = False
     drawings_weight: int = 20
+    pen_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         # JSON and forms give lists; a frozen dataclass wants a hashable tuple.
@@ -103,6 +110,13 @@ class TrainConfig:
                                        f"values. Received: {type(values).__name__}"})
         return cls.from_dict(values)
 
+    def pen_images(self, mnist_images: int) -> int:
+        """How many real writers' pen digits join `mnist_images` MNIST images to fit, so that
+        they are `pen_fraction` of all."""
+        if self.pen_fraction <= 0:
+            return 0
+        return round(mnist_images * self.pen_fraction / (1 - self.pen_fraction))
+
     def describe(self) -> str:
         """One line for people: '784-512-256-10, dropout 0.2, 10 epochs, augmented'."""
         layers = "-".join(str(units) for units in (784, *self.hidden_units, 10))
@@ -111,6 +125,8 @@ class TrainConfig:
             text += ", augmented"
         if self.drawn_fraction:
             text += f", {self.drawn_fraction:.0%} drawn"
+        if self.pen_fraction:
+            text += f", {self.pen_fraction:.0%} real writers"
         if self.include_drawings:
             text += f", our drawings x{self.drawings_weight}"
         return text
@@ -200,6 +216,9 @@ def config_problems(**values: Any) -> dict[str, str]:
     include = values.get("include_drawings", TrainConfig.include_drawings)
     check("include_drawings", isinstance(include, bool),
           "Also train on our saved drawings: must be on or off (True or False)")
+    pen = values.get("pen_fraction", TrainConfig.pen_fraction)
+    check("pen_fraction", _is_number(pen) and 0 <= pen <= MAX_PEN_FRACTION,
+          f"Share of real writers' digits must be from 0 to {MAX_PEN_FRACTION:g}")
     weight = values.get("drawings_weight", TrainConfig.drawings_weight)
     check("drawings_weight", _is_int(weight) and 1 <= weight <= MAX_DRAWINGS_WEIGHT,
           "Each drawing must count as a whole number of MNIST images from 1 to "

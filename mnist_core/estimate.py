@@ -42,7 +42,7 @@ __all__ = ["SCORING_STEPS", "Calibration", "TimeEstimate", "batch_pace", "calibr
            "matmul_flops_per_second", "seconds_left"]
 
 # The scoring steps after training, in order (`Progress.step` while `stage` is "scoring").
-SCORING_STEPS = ("test set", "re-drawn digits", "held-out drawings", "saving")
+SCORING_STEPS = ("test set", "re-drawn digits", "real writers", "held-out drawings", "saving")
 
 # The fallback formula's constants, measured on the development machine (bench/train_speed.py,
 # bench/train_estimate.py). `_REFERENCE_FLOPS` is its numpy matmul speed: calibration divides a
@@ -56,14 +56,16 @@ _SECONDS_PER_EPOCH = 0.05  # callbacks, the validation pass's set-up
 # Quick's 3.16 s with the same layers (twice the batches account for a little of it)
 _SECONDS_PER_DISTORTED_IMAGE = 50e-6
 _SECONDS_PER_REDRAWN_DIGIT = 0.0019  # drawn_training: render + preprocess, both cores
+_SECONDS_PER_PEN_DIGIT = 0.0006  # pendigits.pen_training_set: 0.9 ms on one core, two used
 # A new process importing TensorFlow, loading MNIST, building the model: 5.4-7.0 s on a busy
 # 2-core machine (bench/train_estimate.py)
 _STARTUP_SECONDS = 7.0
 _TRACING_SECONDS = 2.0  # the first epoch over a later one: graph tracing, the shuffle buffer
 _FINISHING_SECONDS = 1.5  # from the last epoch's end to Keras' fit returning (1-4 s)
 # 2,000 re-drawn digits: 10.6-24 s on a busy 2-core machine, rendered one at a time
-_SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "held-out drawings": 0.05,
-                    "saving": 0.3}
+# The held-out writers' 1,999 pen digits: about 2 s on one core (mnist_core.pendigits)
+_SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "real writers": 2.5,
+                    "held-out drawings": 0.05, "saving": 0.3}
 _NEAREST_RUNS = 3  # a phase is sized from the median of this many comparable runs
 _MATMUL_REMEASURE_SECONDS = 300.0
 _PACE_EPOCHS = 10  # the run's pace is measured over at most this many of its last epochs
@@ -139,6 +141,7 @@ class _Sample:
     startup: float | None
     finishing: float | None
     redrawn_digit: float | None  # seconds per re-drawn training digit, when it rendered them
+    pen_digit: float | None  # seconds per real writer's digit drawn to train on
     scoring: Mapping[str, float]
 
 
@@ -206,12 +209,15 @@ def _sample(config: TrainConfig, history: Sequence[Mapping[str, Any]],
             scoring[str(step)] = value
     startup = _number(metrics.get("startup_seconds"))
     finishing = _number(metrics.get("finishing_seconds"))
+    pens, pen_seconds = _number(metrics.get("pen_digits")), _number(metrics.get("pen_seconds"))
+    pen = pen_seconds / pens if pen_seconds is not None and pens and pens >= 1000 else None
     if per_epoch is None and startup is None and not scoring and redrawn is None:
         return None
     samples = _number(metrics.get("train_samples"))
     validation = _number(metrics.get("validation_samples"))
     formula = _formula_epoch(config, _REFERENCE_FLOPS, samples, validation)
-    return _Sample(config, formula, per_epoch, tracing, startup, finishing, redrawn, scoring)
+    return _Sample(config, formula, per_epoch, tracing, startup, finishing, redrawn, pen,
+                   scoring)
 
 
 _cache_lock = threading.Lock()
@@ -273,7 +279,8 @@ def _sizes(config: TrainConfig, available: int = MNIST_TRAIN_SIZE) -> tuple[int,
     """Images fitted and held out per epoch."""
     samples = min(config.max_train_samples or available, available)
     validation = max(1, round(samples * config.validation_split))
-    return samples - validation, validation
+    fit = samples - validation
+    return fit + config.pen_images(fit), validation  # real writers' digits are fitted too
 
 
 def _formula_epoch(config: TrainConfig, flops_per_second: float, fit: float | None = None,
@@ -366,13 +373,16 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         digits = (fit + validation if config.max_train_samples is not None
                   and config.max_train_samples < available // 3 else available)
         preparing = digits * COPIES * measured("redrawn_digit", _SECONDS_PER_REDRAWN_DIGIT)
+    if config.pen_fraction > 0:
+        mnist_fit = _sizes(dataclasses.replace(config, pen_fraction=0.0), available)[0]
+        preparing += config.pen_images(mnist_fit) * measured("pen_digit", _SECONDS_PER_PEN_DIGIT)
     scoring = {}
     for step in SCORING_STEPS:
         found = [sample.scoring[step] for sample in samples if step in sample.scoring]
         scoring[step] = statistics.median(found[:_NEAREST_RUNS]) if found \
             else _SCORING_SECONDS[step]
-    if not drawn_scored:
-        scoring["re-drawn digits"] = 0.0
+    if not drawn_scored:  # a job on its own data: no re-drawn digits, no real writers
+        scoring["re-drawn digits"] = scoring["real writers"] = 0.0
     return TimeEstimate(startup=measured("startup", _STARTUP_SECONDS), preparing=preparing,
                         first_epoch=per_epoch + max(0.0, tracing), per_epoch=per_epoch,
                         epochs=config.epochs, scoring=scoring, basis=basis,

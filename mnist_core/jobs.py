@@ -520,7 +520,7 @@ def _run(job_dir: Path) -> int:
     stop_file = str(job_dir / "stop")
     final: dict[str, Any] = {}
     try:
-        from mnist_core.quality import drawn_accuracy_metrics
+        from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
         from mnist_core.workflow import train_and_save
 
         config = TrainConfig.from_dict(job["config"])
@@ -532,6 +532,7 @@ def _run(job_dir: Path) -> int:
                 config, store=store, on_progress=reporter.on_progress,
                 should_stop=lambda: os.path.exists(stop_file), data=data,
                 extra_metrics=None if data is not None else drawn_accuracy_metrics,
+                pen_metrics=None if data is not None else pen_metrics,
                 started_at=float(job["started_at"]))
             final = {"state": result.status, "run_id": run.run_id, "history": result.history,
                      "error": _first_lines(result.error) if result.status == "failed" else None}

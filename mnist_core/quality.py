@@ -1,4 +1,5 @@
-"""How well a model reads people's drawings: MNIST test digits re-drawn as mouse strokes.
+"""How well a model reads people's drawings: MNIST test digits re-drawn as mouse strokes, and
+real people's pen digits (`pen_metrics`).
 
 Each run's metrics record `drawn_accuracy` on the first `DRAWN_COUNT` test digits, re-drawn by
 `mnist_core.drawn` on a 280x280 canvas and read back through `preprocess`, exactly the path a
@@ -23,7 +24,8 @@ from mnist_core.errors import EmptyDrawingError
 from mnist_core.model import MlpWeights
 from mnist_core.preprocessing import preprocess
 
-__all__ = ["DRAWN_COUNT", "DRAWN_SEED", "drawn_accuracy_metrics", "drawn_test_inputs"]
+__all__ = ["DRAWN_COUNT", "DRAWN_SEED", "drawn_accuracy_metrics", "drawn_test_inputs",
+           "pen_metrics"]
 
 DRAWN_COUNT = 2000  # re-drawn digits scored per run: 5-20 s of rendering once, then cached
 DRAWN_SEED = 0
@@ -130,3 +132,20 @@ def drawn_accuracy_metrics(weights: MlpWeights,
     inputs, labels = drawn_test_inputs(on_progress=on_progress)
     predictions = weights.predict(inputs).argmax(axis=1)
     return {"drawn_accuracy": float(np.mean(predictions == labels)), "drawn_count": len(labels)}
+
+
+def pen_metrics(weights: MlpWeights) -> dict[str, Any]:
+    """How well the model reads real people who never trained it: `{"pen_accuracy": share
+    right in [0, 1], "pen_count": digits}` on the held-out writers' pen digits
+    (`mnist_core.pendigits.pen_accuracy_metrics`); `{}` when the pen digits are not on this
+    machine, and `{"pen_error": why}` when they cannot be read: a finished training is saved
+    either way."""
+    from mnist_core.errors import DataNotFoundError, MnistCoreError
+    from mnist_core.pendigits import pen_accuracy_metrics
+
+    try:
+        return pen_accuracy_metrics(weights)
+    except DataNotFoundError:
+        return {}
+    except MnistCoreError as error:
+        return {"pen_error": str(error)}

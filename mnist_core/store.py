@@ -95,6 +95,13 @@ class RunInfo:
         return float(value) if value is not None else None
 
     @property
+    def pen_accuracy(self) -> float | None:
+        """Accuracy on real pen digits of writers it never saw (`mnist_core.pendigits`'s
+        held-out writers), in [0, 1], if measured."""
+        value = self.metrics.get("pen_accuracy")
+        return float(value) if value is not None else None
+
+    @property
     def finished_at(self) -> str:
         """When training ended, ISO 8601 UTC, or "" if unknown."""
         return str(self.metrics.get("finished_at", ""))

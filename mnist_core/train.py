@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--drawn-fraction", type=float,
                         help="share of training images shown as mouse drawings (re-drawn "
                              "strokes), 0 to 0.9; the first run renders them (~1 min)")
+    parser.add_argument("--pen-fraction", type=float,
+                        help="share of training images that are real people's pen digits "
+                             "(22 writers; 8 more are held out to score), 0 to 0.5; needs "
+                             "$PENDIGITS_DATA_DIR")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
                         help="train on only this many MNIST training images, 100 to 60000 "
@@ -72,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "augment": args.augment, "drawn_fraction": args.drawn_fraction, "seed": args.seed,
         "max_train_samples": args.max_train_samples,
         "include_drawings": args.include_drawings, "drawings_weight": args.drawings_weight,
+        "pen_fraction": args.pen_fraction,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     problems = config_problems(**values)
@@ -137,13 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Estimated time on this machine: about {describe_seconds(estimate.total, about=True)} "
           f"(from {estimate.basis})", file=sys.stderr)
 
-    from mnist_core.quality import drawn_accuracy_metrics
+    from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
     from mnist_core.workflow import train_and_save
 
     try:
         run, result = train_and_save(
             config, store=store, on_progress=None if args.quiet else _ProgressBar(estimate),
-            extra_metrics=drawn_accuracy_metrics, started_at=started_at)
+            extra_metrics=drawn_accuracy_metrics, pen_metrics=pen_metrics,
+            started_at=started_at)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130
@@ -160,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     if run.drawn_accuracy is not None:
         print(f"Drawn-digit accuracy: {run.drawn_accuracy:.2%} on "
               f"{run.metrics['drawn_count']} re-drawn test digits")
+    if "pen_accuracy" in run.metrics:
+        print(f"Real writers: {run.metrics['pen_accuracy']:.2%} on "
+              f"{run.metrics['pen_count']} pen digits by writers it never saw")
     if "drawings_accuracy" in run.metrics:
         print(f"Our drawings: {run.metrics['drawings_accuracy']:.2%} on the "
               f"{run.metrics['drawings_count']} held-out saved drawings")

@@ -49,9 +49,11 @@ class TrainingResult:
         fit_started_seconds: when Keras' fit began, on the same clock as the history's
             `seconds` (after loading, building and re-drawing); None if it never began.
         preparing_seconds: spent getting the re-drawn training digits (reading the cache, or
-            rendering them); 0 without drawn digits.
+            rendering them) and drawing the real writers' pen digits; 0 without either.
         redrawn_digits, redrawn_seconds: training digits rendered in this run after the first
             chunk (0 when read from the cache), and the seconds they took: the rendering pace.
+        pen_digits, pen_seconds: real writers' pen digits drawn to train on
+            (`config.pen_fraction`), and the seconds they took.
     """
 
     config: TrainConfig
@@ -66,6 +68,30 @@ class TrainingResult:
     preparing_seconds: float = 0.0
     redrawn_digits: int = 0
     redrawn_seconds: float = 0.0
+    pen_digits: int = 0
+    pen_seconds: float = 0.0
+
+
+def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
+                ) -> tuple[np.ndarray, np.ndarray, float]:
+    """`count` pen digits of the training writers, each drawn anew on the canvas: (count, 28,
+    28) uint8, (count,) uint8 labels, and the seconds it took. Reported as the "preparing"
+    stage, step "real writers"."""
+    from mnist_core.pendigits import pen_training_set
+
+    began = time.perf_counter()
+
+    def report(done: int) -> None:
+        if on_progress is not None:
+            elapsed = time.perf_counter() - began
+            on_progress(Progress(0, 0, done, count, time.perf_counter() - started, {},
+                                 stage="preparing", step="real writers",
+                                 pace=elapsed / done if done else None))
+
+    report(0)
+    images, labels = pen_training_set(count, np.random.default_rng([config.seed, 12]))
+    report(count)
+    return images, labels, time.perf_counter() - began
 
 
 def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
@@ -228,9 +254,17 @@ def train_model(
     if drawings is not None and len(drawings[0]):
         x_fit = np.concatenate([x_fit, np.repeat(drawings[0], config.drawings_weight, axis=0)])
         y_fit = np.concatenate([y_fit, np.repeat(drawings[1], config.drawings_weight)])
+    pen_count = config.pen_images(mnist_fit)
+    pen_seconds = 0.0
+    if pen_count and not (should_stop and should_stop()):
+        # Before training, like loading MNIST: missing pen digits fail the run at once.
+        x_pen, y_pen, pen_seconds = _pen_digits(config, pen_count, on_progress, started)
+        x_fit, y_fit = np.concatenate([x_fit, x_pen]), np.concatenate([y_fit, y_pen])
     batches = math.ceil(len(x_fit) / config.batch_size)
     result = TrainingResult(config, None, [], "failed", 0.0,
-                            train_samples=len(x_fit), validation_samples=len(x_val))
+                            train_samples=len(x_fit), validation_samples=len(x_val),
+                            preparing_seconds=pen_seconds, pen_digits=pen_count,
+                            pen_seconds=pen_seconds)
     reporter = _Reporter(config.epochs, batches, on_progress, should_stop, started)
     try:
         keras.utils.set_random_seed(config.seed)
@@ -246,7 +280,7 @@ def train_model(
             # Render the whole set (one cache for every seed) unless only a small part is used.
             small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
             drawn = redrawn_images(x[fit] if small else x, report, should_stop)
-            result.preparing_seconds = time.perf_counter() - report.began
+            result.preparing_seconds += time.perf_counter() - report.began
             result.redrawn_digits, result.redrawn_seconds = report.digits, report.seconds
             if drawn is not None:
                 x_drawn = drawn if small else drawn[fit]

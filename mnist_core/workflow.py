@@ -45,6 +45,7 @@ def train_and_save(
     data: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
     extra_metrics: Callable[[MlpWeights, Callable[[int, int], None]], dict[str, Any]]
     | None = None,
+    pen_metrics: Callable[[MlpWeights], dict[str, Any]] | None = None,
     drawings: DrawingStore | None = None,
     started_at: float | None = None,
 ) -> tuple[RunInfo, TrainingResult]:
@@ -57,13 +58,15 @@ def train_and_save(
         config: the settings.
         store: where to save; the default store if None.
         on_progress: passed to `train_model`; then called at each scoring step (stage
-            "scoring": "test set", "re-drawn digits" with a count, "held-out drawings",
-            "saving").
+            "scoring": "test set", "re-drawn digits" with a count, "real writers",
+            "held-out drawings", "saving").
         should_stop: passed to `train_model` (scoring, a minute at most, is not stopped).
         data: `((x_train, y_train), (x_test, y_test))` instead of MNIST (for tests).
         extra_metrics: `extra_metrics(weights, report)` computes more figures from the
             trained weights: the drawn-digit accuracy (`drawn_accuracy_metrics`), shown as
             the "re-drawn digits" step, its progress given as `report(done, total)`.
+        pen_metrics: `pen_metrics(weights)` scores the model on the held-out writers' pen
+            digits (`mnist_core.quality.pen_metrics`), the "real writers" step.
         drawings: the saved drawings (the default store if None): trained on when
             `config.include_drawings`, and every run is scored on the held-out ones when
             there are enough (`drawings_accuracy`, `drawings_count` in its metrics).
@@ -119,6 +122,9 @@ def train_and_save(
         if extra_metrics is not None:
             scoring.step("re-drawn digits")
             metrics.update(extra_metrics(weights, scoring.count))
+        if pen_metrics is not None:
+            scoring.step("real writers")
+            metrics.update(pen_metrics(weights))
         scoring.step("held-out drawings")
         try:
             metrics.update(held_out_metrics(weights.predict, drawings))
@@ -151,6 +157,8 @@ def _phase_seconds(result: TrainingResult, before_training: float) -> dict[str, 
     if result.redrawn_digits:
         phases.update(redrawn_digits=result.redrawn_digits,
                       redrawn_seconds=round(result.redrawn_seconds, 2))
+    if result.pen_digits:
+        phases.update(pen_digits=result.pen_digits, pen_seconds=round(result.pen_seconds, 2))
     return phases
 
 

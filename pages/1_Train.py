@@ -22,6 +22,7 @@ from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.pendigits import load_pendigits
 from mnist_core.runs import compare_runs
 from ui.actions import apply
 from ui.charts import learning_curves
@@ -44,7 +45,7 @@ FIELDS = {  # widget key -> TrainConfig field
     "f_batch": "batch_size", "f_epochs": "epochs", "f_split": "validation_split",
     "f_augment": "augment", "f_drawn": "drawn_fraction", "f_seed": "seed",
     "f_samples": "max_train_samples", "f_drawings": "include_drawings",
-    "f_weight": "drawings_weight",
+    "f_weight": "drawings_weight", "f_pen": "pen_fraction",
 }
 
 LAST_SETTINGS = "train_last_settings"  # session state: the widget values of the last start
@@ -83,6 +84,17 @@ def read_form() -> tuple[dict, dict[str, str]]:
     return values, problems
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def pen_digits_missing() -> str | None:
+    """Why the real writers' pen digits cannot be trained on here, or None (read once a
+    minute at most)."""
+    try:
+        load_pendigits()
+    except MnistCoreError as error:
+        return f"{error} Or set this share to 0."
+    return None
+
+
 def show_form() -> None:
     if "f_hidden" not in st.session_state:
         # Streamlit forgets a widget's value while the widget is not on the page (during a
@@ -115,6 +127,10 @@ def show_form() -> None:
             problems["include_drawings"] = (
                 "No saved drawings to train on yet (held-out ones are only scored). Save "
                 "some on the home page with 'Right' or 'Wrong? It was a …'.")
+    if values["pen_fraction"] and "pen_fraction" not in problems:
+        missing = pen_digits_missing()
+        if missing:
+            problems["pen_fraction"] = missing
     matching = [name for name, preset in PRESETS.items()
                 if not problems and TrainConfig(**values) == preset]
     which.caption(f"Settings: the {matching[0]} preset" if matching else
@@ -145,6 +161,11 @@ def show_form() -> None:
           max_value=0.9, step=0.1,
           help="Training digits re-drawn as mouse strokes, so the model reads drawings better. "
                "The first run renders them once (a few minutes).")
+    field(right, "f_pen", st.slider, "Share of real writers' pen digits", min_value=0.0,
+          max_value=0.5, step=0.05,
+          help="Real people's digits (22 writers; 8 more are kept to score every run), drawn "
+               "anew on the canvas each run and mixed in, so the model reads handwriting "
+               "styles MNIST has few of. 0 leaves them out.")
     field(right, "f_seed", st.number_input, "Seed", step=1,
           help="Same settings and seed, same result.")
     field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", step=1000,
@@ -214,6 +235,9 @@ def show_running(job_id: str) -> None:
     scoring = progress is not None and progress.stage == "scoring"
     if status.state == "starting" or progress is None:
         st.progress(0.0, text="Starting: loading TensorFlow and MNIST…")
+    elif progress.stage == "preparing" and progress.step == "real writers":
+        st.progress(progress.step_fraction,
+                    text=f"Drawing real writers' digits on the canvas: {progress.batches:,}")
     elif progress.stage == "preparing":
         st.progress(progress.step_fraction,
                     text=f"Re-drawing training digits as mouse strokes (once): "
@@ -285,6 +309,7 @@ def show_result(status: JobStatus) -> None:
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
+        "Real writers": [run.pen_accuracy, active.pen_accuracy],
         "Our drawings": ours,
         "Training time": [duration(run.metrics.get("train_seconds")),
                           duration(active.metrics.get("train_seconds"))],
@@ -296,6 +321,8 @@ def show_result(status: JobStatus) -> None:
                  column_config={
                      "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
                      "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
+                     "Real writers": st.column_config.NumberColumn(
+                         format="percent", help="Real pen digits by 8 people it never saw."),
                      "Our drawings": st.column_config.NumberColumn(
                          format="percent", help="Accuracy on the held-out saved drawings."),
                  })

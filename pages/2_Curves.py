@@ -45,7 +45,8 @@ table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": score
 # The accuracies first: they are what runs are compared by, and stay in view. "Our drawings"
 # only once there is a score to show: a column of "None" says nothing.
 scored = table["drawings_accuracy"].notna().any()
-columns = ["active", "run", "test_accuracy", "drawn_accuracy", "drawings_accuracy", "finished",
+columns = ["active", "run", "test_accuracy", "drawn_accuracy", "pen_accuracy", "drawings_accuracy",
+           "finished",
            "architecture", "epochs", "status", "train_seconds", "settings"]
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
 picked = st.dataframe(
@@ -62,6 +63,9 @@ picked = st.dataframe(
             "Time (s)", format="%.0f", width="small", help="Training time in seconds."),
         "test_accuracy": st.column_config.NumberColumn("MNIST test", format="percent"),
         "drawn_accuracy": st.column_config.NumberColumn("Drawn digits", format="percent"),
+        "pen_accuracy": st.column_config.NumberColumn(
+            "Real writers", format="percent",
+            help="Accuracy on real pen digits by 8 people none of the runs trained on."),
         "drawings_accuracy": st.column_config.NumberColumn(
             "Our drawings", format="percent",
             help="How well it reads *our* digits: accuracy on the saved drawings held out "

@@ -95,3 +95,12 @@ def test_describe_reads_like_an_architecture():
     text = TrainConfig(hidden_units=(512, 256), epochs=3, augment=True).describe()
     assert text.startswith("784-512-256-10")
     assert "3 epochs" in text and "augmented" in text
+
+
+def test_real_writers_share_is_checked_described_and_sized():
+    assert "Share of real writers' digits must be from 0 to 0.5. Received: 0.7" in \
+        config_problems(pen_fraction=0.7)["pen_fraction"]
+    config = TrainConfig(pen_fraction=0.2)
+    assert "20% real writers" in config.describe()
+    assert config.pen_images(54_000) == 13_500  # a fifth of the 67,500 fitted
+    assert TrainConfig().pen_images(54_000) == 0

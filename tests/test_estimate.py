@@ -60,7 +60,9 @@ def test_a_run_trained_here_sizes_the_next_estimate():
     assert estimate.per_epoch == pytest.approx(8.0)
     assert estimate.first_epoch == pytest.approx(8.0 + 3.0)  # tracing, as measured
     assert estimate.startup == 9.0 and estimate.scoring["re-drawn digits"] == 10.0
-    assert estimate.total == pytest.approx(9.0 + 11.0 + 11 * 8.0 + estimate.finishing + 12.0)
+    # A step the run did not record (real writers, newer than it) takes its default.
+    assert estimate.total == pytest.approx(9.0 + 11.0 + 11 * 8.0 + estimate.finishing + 12.0
+                                           + estimate_module._SCORING_SECONDS["real writers"])
     assert estimate.basis == "1 like run trained here"
 
 
@@ -264,3 +266,12 @@ def test_time_left_is_within_a_few_percent_of_the_truth_when_the_estimate_was_tw
         if epoch_end:
             errors.append(abs(left - (end - now)) / (end - now))
     assert max(errors) < 0.05, errors
+
+
+def test_real_writers_digits_are_drawn_before_training_and_fitted_every_epoch():
+    calibration = calibrate([made_up_run(QUICK, 8.0, scoring=SCORING)])
+    plain = estimate_run(QUICK, calibration)
+    pen = estimate_run(dataclasses.replace(QUICK, pen_fraction=0.2), calibration)
+    # 54,000 MNIST images fitted, plus 13,500 pen digits drawn first
+    assert pen.preparing == pytest.approx(13_500 * estimate_module._SECONDS_PER_PEN_DIGIT)
+    assert pen.per_epoch == pytest.approx(plain.per_epoch * 67_500 / 54_000, rel=0.1)

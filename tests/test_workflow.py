@@ -115,3 +115,12 @@ def test_scoring_is_reported_step_by_step_and_every_phase_is_timed(store, synthe
     assert list(metrics["scoring_steps"]) == ["test set", "re-drawn digits",
                                               "held-out drawings"]
     assert metrics["scoring_seconds"] >= sum(metrics["scoring_steps"].values())
+
+
+def test_every_run_is_scored_on_the_real_writers_as_its_own_step(store, synthetic_split):
+    events = []
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split, on_progress=events.append,
+                            pen_metrics=lambda weights: {"pen_accuracy": 0.25, "pen_count": 8})
+    assert "real writers" in [e.step for e in events if e.stage == "scoring"]
+    assert run.pen_accuracy == 0.25 and run.metrics["pen_count"] == 8
+    assert "real writers" in run.metrics["scoring_steps"]

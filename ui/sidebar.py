@@ -49,9 +49,13 @@ def _model_card(recognizer: Recognizer) -> None:
                 help="Accuracy on MNIST's 10,000 official test images.")
     right.metric("Drawn digits", _percent(run.drawn_accuracy),
                  help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
+    if run.pen_accuracy is not None:
+        left.metric("Real writers", _percent(run.pen_accuracy),
+                    help="Accuracy on real pen digits by 8 people it never saw, drawn on the "
+                         "canvas: the best guide to how it reads your handwriting.")
     [ours] = held_out_accuracies([run])
     if ours is not None:
-        left.metric("Our drawings", _percent(ours),
+        (right if run.pen_accuracy is not None else left).metric("Our drawings", _percent(ours),
                     help="Accuracy on the saved drawings held out from training "
                          "(My drawings page).")
     if run.finished_at:
