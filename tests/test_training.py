@@ -97,3 +97,16 @@ def test_reports_carry_the_runs_own_pace_once_two_batches_have_run(data):
     last_epoch = result.history[1]["seconds"] - result.history[0]["seconds"]
     assert paces[-1] * batches == pytest.approx(last_epoch, abs=0.01)
     assert 0 < result.fit_started_seconds < result.history[0]["seconds"]
+
+
+def test_real_writers_digits_join_the_fitted_images_and_never_the_validation(data, pen_dir):
+    events = []
+    config = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.5})
+    result = train_model(config, on_progress=events.append, data=data)
+    assert result.status == "completed", result.error
+    assert result.pen_digits == 540 and result.train_samples == 540 + 540
+    assert result.validation_samples == 60  # MNIST only: the runs it is compared with watch it
+    preparing = [(e.batch, e.batches) for e in events
+                 if e.stage == "preparing" and e.step == "real writers"]
+    assert preparing == [(0, 540), (540, 540)]
+    assert result.pen_seconds > 0 and result.preparing_seconds >= result.pen_seconds
