@@ -102,9 +102,10 @@ class _ProgressBar:
 
     def __call__(self, progress: Progress) -> None:
         if progress.stage == "preparing":
-            print(f"\rRe-drawing training digits as mouse strokes (once, then cached): "
-                  f"{progress.batch}/{progress.batches} · {self._left(progress)}   ", end="",
-                  file=sys.stderr)
+            what = ("Drawing real writers' digits on the canvas" if progress.step == "real writers"
+                    else "Re-drawing training digits as mouse strokes (once, then cached)")
+            print(f"\r{what}: {progress.batch}/{progress.batches} · {self._left(progress)}   ",
+                  end="", file=sys.stderr)
             if progress.batch == progress.batches:
                 print(file=sys.stderr)
             return
