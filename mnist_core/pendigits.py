@@ -96,7 +96,10 @@ _MARGIN = 4  # px kept free between the ink and the canvas's border
 # of a digit's tightest curves (30 px radius) strays 0.1 px from the curve.
 _SMOOTH_STEPS = 60
 _CHUNK = 500  # digits per worker task
-_POOL_MIN = 4000  # fewer digits than this render in this process: starting workers costs ~2 s
+# Fewer digits than this render in this process: workers cost 0.3 s each to start, and on the
+# busy shared machine the pool drew pen_accuracy_metrics' 1,999 slower (16 s) than one core
+# (13 s); a pool also needs its caller's `if __name__ == "__main__":` guard.
+_POOL_MIN = 4000
 
 
 @dataclass(frozen=True, eq=False)
@@ -552,8 +555,10 @@ def pen_training_set(count: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
     The 5,495 training writers' digits are taken in shuffled rounds (every digit once before
     any twice), each drawn anew with render_pen_digit's random pen, size, slant, place and
-    canvas format, and read back through preprocess, exactly the app's path. Uses both cores
-    from 4,000 images up: about 0.9 ms an image on one core (see bench/pen_digits.py).
+    canvas format, and read back through preprocess, exactly the app's path. Uses every core
+    from 4,000 images up. About 3.5 ms of CPU an image (measured by bench/pen_digits.py on the
+    shared 2-core machine at load 9: 12,000 images in 62 s; keeping loops open, as
+    drawn.redraw_digit does, is half of it).
 
     Args:
         count: how many images, >= 0.
@@ -581,9 +586,11 @@ def pen_training_set(count: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 def pen_accuracy_metrics(weights) -> dict[str, float | int]:
     """How well a model reads the held-out writers, for a run's metrics.json.
 
-    Every held-out digit (1,999, by 8 writers never trained on) drawn once with a fixed seed
-    (PEN_METRICS_SEED; the same drawings for every run), in the three canvas formats in turn
-    (digit i in FORMATS[i % 3]), through preprocess. About 2 s on one core.
+    Every held-out digit (1,999, by 8 writers never trained on) drawn once as
+    render_pen_digit draws it (a random canvas format each) with a fixed seed
+    (PEN_METRICS_SEED: the same drawings for every run), through preprocess, in this process:
+    7-8 s of CPU on the shared 2-core machine at load 8-10, where preprocess takes 3-5 times
+    its idle time (bench/pen_digits.py prints it).
 
     Args:
         weights: the model, an mnist_core.model.MlpWeights.
@@ -595,11 +602,7 @@ def pen_accuracy_metrics(weights) -> dict[str, float | int]:
         DataNotFoundError, DataCorruptError: as load_pendigits.
     """
     digits = held_out_digits()
-    rng = np.random.default_rng(PEN_METRICS_SEED)
-    images = np.empty((len(digits), 28, 28), np.float32)
-    for offset, format in enumerate(FORMATS):
-        chosen = digits[offset::len(FORMATS)]
-        images[offset::len(FORMATS)], _ = pen_inputs(chosen, rng, (format,))
+    images = _render(digits, np.random.default_rng(PEN_METRICS_SEED), None, as_uint8=False)
     labels = np.array([d.label for d in digits])
     predicted = np.argmax(weights.predict(images), axis=1)
     return {"pen_accuracy": float(np.mean(predicted == labels)), "pen_count": len(digits)}
