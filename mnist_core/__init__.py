@@ -24,6 +24,7 @@ from mnist_core.errors import (
     EmptyDrawingError,
     MnistCoreError,
     ModelLoadError,
+    NotADigitError,
     RunNotFoundError,
     StoreError,
     TrainingBusyError,
@@ -43,7 +44,8 @@ _LAZY = {
     "train_and_save": "workflow",
     "DrawingStore": "drawings",
     "PreprocessSteps": "preprocessing", "preprocess": "preprocessing",
-    "Prediction": "recognizer", "Recognizer": "recognizer",
+    "NumberPrediction": "recognizer", "Prediction": "recognizer", "Recognizer": "recognizer",
+    "InkShape": "shape",
 }
 
 __all__ = [
@@ -57,11 +59,14 @@ __all__ = [
     "DrawingStoreError",
     "EmptyDrawingError",
     "Evaluation",
+    "InkShape",
     "LoadedModel",
     "MlpWeights",
     "MnistCoreError",
     "ModelLoadError",
     "ModelStore",
+    "NotADigitError",
+    "NumberPrediction",
     "PRESETS",
     "Prediction",
     "PreprocessSteps",
@@ -107,7 +112,8 @@ if TYPE_CHECKING:
     from mnist_core.model import MlpWeights, build_model
     from mnist_core.preprocessing import PreprocessSteps, preprocess
     from mnist_core.progress import Progress
-    from mnist_core.recognizer import Prediction, Recognizer
+    from mnist_core.recognizer import NumberPrediction, Prediction, Recognizer
+    from mnist_core.shape import InkShape
     from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
     from mnist_core.training import TrainingResult, train_model
     from mnist_core.workflow import train_and_save

@@ -13,7 +13,8 @@ left to surface.
     ├── TrainingBusyError     another training job is already running
     ├── DrawingStoreError     the saved drawings cannot be read or written, or an import is refused
     └── DrawingError          an image cannot be turned into a digit (also a ValueError)
-        └── EmptyDrawingError the drawing is blank or too small to be a digit
+        ├── EmptyDrawingError the drawing is blank or too small to be a digit
+        └── NotADigitError    the ink is a dot, a dash or a tiny scribble, not a digit
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "EmptyDrawingError",
     "MnistCoreError",
     "ModelLoadError",
+    "NotADigitError",
     "RunNotFoundError",
     "StoreError",
     "TrainingBusyError",
@@ -79,3 +81,11 @@ class DrawingError(MnistCoreError, ValueError):
 
 class EmptyDrawingError(DrawingError):
     """The drawing is blank, or its ink is too small to be a digit."""
+
+
+class NotADigitError(DrawingError):
+    """The ink is a dot, a dash or a tiny scribble; `shape` is what was seen (an InkShape)."""
+
+    def __init__(self, message: str, shape: object = None):
+        super().__init__(message)
+        self.shape = shape

@@ -3,10 +3,13 @@
     recognizer = Recognizer.load()          # the active model; Recognizer.load(path) for another
     result = recognizer.predict(image)      # anything `preprocess` accepts
     result.digit, result.probabilities, result.model_input
+    number = recognizer.predict_number(image)   # several digits side by side: "42"
+    number.text, number.digits, number.confidence
 
-Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`): preprocess + predict
-for a 280x280 canvas takes well under a millisecond (bench/predict_speed.py). A Recognizer is
-immutable, so one instance can be shared by every session of a server.
+A dot, a dash or a tiny scribble is refused with NotADigitError (mnist_core.shape), not given
+a confident answer. Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`):
+preprocess + predict for a 280x280 canvas takes well under a millisecond (bench/predict_speed.py).
+A Recognizer is immutable, so one instance can be shared by every session of a server.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.errors import DrawingError
+from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.model import MlpWeights
+from mnist_core.numbers import split_digits
 from mnist_core.preprocessing import PreprocessSteps, preprocess
+from mnist_core.shape import check_digit, measure_ink
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
-__all__ = ["Prediction", "Recognizer", "UNSURE_MARGIN"]
+__all__ = ["NumberPrediction", "Prediction", "Recognizer", "UNSURE_MARGIN"]
 
 # When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
 UNSURE_MARGIN = 0.25
@@ -59,6 +64,37 @@ class Prediction:
         """True when the top two digits are within `UNSURE_MARGIN` of each other."""
         second = float(self.probabilities[self.runner_up])
         return self.confidence - second < UNSURE_MARGIN
+
+
+@dataclass(frozen=True, eq=False)
+class NumberPrediction:
+    """What the model read in a drawing of one or more digits side by side.
+
+    Attributes:
+        digits: one Prediction per digit, left to right; for a single digit, exactly what
+            `Recognizer.predict` returns.
+        boxes: each digit's ink bounding box (top, left, bottom, right), half-open, in px of
+            the input image.
+    """
+
+    digits: tuple[Prediction, ...]
+    boxes: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def text(self) -> str:
+        """The number as read, e.g. "42"; a leading 0 is kept ("07")."""
+        return "".join(str(prediction.digit) for prediction in self.digits)
+
+    @property
+    def confidence(self) -> float:
+        """The product of the digits' confidences, in [0, 1]: the number is right only if
+        every digit is, so two digits at 90% make 81%."""
+        return float(np.prod([prediction.confidence for prediction in self.digits]))
+
+    @property
+    def is_single(self) -> bool:
+        """True when the drawing holds one digit."""
+        return len(self.digits) == 1
 
 
 class Recognizer:
@@ -100,14 +136,54 @@ class Recognizer:
             return_steps: also keep the preprocessing steps (for "what the network sees").
         Raises:
             EmptyDrawingError: nothing that looks like a digit was drawn.
+            NotADigitError: the ink is a dot, a dash or a tiny scribble; the message says
+                which, e.g. "That looks like a dot: draw a digit, larger."
             DrawingError: the image has the wrong shape or dtype.
         """
-        if return_steps:
-            model_input, steps = preprocess(image, return_steps=True)
-        else:
-            model_input, steps = preprocess(image), None
+        model_input, steps = _read_digit(image)
         probabilities = self.weights.predict(model_input[None])[0]
-        return Prediction(int(probabilities.argmax()), probabilities, model_input, steps)
+        return Prediction(int(probabilities.argmax()), probabilities, model_input,
+                          steps if return_steps else None)
+
+    def predict_number(self, image: np.ndarray, *, return_steps: bool = False
+                       ) -> NumberPrediction:
+        """Read a drawing of one or more digits side by side, left to right.
+
+        The ink is split into digits (mnist_core.numbers.split_digits); each is preprocessed
+        on its own, MNIST-style, and all are read in one matrix product. When the split finds
+        one digit, the result holds exactly `predict(image, return_steps=return_steps)`.
+
+        Args:
+            image: as `predict`.
+            return_steps: keep each digit's preprocessing steps (of its own cut-out ink).
+        Raises:
+            EmptyDrawingError: nothing that looks like a digit was drawn.
+            NotADigitError: the drawing, or one of its marks, is a dot, a dash or a tiny
+                scribble; the message says which.
+            DrawingError: the image has the wrong shape or dtype.
+        """
+        model_input, steps = preprocess(image, return_steps=True)
+        pieces = split_digits(steps.ink)
+        if len(pieces) == 1:
+            return NumberPrediction((self.predict(image, return_steps=return_steps),),
+                                    (steps.bounding_box,))
+        frame = steps.ink.shape[0]  # digits in a row compare with the picture's height
+        inputs, all_steps = [], []
+        for place, piece in enumerate(pieces, start=1):
+            shape = measure_ink(piece.ink, frame_side=frame)
+            if not shape.is_digit:
+                raise NotADigitError(
+                    f"Mark {place} of {len(pieces)} from the left looks like a {shape.kind}: "
+                    "draw digits only, each one larger.", shape)
+            piece_input, piece_steps = preprocess(piece.ink, return_steps=True)
+            inputs.append(piece_input)
+            all_steps.append(piece_steps if return_steps else None)
+        probabilities = self.weights.predict(np.stack(inputs))
+        scale = max(steps.input_shape) / max(steps.ink.shape)
+        boxes = tuple(tuple(round(edge * scale) for edge in piece.box) for piece in pieces)
+        return NumberPrediction(
+            tuple(Prediction(int(p.argmax()), p, x, s) for p, x, s in
+                  zip(probabilities, inputs, all_steps, strict=True)), boxes)
 
     def read_model_input(self, model_input: np.ndarray) -> Prediction:
         """Read a drawing that is already a model input (a saved drawing, say).
@@ -125,8 +201,15 @@ class Recognizer:
 
     def predict_batch(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         """Read several drawings in one matrix product; same errors as `predict`."""
-        inputs = np.stack([preprocess(image) for image in images]) if len(images) else \
+        inputs = np.stack([_read_digit(image)[0] for image in images]) if len(images) else \
             np.zeros((0, 28, 28), np.float32)
         probabilities = self.weights.predict(inputs)
         return [Prediction(int(p.argmax()), p, x) for p, x in
                 zip(probabilities, inputs, strict=True)]
+
+
+def _read_digit(image: np.ndarray) -> tuple[np.ndarray, PreprocessSteps]:
+    """Preprocess one drawing and check its ink is a digit's (NotADigitError if not)."""
+    model_input, steps = preprocess(image, return_steps=True)
+    check_digit(measure_ink(steps.ink))
+    return model_input, steps

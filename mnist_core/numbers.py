@@ -1,0 +1,146 @@
+"""Split a drawing of several digits side by side ("42", an upload of "10") into one per digit.
+
+The ink is cut into connected pieces (8-connected, where it is at least a quarter of the
+strongest). Pieces that stand tall (at least `TALL` of the tallest piece's height) are digits or
+parts of one: from left to right, a piece starts a new digit when the horizontal gap between it
+and the digit so far is at least `GAP` of the tallest piece's height, and belongs to that digit
+otherwise (a 4's two strokes that do not meet, a 1's base). A short piece (a 5's flag, a 7's
+bar, an i-dot) joins the nearest digit, overlapping or within the same gap; farther away it is
+a mark of its own (and then, being small, not a digit: see mnist_core.shape).
+
+    pieces = split_digits(steps.ink)        # left to right
+    pieces[0].ink, pieces[0].box
+
+The gap was measured on real single digits (see GAP) and is checked by bench/numbers.py, which
+also reads numbers composed of real digits with gaps of several widths. Digits closer than the
+gap, touching or overlapping, are taken for one digit: the limit of this rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["DigitPiece", "GAP", "TALL", "split_digits"]
+
+# Of the tallest piece's height. Digits side by side are separated by a gap at least GAP wide:
+# the pieces of one real digit are never that far apart (at most 0.125 in 22,482 pen digits
+# drawn with 6 and 14 px pens, where a 4's two strokes do not meet; 0.20 in 30,000 MNIST
+# digits, a 1 in two pieces; bench/numbers.py). Touching digits are read as one.
+GAP = 0.25
+TALL = 0.4  # a piece at least this tall may be a digit; a shorter one joins the nearest
+_INK_LEVEL = 0.25  # of the strongest ink: fainter pixels join no pieces (anti-aliasing)
+_MARGIN = 2  # px of background around each piece's ink
+
+
+@dataclass(frozen=True, eq=False)
+class DigitPiece:
+    """One digit's ink cut from a drawing.
+
+    Attributes:
+        ink: (h, w) uint8 in [0, 255], 255 = full ink, white on black: this digit's ink alone
+            (the other digits' ink removed), with a 2 px margin of background, at least 8x8.
+            `mnist_core.preprocess` reads it like any grayscale image.
+        box: (top, left, bottom, right), half-open, the ink's bounding box in px of the ink
+            array it was cut from.
+    """
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int]
+
+
+def split_digits(ink: np.ndarray) -> list[DigitPiece]:
+    """Cut ink into digits, left to right.
+
+    Args:
+        ink: (H, W) ink coverage, float in [0, 1] or uint8 in [0, 255], as
+            `PreprocessSteps.ink`; it must hold some ink.
+
+    Returns:
+        One DigitPiece per digit, ordered by their left edges; one piece for a single digit
+        (its `ink` then holds all of the ink).
+
+    Raises:
+        ValueError: `ink` is not a 2-D array holding some ink.
+    """
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or not ink.size:
+        raise ValueError(f"Expected ink of shape (H, W). Received: shape={ink.shape}")
+    if ink.dtype != np.uint8:
+        ink = cv2.convertScaleAbs(np.asarray(ink, np.float32), alpha=255)  # rounds, clips
+    strongest = int(ink.max())
+    if strongest == 0:
+        raise ValueError("Expected ink holding some ink. Received: an empty ink array")
+    _, mask = cv2.threshold(ink, max(1, int(strongest * _INK_LEVEL)) - 1, 255,
+                            cv2.THRESH_BINARY)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = stats[1:count]  # row 0 is the background
+    groups = _group(stats)
+    if len(groups) == 1:
+        left, top, width, height = cv2.boundingRect(ink)
+        return [_piece(ink, (top, left, top + height, left + width), None, labels)]
+    pieces = []
+    for members in groups:
+        spans = stats[members]
+        left = int(spans[:, cv2.CC_STAT_LEFT].min())
+        top = int(spans[:, cv2.CC_STAT_TOP].min())
+        right = int((spans[:, cv2.CC_STAT_LEFT] + spans[:, cv2.CC_STAT_WIDTH]).max())
+        bottom = int((spans[:, cv2.CC_STAT_TOP] + spans[:, cv2.CC_STAT_HEIGHT]).max())
+        pieces.append(_piece(ink, (top, left, bottom, right), [m + 1 for m in members],
+                             labels))
+    return sorted(pieces, key=lambda piece: piece.box[1])
+
+
+def _group(stats: np.ndarray) -> list[list[int]]:
+    """Group connected pieces (rows of OpenCV's stats) into digits; lists of row indices."""
+    lefts = stats[:, cv2.CC_STAT_LEFT].astype(float)
+    rights = lefts + stats[:, cv2.CC_STAT_WIDTH]
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
+    tallest = float(heights.max())
+    min_gap = GAP * tallest
+    order = [int(i) for i in np.argsort(lefts, kind="stable")]
+    groups: list[list[int]] = []
+    spans: list[list[float]] = []  # each group's [left, right]
+    for index in (i for i in order if heights[i] >= TALL * tallest):
+        if spans and lefts[index] - spans[-1][1] < min_gap:
+            groups[-1].append(index)
+            spans[-1][1] = max(spans[-1][1], rights[index])
+        else:
+            groups.append([index])
+            spans.append([lefts[index], rights[index]])
+    for index in (i for i in order if heights[i] < TALL * tallest):
+        # The gap to each digit's span (negative: they overlap); the nearest one takes it.
+        gaps = [max(left - rights[index], lefts[index] - right) for left, right in spans]
+        nearest = int(np.argmin(gaps)) if gaps else -1
+        if gaps and gaps[nearest] < min_gap:
+            groups[nearest].append(index)
+            spans[nearest] = [min(spans[nearest][0], lefts[index]),
+                              max(spans[nearest][1], rights[index])]
+        else:
+            groups.append([index])
+            spans.append([lefts[index], rights[index]])
+    return groups
+
+
+def _piece(ink: np.ndarray, box: tuple[int, int, int, int], members: list[int] | None,
+           labels: np.ndarray) -> DigitPiece:
+    """Cut one digit out: its box plus a margin, other digits' ink removed, at least 8x8."""
+    top, left, bottom, right = box
+    height, width = ink.shape
+    rows = slice(max(0, top - _MARGIN), min(height, bottom + _MARGIN))
+    cols = slice(max(0, left - _MARGIN), min(width, right + _MARGIN))
+    cut = ink[rows, cols].copy()
+    if members is not None:
+        # Faint pixels belong to no piece; keep those next to this digit's pieces only.
+        own = np.isin(labels[rows, cols], members).astype(np.uint8)
+        own = cv2.dilate(own, np.ones((3, 3), np.uint8))
+        cut[own == 0] = 0
+    # A margin of background on every side (the box may touch the picture's edge), and at
+    # least 8x8, the smallest picture preprocess takes.
+    pad_rows = max(_MARGIN, (8 - cut.shape[0] + 1) // 2)
+    pad_cols = max(_MARGIN, (8 - cut.shape[1] + 1) // 2)
+    cut = cv2.copyMakeBorder(cut, pad_rows, pad_rows, pad_cols, pad_cols,
+                             cv2.BORDER_CONSTANT, value=0)
+    return DigitPiece(cut, box)

@@ -1,0 +1,191 @@
+"""Is the ink a digit at all? A dot, a dash or a tiny scribble must not get a confident answer.
+
+Preprocessing scales any ink up to fill 20x20, so a dot becomes a big disc (read "8 or 0?") and a
+short dash a bar (read "7, 96% sure"). This module measures the ink as it was drawn, before that
+scaling, in units that do not depend on the pen or the picture's size:
+
+    extent       the ink's longer side over the picture's longer side
+    length       the ink's longer side in pen widths (a dot is about 1)
+    thinness     the spread across the ink's main axis in pen widths (a straight stroke: 0.29)
+    elongation   how much longer the ink is along its main axis than across it
+    angle        the main axis's angle from horizontal, degrees
+
+and calls it a dot, a dash, a tiny scribble, or a digit:
+
+    shape = measure_ink(steps.ink)          # what it saw: an InkShape
+    check_digit(shape)                      # NotADigitError unless shape.kind == "digit"
+
+The thresholds below come from bench/not_a_digit.py, which prints every real digit's margin to
+them: the 10,000 MNIST test digits (28x28, and scaled up onto a canvas), MNIST test digits
+re-drawn as mouse strokes, and the held-out writers' pen digits (mnist_core.pendigits) drawn
+with pens of 6-40 px at 60-250 px tall in every canvas format; and that dots, dashes and tiny
+scribbles at pens of 6-40 px are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from mnist_core.errors import NotADigitError
+
+__all__ = ["KINDS", "InkShape", "check_digit", "measure_ink", "sentence"]
+
+KINDS = ("digit", "dot", "dash", "scribble")
+
+# A dot: at most this many pen widths long, and this small on the picture. Dots measure 1.1-1.3
+# (a dab, or a short drag); real digits at least 2.1 (the smallest, a 60 px 8 with a 14 px pen,
+# has a crossing that makes its pen look wide). Bold MNIST digits go down to 1.6, but fill
+# half the picture or more (extent >= 0.5), hence the extent condition.
+DOT_MAX_LENGTH = 1.5  # pen widths
+DOT_MAX_EXTENT = 0.25  # of the picture's longer side
+
+# A dash: a straight stroke (thinness of a straight stroke is 0.29 pen widths, any real digit
+# but a 1 is at least 0.43) clearly longer than wide, lying within this angle of horizontal.
+# A straight stroke nearer to vertical is a 1: real 1s lean at most 50 degrees from vertical
+# (40 degrees from horizontal, a re-drawn MNIST 1); none of the real digits is a flat line.
+DASH_MAX_THINNESS = 0.36  # pen widths
+DASH_MIN_ELONGATION = 1.8
+DASH_MAX_ANGLE = 25.0  # degrees from horizontal
+
+# A tiny scribble: ink under this share of the picture's longer side (50 px on the 336 px
+# canvas). Real digits measure at least 0.23 (60-80 px tall on the canvas) and MNIST digits
+# 0.5 (20 px of 28); preprocessing itself calls ink under 0.03 specks (EmptyDrawingError).
+SCRIBBLE_MAX_EXTENT = 0.15
+# ...or a small blob: ink only a few pen widths across, on a small part of the picture.
+BLOB_MAX_LENGTH = 3.0  # pen widths
+BLOB_MAX_EXTENT = 0.22
+
+_MIN_SIDE = 100  # px; smaller crops (a 28x28 MNIST digit) are upscaled to measure pen widths
+_MAX_SIDE = 120  # px; larger crops are downscaled, which bounds the time
+
+_SENTENCES = {
+    "dot": "That looks like a dot: draw a digit, larger.",
+    "dash": "That looks like a dash: draw a digit, larger.",
+    "scribble": "That looks like a tiny scribble: draw a digit, larger.",
+}
+
+
+@dataclass(frozen=True)
+class InkShape:
+    """What the ink looks like before it is scaled to 20x20.
+
+    Attributes:
+        kind: one of KINDS: "digit", "dot", "dash" or "scribble".
+        extent: the ink's bounding box's longer side over the picture's longer side, (0, 1].
+        length: the bounding box's longer side in pen widths, >= about 1.
+        pen_width: the pen's width in px of the picture, > 0 (twice the median distance from
+            the ink's centre line to its edge).
+        thinness: the standard deviation of the ink across its main axis in pen widths, > 0;
+            0.29 for a straight stroke, 0.25 for a dot.
+        elongation: the ink's spread along its main axis over the spread across it, >= 1.
+        angle: the main axis's angle from horizontal in degrees, 0-90.
+    """
+
+    kind: str
+    extent: float
+    length: float
+    pen_width: float
+    thinness: float
+    elongation: float
+    angle: float
+
+    @property
+    def is_digit(self) -> bool:
+        """True unless the ink is a dot, a dash or a tiny scribble."""
+        return self.kind == "digit"
+
+
+def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
+    """Measure ink and say what it looks like.
+
+    Args:
+        ink: (H, W) ink coverage, float in [0, 1] or uint8 in [0, 255] (1 or 255 = full
+            ink), as `PreprocessSteps.ink`; it must hold some ink.
+        frame_side: the longer side in px (at the ink's scale) of the picture the ink was
+            drawn on; None for max(H, W). A piece cut from a bigger picture passes the
+            picture's.
+
+    Returns:
+        An InkShape; its `kind` is "digit" unless the rules above call it something else.
+
+    Raises:
+        ValueError: `ink` is not a 2-D array holding some ink.
+    """
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or not ink.size:
+        raise ValueError(f"Expected ink of shape (H, W). Received: shape={ink.shape}")
+    if ink.dtype != np.uint8:
+        ink = cv2.convertScaleAbs(np.asarray(ink, np.float32), alpha=255)  # rounds, clips
+    left, top, width, height = cv2.boundingRect(ink)
+    if not width or not height:
+        raise ValueError("Expected ink holding some ink. Received: an empty ink array")
+    crop = ink[top:top + height, left:left + width]
+    side = max(width, height)
+    factor = 1.0
+    if side < _MIN_SIDE:
+        factor = _MIN_SIDE / side
+    elif side > _MAX_SIDE:
+        factor = _MAX_SIDE / side
+    if factor != 1.0:
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR if factor > 1
+                          else cv2.INTER_AREA)
+    # Ink counts where it is at least half the strongest; a border of background, so ink
+    # that fills its crop still has an edge to measure to.
+    _, mask = cv2.threshold(crop, int(crop.max()) // 2, 255, cv2.THRESH_BINARY)
+    mask = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    # The pen's width: twice the distance to the edge along the centre line (the ridge of
+    # the distance map). The median, so crossings (wider) and ends (narrower) do not count.
+    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (mask > 0)
+    pen = 2.0 * float(np.median(distance[ridge])) if ridge.any() else 1.0
+    pen = max(pen, 1.0)
+    moments = cv2.moments(mask, binaryImage=True)
+    mu20, mu02, mu11 = (moments[key] / moments["m00"] for key in ("mu20", "mu02", "mu11"))
+    half_spread = np.hypot((mu20 - mu02) / 2, mu11)
+    along = (mu20 + mu02) / 2 + half_spread  # variance along the main axis, px^2
+    across = max((mu20 + mu02) / 2 - half_spread, 1e-9)
+    angle = abs(float(np.degrees(0.5 * np.arctan2(2 * mu11, mu20 - mu02))))
+    frame = max(ink.shape) if frame_side is None else frame_side
+    values = dict(
+        extent=side / frame,
+        length=(max(mask.shape) - 2) / pen,
+        pen_width=pen / factor,
+        thinness=float(np.sqrt(across)) / pen,
+        elongation=float(np.sqrt(along / across)),
+        angle=angle,
+    )
+    return InkShape(kind=_kind(**values), **values)
+
+
+def _kind(*, extent: float, length: float, pen_width: float, thinness: float,
+          elongation: float, angle: float) -> str:
+    """The rules, in order: a dot, a dash, a tiny scribble, else a digit."""
+    if length <= DOT_MAX_LENGTH and extent <= DOT_MAX_EXTENT:
+        return "dot"
+    if (thinness <= DASH_MAX_THINNESS and elongation >= DASH_MIN_ELONGATION
+            and angle <= DASH_MAX_ANGLE):
+        return "dash"
+    if extent < SCRIBBLE_MAX_EXTENT or (length < BLOB_MAX_LENGTH and extent < BLOB_MAX_EXTENT):
+        return "scribble"
+    return "digit"
+
+
+def sentence(shape: InkShape) -> str:
+    """What the page says about ink that is not a digit, e.g. 'That looks like a dot: ...'."""
+    return _SENTENCES.get(shape.kind, "")
+
+
+def check_digit(shape: InkShape) -> InkShape:
+    """Return `shape` if it is a digit's.
+
+    Raises:
+        NotADigitError: the ink is a dot, a dash or a tiny scribble; the message says which,
+            and the error's `shape` is this InkShape.
+    """
+    if not shape.is_digit:
+        raise NotADigitError(sentence(shape), shape)
+    return shape
