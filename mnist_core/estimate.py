@@ -56,15 +56,16 @@ _SECONDS_PER_EPOCH = 0.05  # callbacks, the validation pass's set-up
 # Quick's 3.16 s with the same layers (twice the batches account for a little of it)
 _SECONDS_PER_DISTORTED_IMAGE = 50e-6
 _SECONDS_PER_REDRAWN_DIGIT = 0.0019  # drawn_training: render + preprocess, both cores
-_SECONDS_PER_PEN_DIGIT = 0.0006  # pendigits.pen_training_set: 0.9 ms on one core, two used
+# pendigits.pen_training_set: 3.3-4 ms of CPU an image (bench/pen_digits.py), both cores
+_SECONDS_PER_PEN_DIGIT = 0.002
 # A new process importing TensorFlow, loading MNIST, building the model: 5.4-7.0 s on a busy
 # 2-core machine (bench/train_estimate.py)
 _STARTUP_SECONDS = 7.0
 _TRACING_SECONDS = 2.0  # the first epoch over a later one: graph tracing, the shuffle buffer
 _FINISHING_SECONDS = 1.5  # from the last epoch's end to Keras' fit returning (1-4 s)
 # 2,000 re-drawn digits: 10.6-24 s on a busy 2-core machine, rendered one at a time
-# The held-out writers' 1,999 pen digits: about 2 s on one core (mnist_core.pendigits)
-_SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "real writers": 2.5,
+# The held-out writers' 1,999 pen digits: 6.8-7.7 s of CPU on one core (bench/pen_digits.py)
+_SCORING_SECONDS = {"test set": 0.3, "re-drawn digits": 12.0, "real writers": 7.0,
                     "held-out drawings": 0.05, "saving": 0.3}
 _NEAREST_RUNS = 3  # a phase is sized from the median of this many comparable runs
 _MATMUL_REMEASURE_SECONDS = 300.0

@@ -1,5 +1,7 @@
 """Train page: retrain the MLP from the browser, with live progress, curves and a stop button."""
 
+import dataclasses
+import os
 import time
 import uuid
 
@@ -22,6 +24,7 @@ from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.pendigits import DATA_DIR_ENV as PEN_DATA_DIR_ENV
 from mnist_core.pendigits import load_pendigits
 from mnist_core.runs import compare_runs
 from ui.actions import apply
@@ -57,8 +60,11 @@ def duration(seconds: float | None, about: bool = False) -> str:
 
 
 def load_preset(name: str) -> None:
-    """Put a preset's settings into the form's widgets."""
+    """Put a preset's settings into the form's widgets; without the real writers' digits on
+    this machine, the preset trains without them (the form says so) rather than not at all."""
     values = PRESETS[name].to_dict()
+    if values["pen_fraction"] and pen_digits_missing():
+        values["pen_fraction"] = 0.0
     for key, field in FIELDS.items():
         value = values[field]
         if field == "hidden_units":
@@ -84,10 +90,14 @@ def read_form() -> tuple[dict, dict[str, str]]:
     return values, problems
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def pen_digits_missing() -> str | None:
-    """Why the real writers' pen digits cannot be trained on here, or None (read once a
-    minute at most)."""
+    """Why the real writers' pen digits cannot be trained on here, or None."""
+    return _pen_digits_missing(os.environ.get(PEN_DATA_DIR_ENV))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _pen_digits_missing(folder: str | None) -> str | None:
+    # Checked once a minute at most, per folder (the file is read and its checksum checked).
     try:
         load_pendigits()
     except MnistCoreError as error:
@@ -133,8 +143,15 @@ def show_form() -> None:
             problems["pen_fraction"] = missing
     matching = [name for name, preset in PRESETS.items()
                 if not problems and TrainConfig(**values) == preset]
-    which.caption(f"Settings: the {matching[0]} preset" if matching else
-                  "Settings: your own (start from a preset, then change anything)")
+    without_pen = [name for name, preset in PRESETS.items() if not problems and not matching
+                   and TrainConfig(**values) == dataclasses.replace(preset, pen_fraction=0.0)]
+    if matching:
+        which.caption(f"Settings: the {matching[0]} preset")
+    elif without_pen and pen_digits_missing():
+        which.caption(f"Settings: the {without_pen[0]} preset without the real writers' digits, "
+                      "which are not on this machine (set PENDIGITS_DATA_DIR to use them)")
+    else:
+        which.caption("Settings: your own (start from a preset, then change anything)")
 
     def field(column, key, widget, label, **options):
         with column:

@@ -35,8 +35,9 @@ def made_up_run(config: TrainConfig, epoch_seconds: float, epochs: int = 4, *,
     history = [{"epoch": e, "seconds": 2.0 + first + (e - 1) * epoch_seconds,
                 "complete": True} for e in range(1, epochs + 1)]
     fit = round((config.max_train_samples or 60000) * (1 - config.validation_split))
-    metrics = {"train_samples": fit, "validation_samples": (config.max_train_samples or 60000)
-               - fit, "first_epoch_seconds": first}
+    metrics = {"train_samples": fit + config.pen_images(fit),  # real writers' digits too
+               "validation_samples": (config.max_train_samples or 60000) - fit,
+               "first_epoch_seconds": first}
     if startup is not None:
         metrics["startup_seconds"] = startup
     if scoring is not None:
@@ -61,7 +62,10 @@ def test_a_run_trained_here_sizes_the_next_estimate():
     assert estimate.first_epoch == pytest.approx(8.0 + 3.0)  # tracing, as measured
     assert estimate.startup == 9.0 and estimate.scoring["re-drawn digits"] == 10.0
     # A step the run did not record (real writers, newer than it) takes its default.
-    assert estimate.total == pytest.approx(9.0 + 11.0 + 11 * 8.0 + estimate.finishing + 12.0
+    assert estimate.preparing == pytest.approx(  # Quick's real writers' digits, drawn first
+        QUICK.pen_images(54_000) * estimate_module._SECONDS_PER_PEN_DIGIT)
+    assert estimate.total == pytest.approx(9.0 + estimate.preparing + 11.0 + 11 * 8.0
+                                           + estimate.finishing + 12.0
                                            + estimate_module._SCORING_SECONDS["real writers"])
     assert estimate.basis == "1 like run trained here"
 
@@ -113,14 +117,15 @@ def test_without_runs_it_falls_back_to_the_machines_matmul_speed():
     bigger = estimate_run(dataclasses.replace(QUICK, hidden_units=(2048, 1024)), Calibration())
     assert bigger.per_epoch > 2 * estimate.per_epoch
     assert estimate.total == pytest.approx(
-        estimate.startup + estimate.first_epoch + 11 * estimate.per_epoch
+        estimate.startup + estimate.preparing + estimate.first_epoch + 11 * estimate.per_epoch
         + estimate.finishing + estimate.scoring_total)
 
 
 def test_rendering_and_drawn_scoring_count_only_when_they_happen():
     calibration = calibrate([made_up_run(QUICK, 8.0, scoring=SCORING)])
-    assert estimate_run(BEST, calibration).preparing == 0.0
-    rendering = estimate_run(BEST, calibration, drawn_cached=False).preparing
+    plain = dataclasses.replace(BEST, pen_fraction=0.0)
+    assert estimate_run(plain, calibration).preparing == 0.0
+    rendering = estimate_run(plain, calibration, drawn_cached=False).preparing
     assert rendering == pytest.approx(120_000 * estimate_module._SECONDS_PER_REDRAWN_DIGIT)
     assert estimate_run(QUICK, calibration, drawn_scored=False).scoring["re-drawn digits"] == 0
 
@@ -270,7 +275,7 @@ def test_time_left_is_within_a_few_percent_of_the_truth_when_the_estimate_was_tw
 
 def test_real_writers_digits_are_drawn_before_training_and_fitted_every_epoch():
     calibration = calibrate([made_up_run(QUICK, 8.0, scoring=SCORING)])
-    plain = estimate_run(QUICK, calibration)
+    plain = estimate_run(dataclasses.replace(QUICK, pen_fraction=0.0), calibration)
     pen = estimate_run(dataclasses.replace(QUICK, pen_fraction=0.2), calibration)
     # 54,000 MNIST images fitted, plus 13,500 pen digits drawn first
     assert pen.preparing == pytest.approx(13_500 * estimate_module._SECONDS_PER_PEN_DIGIT)

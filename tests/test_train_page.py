@@ -42,6 +42,7 @@ def set_tiny(page, epochs=1):
     number_input(page, "Epochs").set_value(epochs).run()
     number_input(page, "Training images").set_value(200).run()
     page.slider[0].set_value(0.0).run()  # no drawn digits: nothing to render
+    page.slider[1].set_value(0.0).run()  # no real writers' digits either
     page.toggle[0].set_value(False).run()
 
 
@@ -60,12 +61,12 @@ def settings_caption(page) -> str:
 
 def test_choosing_best_loads_its_recipe_and_editing_makes_it_custom(models):
     page = open_page()
-    assert settings_caption(page) == "Settings: the Quick preset"
+    assert settings_caption(page).startswith("Settings: the Quick preset")
     next(b for b in page.button if b.label == "Best preset").click().run()
     assert number_input(page, "Epochs").value == BEST.epochs
     assert page.toggle[0].value is True  # distortions on
     assert page.slider[0].value == pytest.approx(BEST.drawn_fraction)
-    assert settings_caption(page) == "Settings: the Best preset"
+    assert settings_caption(page).startswith("Settings: the Best preset")
     number_input(page, "Epochs").set_value(3).run()
     text_input(page, "Hidden layers").set_value("64").run()
     assert settings_caption(page).startswith("Settings: your own")
@@ -252,3 +253,25 @@ def test_a_worse_run_is_not_the_primary_choice_and_says_how_it_compares(models, 
     assert "Our drawings" not in page.dataframe[0].proto.column_order
     use[0].click().run()
     assert models.active_run_id() == finished.run_id
+
+
+
+def test_without_the_pen_digits_a_preset_trains_without_them_and_says_so(models, monkeypatch):
+    monkeypatch.setenv("PENDIGITS_DATA_DIR", "/nowhere")
+    monkeypatch.setattr("mnist_core.pendigits._cache", {}, raising=False)
+    page = open_page()
+    assert not page.exception
+    assert settings_caption(page).startswith(
+        "Settings: the Quick preset without the real writers' digits")
+    assert page.slider[1].value == 0.0
+    assert [button.disabled for button in start_button(page)] == [False]
+    page.slider[1].set_value(0.3).run()  # asked for anyway: refused beside the field
+    assert any("PENDIGITS_DATA_DIR" in error.value for error in page.error)
+    assert [button.disabled for button in start_button(page)] == [True]
+
+
+def test_with_the_pen_digits_the_quick_preset_learns_from_real_writers(models, pen_dir):
+    page = open_page()
+    assert settings_caption(page) == "Settings: the Quick preset"
+    assert page.slider[1].value == pytest.approx(QUICK.pen_fraction)
+    assert any("30% real writers" in info.value for info in page.info)
