@@ -205,12 +205,61 @@ def _find_ink(pixels: np.ndarray) -> np.ndarray:
     distance = distance.reshape(pixels.shape[:2])
     clean = _border_is_uniform(distance)
     if not clean:
+        # A photo: the paper's light varies (a shadow at one edge, a lamp's gradient), so each
+        # pixel is compared with the paper's colour there, not with one colour for all.
+        distance = _distance_from_lit_paper(channels, background)
         distance = cv2.GaussianBlur(distance, (3, 3), 0)  # photo noise
     high = cv2.minMaxLoc(distance)[1]
     if high < _MIN_CONTRAST:
         raise EmptyDrawingError("Draw a digit: the canvas is empty.")
     ink = cv2.convertScaleAbs(distance, alpha=255.0 / high)  # the strongest ink becomes 255
     return _suppress_noise(ink, clean=clean)
+
+
+def _distance_from_lit_paper(channels: list[np.ndarray], background) -> np.ndarray:
+    """Each pixel's distance from the paper's colour at that pixel.
+
+    Args:
+        channels: the image's channels, each (H, W) uint8.
+        background: one level per channel (floats, 0..255), the median border colour.
+
+    Returns:
+        (H, W) uint8, the Chebyshev distance in levels from the paper as lit at each pixel.
+
+    The paper's colour across the image is estimated from its border (the background's
+    witness, as above): each side is smoothed by a running median a third of its length, so a
+    stroke crossing the edge drops out while a shadow or gradient along it stays (a median
+    follows a monotone profile exactly), then the four sides are blended into the interior
+    (a Coons patch, which reproduces any gradient that is linear or varies along one axis).
+    Light multiplies the paper's and the ink's colour alike, so each channel is divided by
+    the paper's estimate and scaled back to `background`'s level before the Chebyshev distance
+    to it, which keeps the ink's contrast inside a shadow too.
+    """
+    height, width = channels[0].shape
+    down = np.linspace(0.0, 1.0, height, dtype=np.float32)
+    across = np.linspace(0.0, 1.0, width, dtype=np.float32)
+    rows = np.stack([1 - down, down], axis=1)  # (H, 2): weights of the top and bottom sides
+    cols = np.stack([1 - across, across])  # (2, W): weights of the left and right sides
+    distance = None
+    for channel, level in zip(channels, background, strict=True):
+        sides = (channel[0], channel[-1], channel[:, 0], channel[:, -1])
+        top, bottom, left, right = (_running_median(side) for side in sides)
+        corners = np.array([[top[0] + left[0], top[-1] + right[0]],
+                            [bottom[0] + left[-1], bottom[-1] + right[-1]]], np.float32) / 2
+        # Coons patch: blend of top/bottom + blend of left/right - bilinear blend of the corners.
+        paper = rows @ (np.stack([top, bottom]) - corners @ cols)
+        paper += np.stack([left, right], axis=1) @ cols
+        lit = cv2.divide(channel.astype(np.float32), cv2.max(paper, 1.0), scale=float(level))
+        diff = cv2.absdiff(lit, float(level))
+        distance = diff if distance is None else cv2.max(distance, diff)
+    return cv2.convertScaleAbs(distance)  # rounds and saturates to 0..255
+
+
+def _running_median(side: np.ndarray) -> np.ndarray:
+    """(N,) uint8 -> (N,) float32, the running median over a third of N (odd, at most 255)."""
+    window = min(max(3, len(side) // 3) | 1, 255)
+    smooth = cv2.medianBlur(np.ascontiguousarray(side).reshape(1, -1), window)
+    return smooth.reshape(-1).astype(np.float32)
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:

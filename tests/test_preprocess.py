@@ -325,6 +325,66 @@ def test_noisy_unevenly_lit_photo_still_reads_like_the_clean_drawing():
     assert np.abs(result - preprocess(transparent(mask))).mean() < 0.03
 
 
+# --- photos with a shadow or uneven light ---------------------------------------------------
+
+
+def three_on_paper(light: np.ndarray | None = None, noise: float = 4.0) -> np.ndarray:
+    """A photo-like (280, 280, 3) uint8 upload of a clear 3: dark ink on light paper, lit by
+    `light` ((280, 280) multiplier in (0, 1], None for even light), with camera noise."""
+    from mnist_core.drawn import _arc, render_strokes
+
+    top = _arc((13.5, 9.0), (5.0, 4.5), 200, 450, 30)
+    bottom = _arc((13.5, 18.0), (5.5, 5.5), -90, 160, 30)
+    strokes = [np.concatenate([top, bottom]).astype(np.float32)]
+    canvas = render_strokes(strokes, brush_width=18, scale=200, centre=(140, 140))
+    coverage = canvas[..., 3:4].astype(np.float32) / 255
+    photo = (1 - coverage) * np.float32([235, 232, 225]) + coverage * np.float32([20, 20, 20])
+    if light is not None:
+        photo = photo * light[..., None]
+    photo = photo + np.random.default_rng(2).normal(0, noise, photo.shape)
+    return np.clip(np.round(photo), 0, 255).astype(np.uint8)
+
+
+def _edge_shadow(side: str, depth: float = 0.45, width: int = 70) -> np.ndarray:
+    """Light falling smoothly to `depth` over `width` px at one edge of a 280x280 photo."""
+    ramp = np.clip(np.arange(SIZE, dtype=np.float32) / width, 0, 1)
+    profile = depth + (1 - depth) * (3 * ramp**2 - 2 * ramp**3)
+    light = np.tile(profile, (SIZE, 1))  # darkest at the left
+    return {"left": light, "right": light[:, ::-1], "top": light.T, "bottom": light.T[::-1]}[side]
+
+
+SHADOWS = {
+    "shadow at the left edge": _edge_shadow("left"),
+    "deep shadow at the left edge": _edge_shadow("left", depth=0.35, width=120),
+    "shadow at the right edge": _edge_shadow("right"),
+    "shadow at the top edge": _edge_shadow("top"),
+    "light falling off across the page": np.tile(np.linspace(0.55, 1.0, SIZE, dtype=np.float32),
+                                                 (SIZE, 1)),
+}
+
+
+@pytest.mark.parametrize("shadow", list(SHADOWS))
+def test_a_shadow_on_a_photo_is_not_taken_for_ink(shadow):
+    """A clear 3 with a shadow at its left edge read 6 at 78% (here 0): the shadow's dark
+    paper was ink, a bar beside the digit in the model input."""
+    from mnist_core.recognizer import Recognizer
+
+    plain, plain_steps = preprocess(three_on_paper(), return_steps=True)
+    shadowed = three_on_paper(SHADOWS[shadow])
+    result, steps = preprocess(shadowed, return_steps=True)
+
+    assert Recognizer.load().predict(shadowed).digit == 3
+    # The ink found is the digit's alone: the same box, nothing in the shadow around it.
+    assert steps.bounding_box == pytest.approx(plain_steps.bounding_box, abs=2)
+    top, left, bottom, right = plain_steps.bounding_box
+    outside = steps.ink.copy()
+    outside[top - 2:bottom + 2, left - 2:right + 2] = 0
+    assert outside.max() == 0
+    # And the model sees what it sees without the shadow.
+    assert np.abs(result - plain).mean() < 0.01
+    assert np.abs(result - plain).max() < 0.25
+
+
 # --- small digits drawn with a thick pen: loops kept -----------------------------------------
 
 
