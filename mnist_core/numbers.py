@@ -5,13 +5,12 @@ strongest). Pieces that stand tall (at least `TALL` of the tallest piece's heigh
 parts of one: from left to right, a piece starts a new digit when the horizontal gap between it
 and the digit so far is at least `GAP` of the tallest piece's height, and belongs to that digit
 otherwise (a 4's two strokes that do not meet, a 1's base). A short piece (a 5's flag, a 7's
-bar, an i-dot) joins the nearest digit, overlapping or within the same gap; farther away it is
-a mark of its own (and then, being small, not a digit: see mnist_core.shape).
+bar, a dot) is never a digit of its own: it joins the nearest digit.
 
     pieces = split_digits(steps.ink)        # left to right
     pieces[0].ink, pieces[0].box
 
-The gap was measured on real single digits (see GAP) and is checked by bench/numbers.py, which
+The gap was measured on real single digits (see GAP) and is checked by bench/read_numbers.py, which
 also reads numbers composed of real digits with gaps of several widths. Digits closer than the
 gap, touching or overlapping, are taken for one digit: the limit of this rule.
 """
@@ -28,7 +27,7 @@ __all__ = ["DigitPiece", "GAP", "TALL", "split_digits"]
 # Of the tallest piece's height. Digits side by side are separated by a gap at least GAP wide:
 # the pieces of one real digit are never that far apart (at most 0.125 in 22,482 pen digits
 # drawn with 6 and 14 px pens, where a 4's two strokes do not meet; 0.20 in 30,000 MNIST
-# digits, a 1 in two pieces; bench/numbers.py). Touching digits are read as one.
+# digits, a 1 in two pieces; bench/read_numbers.py). Touching digits are read as one.
 GAP = 0.25
 TALL = 0.4  # a piece at least this tall may be a digit; a shorter one joins the nearest
 _INK_LEVEL = 0.25  # of the strongest ink: fainter pixels join no pieces (anti-aliasing)
@@ -111,16 +110,13 @@ def _group(stats: np.ndarray) -> list[list[int]]:
             groups.append([index])
             spans.append([lefts[index], rights[index]])
     for index in (i for i in order if heights[i] < TALL * tallest):
-        # The gap to each digit's span (negative: they overlap); the nearest one takes it.
+        # The gap to each digit's span (negative: they overlap); the nearest one takes it,
+        # however far: a short mark is part of a digit, never a digit of its own.
         gaps = [max(left - rights[index], lefts[index] - right) for left, right in spans]
-        nearest = int(np.argmin(gaps)) if gaps else -1
-        if gaps and gaps[nearest] < min_gap:
-            groups[nearest].append(index)
-            spans[nearest] = [min(spans[nearest][0], lefts[index]),
-                              max(spans[nearest][1], rights[index])]
-        else:
-            groups.append([index])
-            spans.append([lefts[index], rights[index]])
+        nearest = int(np.argmin(gaps))
+        groups[nearest].append(index)
+        spans[nearest] = [min(spans[nearest][0], lefts[index]),
+                          max(spans[nearest][1], rights[index])]
     return groups
 
 

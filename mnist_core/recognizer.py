@@ -140,7 +140,13 @@ class Recognizer:
                 which, e.g. "That looks like a dot: draw a digit, larger."
             DrawingError: the image has the wrong shape or dtype.
         """
-        model_input, steps = _read_digit(image)
+        model_input, steps = preprocess(image, return_steps=True)
+        return self._read_one(model_input, steps, return_steps)
+
+    def _read_one(self, model_input: np.ndarray, steps: PreprocessSteps,
+                  return_steps: bool) -> Prediction:
+        """Check one preprocessed drawing is a digit and read it (predict's second half)."""
+        check_digit(measure_ink(steps.ink))
         probabilities = self.weights.predict(model_input[None])[0]
         return Prediction(int(probabilities.argmax()), probabilities, model_input,
                           steps if return_steps else None)
@@ -164,8 +170,8 @@ class Recognizer:
         """
         model_input, steps = preprocess(image, return_steps=True)
         pieces = split_digits(steps.ink)
-        if len(pieces) == 1:
-            return NumberPrediction((self.predict(image, return_steps=return_steps),),
+        if len(pieces) == 1:  # predict's own path, on the same preprocessing
+            return NumberPrediction((self._read_one(model_input, steps, return_steps),),
                                     (steps.bounding_box,))
         frame = steps.ink.shape[0]  # digits in a row compare with the picture's height
         inputs, all_steps = [], []

@@ -77,7 +77,7 @@ class InkShape:
         extent: the ink's bounding box's longer side over the picture's longer side, (0, 1].
         length: the bounding box's longer side in pen widths, >= about 1.
         pen_width: the pen's width in px of the picture, > 0 (twice the median distance from
-            the ink's centre line to its edge).
+            the ink's centre line to its edge; within 10% for a straight stroke).
         thinness: the standard deviation of the ink across its main axis in pen widths, > 0;
             0.29 for a straight stroke, 0.25 for a dot.
         elongation: the ink's spread along its main axis over the spread across it, >= 1.
@@ -139,10 +139,10 @@ def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
     mask = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     # The pen's width: twice the distance to the edge along the centre line (the ridge of
-    # the distance map). The median, so crossings (wider) and ends (narrower) do not count.
+    # the distance map), less 1 px: OpenCV measures to the nearest background pixel's centre,
+    # 0.5 px beyond the edge. The median, so crossings (wider) and ends (narrower) do not count.
     ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (mask > 0)
-    pen = 2.0 * float(np.median(distance[ridge])) if ridge.any() else 1.0
-    pen = max(pen, 1.0)
+    pen = max(2.0 * float(np.median(distance[ridge])) - 1.0, 1.0)
     moments = cv2.moments(mask, binaryImage=True)
     mu20, mu02, mu11 = (moments[key] / moments["m00"] for key in ("mu20", "mu02", "mu11"))
     half_spread = np.hypot((mu20 - mu02) / 2, mu11)

@@ -1,8 +1,9 @@
+import cv2
 import numpy as np
 import pytest
 
 from mnist_core.drawn import render_strokes, sketch
-from mnist_core.errors import DrawingError, EmptyDrawingError, ModelLoadError
+from mnist_core.errors import DrawingError, EmptyDrawingError, ModelLoadError, NotADigitError
 from mnist_core.recognizer import Prediction, Recognizer
 from mnist_core.store import SHIPPED_ID, ModelStore
 
@@ -104,3 +105,37 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one(store, synthetic_sp
 def test_the_default_store_is_the_projects(monkeypatch):
     monkeypatch.delenv("MNIST_MODELS_DIR", raising=False)
     assert ModelStore().get_run(SHIPPED_ID).model_path.is_file()
+
+
+def mark(strokes, brush=22):
+    """A 280x280 transparent canvas with round-pen strokes ((x, y) points in px)."""
+    alpha = np.zeros((280, 280), np.uint8)
+    for points in strokes:
+        path = np.array(points, np.int32)
+        if len(path) == 1:
+            cv2.circle(alpha, tuple(int(v) for v in path[0]), brush // 2, 255, -1, cv2.LINE_AA)
+        else:
+            cv2.polylines(alpha, [path], False, 255, brush, cv2.LINE_AA)
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., :3], canvas[..., 3] = 255, alpha
+    return canvas
+
+
+@pytest.mark.parametrize(("strokes", "words"), [
+    ([[(140, 140)]], "That looks like a dot"),          # read "0, 90% sure" before
+    ([[(110, 140), (170, 140)]], "That looks like a dash"),  # read "7, 97% sure" before
+    ([[(130, 130), (150, 135), (132, 142), (152, 148)]], "That looks like"),
+])
+def test_a_mark_that_is_not_a_digit_gets_no_answer(shipped, strokes, words):
+    with pytest.raises(NotADigitError, match=words):
+        shipped.predict(mark(strokes))
+    with pytest.raises(NotADigitError, match=words):
+        shipped.predict_batch([canvas(7), mark(strokes)])
+    with pytest.raises(NotADigitError, match=words):
+        shipped.predict_number(mark(strokes))
+
+
+def test_a_short_upright_stroke_is_still_a_1(shipped):
+    result = shipped.predict(mark([[(140, 110), (140, 180)]]))
+    assert result.digit == 1
+

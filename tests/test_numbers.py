@@ -1,0 +1,200 @@
+"""Several digits side by side: split into digits left to right, each read on its own."""
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from mnist_core.errors import DataNotFoundError
+from mnist_core.numbers import GAP, split_digits
+from mnist_core.preprocessing import preprocess
+from mnist_core.recognizer import Recognizer
+from mnist_core.store import SHIPPED_ID
+
+CANVAS = 336
+
+# Digits as pen strokes in a 100 x 160 box (x right, y down), as a person draws them.
+DIGITS = {
+    "0": [[(50 + 45 * math.sin(a / 20 * 2 * math.pi), 80 - 75 * math.cos(a / 20 * 2 * math.pi))
+           for a in range(21)]],
+    "1": [[(30, 30), (60, 5), (60, 160)]],
+    "2": [[(8, 40), (30, 8), (70, 8), (92, 40), (80, 80), (5, 155), (95, 155)]],
+    "4": [[(70, 5), (5, 105), (95, 105)], [(70, 5), (70, 160)]],
+    "7": [[(5, 8), (95, 8), (40, 160)]],
+}
+
+
+def number_canvas(text: str, pen: int = 14, height: float = 110, gap: float = 0.5,
+                  top: float = 100) -> np.ndarray:
+    """A transparent 336x336 RGBA canvas with `text` drawn left to right, `gap` (of the
+    height) between the digits' boxes."""
+    scale = height / 160
+    alpha = np.zeros((CANVAS, CANVAS), np.uint8)
+    width = len(text) * 100 * scale + (len(text) - 1) * gap * height
+    x = (CANVAS - width) / 2
+    for char in text:
+        for points in DIGITS[char]:
+            path = np.array([(x + px * scale, top + py * scale) for px, py in points])
+            cv2.polylines(alpha, [np.round(path * 16).astype(np.int32)], False, 255, pen,
+                          cv2.LINE_AA, 4)
+        x += 100 * scale + gap * height
+    rgba = np.zeros((CANVAS, CANVAS, 4), np.uint8)
+    rgba[..., :3] = np.where(alpha[..., None] > 0, 255, 0)
+    rgba[..., 3] = alpha
+    return rgba
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Recognizer.load(run_id=SHIPPED_ID)
+
+
+def pieces_of(image):
+    _, steps = preprocess(image, return_steps=True)
+    return split_digits(steps.ink)
+
+
+@pytest.mark.parametrize(("text", "count"), [("1", 1), ("4", 1), ("42", 2), ("10", 2),
+                                             ("707", 3), ("1111", 4)])
+def test_digits_side_by_side_are_split_left_to_right(text, count):
+    pieces = pieces_of(number_canvas(text, height=90 if len(text) > 3 else 110))
+    assert len(pieces) == count
+    lefts = [piece.box[1] for piece in pieces]
+    assert lefts == sorted(lefts)
+
+
+def test_each_piece_holds_only_its_own_digit():
+    ink = np.zeros((40, 100), np.uint8)
+    ink[5:35, 10:14] = 255  # a 1
+    ink[5:35, 40:44] = 255  # another 1, far off
+    left, right = split_digits(ink)
+    assert left.box == (5, 10, 35, 14) and right.box == (5, 40, 35, 44)
+    assert np.count_nonzero(left.ink) == np.count_nonzero(right.ink) == 30 * 4
+    assert min(left.ink.shape) >= 8  # preprocess's smallest picture
+
+
+@pytest.mark.parametrize(("name", "gap", "rows", "pieces"), [
+    # A 4 px wide second stroke `gap` px right of a 30 px tall bar, over `rows`.
+    ("a bar just beyond the gap", round(GAP * 30) + 1, (5, 35), 2),
+    ("a bar within the gap (a 4 whose strokes do not meet)", round(GAP * 30) - 2, (5, 35), 1),
+    ("a short mark far away (a dot)", 50, (30, 34), 1),
+])
+def test_the_gap_rule(name, gap, rows, pieces):
+    ink = np.zeros((40, 100), np.uint8)
+    ink[5:35, 10:14] = 255
+    ink[rows[0]:rows[1], 14 + gap:18 + gap] = 255
+    assert len(split_digits(ink)) == pieces, name
+
+
+def test_a_short_piece_above_a_digit_joins_it():
+    """A 5's flag drawn as its own stroke, not touching the body."""
+    ink = np.zeros((60, 60), np.uint8)
+    ink[4:8, 20:40] = 255  # the flag
+    ink[12:55, 18:22] = 255  # the body
+    [piece] = split_digits(ink)
+    assert piece.box == (4, 18, 55, 40)
+
+
+@pytest.mark.parametrize("ink", [np.zeros((10, 10)), np.zeros(5)])
+def test_ink_without_ink_is_a_value_error(ink):
+    with pytest.raises(ValueError, match="Expected ink"):
+        split_digits(ink)
+
+
+@pytest.mark.parametrize("text", ["42", "10", "71", "704"])
+def test_the_shipped_model_reads_a_number(shipped, text):
+    number = shipped.predict_number(number_canvas(text, height=100 if len(text) > 2 else 120))
+    assert number.text == text, [f"{p.digit} ({p.confidence:.0%})" for p in number.digits]
+    assert number.confidence == pytest.approx(np.prod([p.confidence for p in number.digits]))
+    assert len(number.boxes) == len(text)
+
+
+def test_one_digit_reads_exactly_as_predict(shipped):
+    image = number_canvas("7", height=200, top=60)
+    number = shipped.predict_number(image, return_steps=True)
+    single = shipped.predict(image, return_steps=True)
+    assert number.is_single and number.text == str(single.digit)
+    [reading] = number.digits
+    np.testing.assert_array_equal(reading.probabilities, single.probabilities)
+    np.testing.assert_array_equal(reading.model_input, single.model_input)
+    assert reading.steps is not None and number.boxes == (single.steps.bounding_box,)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """The held-out writers' pen digits; skips when PENDIGITS_DATA_DIR is not set."""
+    from mnist_core.pendigits import held_out_digits
+
+    try:
+        return held_out_digits()
+    except DataNotFoundError as error:
+        pytest.skip(f"real pen digits not available: {error}")
+
+
+def side_by_side(crops, gap: float) -> np.ndarray:
+    """(h, w) uint8 crops set left to right `gap` px apart, bottoms aligned, with a margin."""
+    height = max(crop.shape[0] for crop in crops)
+    width = sum(crop.shape[1] for crop in crops) + round(gap) * (len(crops) - 1)
+    picture = np.zeros((height + 20, width + 20), np.uint8)
+    x = 10
+    for crop in crops:
+        picture[10 + height - crop.shape[0]:10 + height, x:x + crop.shape[1]] = crop
+        x += crop.shape[1] + round(gap)
+    return picture
+
+
+def crop(ink):
+    left, top, width, height = cv2.boundingRect(ink)
+    return ink[top:top + height, left:left + width]
+
+
+def test_no_single_held_out_pen_digit_is_split(held_out):
+    from mnist_core.pendigits import draw_pen_digit
+
+    for digit in held_out[::3]:
+        for pen, height in ((6, 120), (22, 200)):
+            pieces = pieces_of(draw_pen_digit(digit, pen_width=pen, height=height))
+            assert len(pieces) == 1, f"a {digit.label} by writer {digit.writer}, pen {pen}"
+
+
+def test_pairs_of_held_out_pen_digits_are_split_and_mostly_read(shipped, held_out):
+    from mnist_core.pendigits import draw_pen_digit
+
+    rng = np.random.default_rng(0)
+    right = 0
+    for _ in range(60):
+        first, second = (held_out[i] for i in rng.integers(len(held_out), size=2))
+        crops = [crop(draw_pen_digit(d, pen_width=14, height=120)[..., 3])
+                 for d in (first, second)]
+        picture = side_by_side(crops, rng.uniform(0.3, 0.7) * 120)
+        number = shipped.predict_number(picture)
+        assert len(number.digits) == 2
+        right += number.text == f"{first.label}{second.label}"
+    # The shipped model reads about 93% of these writers' digits alone: 87% of pairs.
+    assert right >= 0.75 * 60
+
+
+def test_numbers_of_mnist_test_digits_are_read(shipped, mnist_dir, monkeypatch):
+    from mnist_core.data import load_mnist
+
+    monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
+    _, (x_test, y_test) = load_mnist()
+    rng = np.random.default_rng(0)
+    right = 0
+    for _ in range(100):
+        chosen = rng.integers(len(x_test), size=int(rng.integers(2, 4)))
+        picture = side_by_side([crop(x_test[i]) for i in chosen], rng.uniform(0.3, 0.7) * 20)
+        number = shipped.predict_number(picture)
+        assert len(number.digits) == len(chosen)
+        right += number.text == "".join(str(y_test[i]) for i in chosen)
+    assert right >= 93
+
+
+def test_no_single_mnist_test_digit_is_split(mnist_dir, monkeypatch):
+    from mnist_core.data import load_mnist
+
+    monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
+    _, (x_test, _) = load_mnist()
+    split = [index for index, image in enumerate(x_test[:3000]) if len(pieces_of(image)) > 1]
+    assert split == []
