@@ -11,9 +11,10 @@ from mnist_core import (
     EmptyDrawingError,
     MnistCoreError,
     ModelStore,
+    NotADigitError,
 )
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
-from mnist_core.recognizer import Prediction
+from mnist_core.recognizer import NumberPrediction, Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
 from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
@@ -131,21 +132,43 @@ def probabilities_frame(prediction: Prediction) -> pd.DataFrame:
     })
 
 
-def short_answer(prediction: Prediction) -> str:
+def show_number(number: NumberPrediction) -> None:
+    """Several digits side by side: the number, large, and each digit with its confidence."""
+    # Four digits and more at the single digit's size would not fit beside the canvas.
+    size = "" if len(number.digits) <= 3 else ' style="font-size: 5rem"'
+    st.markdown(f'<div class="big-digit"{size}>{number.text}</div>', unsafe_allow_html=True)
+    parts = ", ".join(f"{p.digit} ({p.confidence:.0%})" for p in number.digits)
+    st.markdown(f'<div class="verdict">It reads <b>{number.text}</b>: {parts}.</div>',
+                unsafe_allow_html=True)
+    for column, prediction in zip(st.columns(min(len(number.digits), 6)), number.digits,
+                                  strict=False):
+        column.image(enlarge(prediction.model_input, 84),
+                     caption=f"{prediction.digit} ({prediction.confidence:.0%})")
+    st.caption("What the network sees of each digit. Right / Wrong saving is for single "
+               "digits: draw one digit to teach it.")
+
+
+def short_answer(prediction: Prediction | NumberPrediction) -> str:
     """The answer in one line, for under the canvas when the full answer is out of sight."""
+    if isinstance(prediction, NumberPrediction):
+        return f"Reads <b>{prediction.text}</b>."
     if prediction.is_unsure:
         return f"<b>{prediction.digit} or {prediction.runner_up}?</b> Not sure."
     return f"Reads <b>{prediction.digit}</b>, {prediction.confidence:.0%} sure."
 
 
-def show_reading(image: np.ndarray | None, key: str) -> Prediction | None:
+def show_reading(image: np.ndarray | None, key: str) -> Prediction | NumberPrediction | None:
     """Everything the page says about one drawing or picture; `key` tells the two apart.
-    Returns the prediction, or None when there is nothing to read."""
+    Returns the prediction (a NumberPrediction for several digits), or None when there is
+    nothing to read."""
     if image is None:
         show_invitation()
         return None
     try:
-        prediction = recognizer.predict(image, return_steps=True)
+        number = recognizer.predict_number(image, return_steps=True)
+    except NotADigitError as error:
+        st.warning(str(error), icon=":material/gesture:")
+        return None
     except EmptyDrawingError:
         if key == "upload":
             st.warning("No digit found in this picture: it looks blank, or its marks are too "
@@ -157,6 +180,10 @@ def show_reading(image: np.ndarray | None, key: str) -> Prediction | None:
     except DrawingError as error:
         st.error(str(error))
         return None
+    if not number.is_single:
+        show_number(number)
+        return number
+    prediction = number.digits[0]  # exactly what recognizer.predict reads
     answer, seen = st.columns([3, 2])
     with answer:
         show_answer(prediction)

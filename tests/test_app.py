@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -226,3 +227,52 @@ def test_the_sidebar_scores_the_model_on_our_held_out_drawings_once_there_are_en
     app.run()
     ours = next(metric for metric in app.sidebar.metric if metric.label == "Our drawings")
     assert ours.value == "0.00%"  # columns labelled 9 are no digit the shipped model knows
+
+
+def png_of_ink(alpha: np.ndarray) -> bytes:
+    """A photo-like PNG of (H, W) uint8 ink coverage: dark ink on light paper."""
+    coverage = alpha[..., None].astype(np.float32) / 255
+    rgb = (1 - coverage) * np.array([250, 248, 240]) + coverage * np.array([30, 30, 40])
+    buffer = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mark_png(points, pen: int) -> bytes:
+    import cv2
+
+    alpha = np.zeros((300, 300), np.uint8)
+    if len(points) == 1:
+        cv2.circle(alpha, points[0], pen // 2, 255, -1, cv2.LINE_AA)
+    else:
+        cv2.polylines(alpha, [np.array(points, np.int32)], False, 255, pen, cv2.LINE_AA)
+    return png_of_ink(alpha)
+
+
+@pytest.mark.parametrize(("name", "points", "pen", "words"), [
+    ("dot", [(150, 150)], 24, "That looks like a dot: draw a digit, larger."),
+    ("dash", [(120, 150), (180, 150)], 20, "That looks like a dash: draw a digit, larger."),
+])
+def test_a_picture_of_a_dot_or_a_dash_is_named_not_read(app, name, points, pen, words):
+    app.run()
+    app.file_uploader[0].upload(f"{name}.png", mark_png(points, pen), "image/png").run()
+    assert not app.exception
+    assert any(words == warning.value for warning in app.tabs[1].warning)
+    assert 'class="big-digit' not in page_text(app)
+
+
+@pytest.mark.parametrize("text", ["42", "10"])
+def test_a_picture_of_a_number_reads_the_number_and_each_digit(app, text):
+    from tests.test_numbers import number_canvas
+
+    app.run()
+    picture = png_of_ink(number_canvas(text, pen=12, height=120)[..., 3])
+    app.file_uploader[0].upload(f"{text}.png", picture, "image/png").run()
+    assert not app.exception
+    page = page_text(app)
+    assert f'<div class="big-digit">{text}</div>' in page
+    assert re.search(rf"It reads <b>{text}</b>: {text[0]} \(\d+%\), {text[1]} \(\d+%\)\.", page)
+    # Saving is for single digits: no Right / Wrong under a number, and the page says so.
+    assert not [b for b in app.button if (b.key or "").startswith("right-upload")]
+    assert not app.pills
+    assert any("Right / Wrong saving is for single digits" in c.value for c in app.caption)
