@@ -254,3 +254,26 @@ def test_nothing_jumps_when_an_answer_appears_or_right_is_pressed(page):
     page.wait_for_timeout(500)
     screenshot(page, "home-taken-back")
     assert abs(top(chart) - chart_before) <= 1
+
+
+def shrunk(strokes, factor: float, dx: float, dy: float = 0.0):
+    """Strokes scaled by `factor` about the 280x280 frame's origin and moved by (dx, dy)."""
+    return [[(x * factor + dx, y * factor + dy) for x, y in points] for points in strokes]
+
+
+# A 2 in the 280x280 frame: a curved top, a diagonal and a flat base.
+TWO = [[(80, 80), (105, 50), (160, 45), (195, 80), (180, 130), (80, 235), (210, 235)]]
+
+
+def test_two_digits_side_by_side_read_as_a_number(page):
+    draw(page, shrunk(STROKES["4"], 0.55, -5, 55) + shrunk(TWO, 0.55, 130, 55))
+    page.get_by_text(re.compile(r"It reads 42: 4 \(\d+%\), 2 \(\d+%\)")).wait_for(timeout=20_000)
+    assert page.locator(".big-digit").inner_text() == "42"
+    assert page.get_by_role("radiogroup", name="Wrong? It was a …").count() == 0
+    screenshot(page, "home-drew-42")
+
+
+def test_a_dot_is_named_not_read(page):
+    draw(page, [[(140, 140), (141, 141)]])
+    page.get_by_text("That looks like a dot: draw a digit, larger.").wait_for(timeout=20_000)
+    assert page.locator(".big-digit").count() == 0
