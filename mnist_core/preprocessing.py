@@ -207,7 +207,10 @@ def _find_ink(pixels: np.ndarray) -> np.ndarray:
     if not clean:
         # A photo: the paper's light varies (a shadow at one edge, a lamp's gradient), so each
         # pixel is compared with the paper's colour there, not with one colour for all.
-        distance = _distance_from_lit_paper(channels, background)
+        strong = cv2.compare(distance, cv2.minMaxLoc(distance)[1] / 2, cv2.CMP_GE)
+        dark_ink = sum(cv2.mean(np.ascontiguousarray(channel), strong)[0] - level
+                       for channel, level in zip(channels, background, strict=True)) < 0
+        distance = _distance_from_lit_paper(channels, background, dark_ink=dark_ink)
         distance = cv2.GaussianBlur(distance, (3, 3), 0)  # photo noise
     high = cv2.minMaxLoc(distance)[1]
     if high < _MIN_CONTRAST:
@@ -216,21 +219,30 @@ def _find_ink(pixels: np.ndarray) -> np.ndarray:
     return _suppress_noise(ink, clean=clean)
 
 
-def _distance_from_lit_paper(channels: list[np.ndarray], background) -> np.ndarray:
+def _distance_from_lit_paper(
+    channels: list[np.ndarray], background, *, dark_ink: bool
+) -> np.ndarray:
     """Each pixel's distance from the paper's colour at that pixel.
 
     Args:
         channels: the image's channels, each (H, W) uint8.
         background: one level per channel (floats, 0..255), the median border colour.
+        dark_ink: the ink is darker than the paper (else lighter).
 
     Returns:
         (H, W) uint8, the Chebyshev distance in levels from the paper as lit at each pixel.
 
-    The paper's colour across the image is estimated from its border (the background's
+    The paper's colour across the image is estimated twice. From its border (the background's
     witness, as above): each side is smoothed by a running median a third of its length, so a
     stroke crossing the edge drops out while a shadow or gradient along it stays (a median
     follows a monotone profile exactly), then the four sides are blended into the interior
     (a Coons patch, which reproduces any gradient that is linear or varies along one axis).
+    And from the whole image: a morphological closing (opening for light ink) an eighth of
+    the image across, which wipes out strokes thinner than that and keeps the light's slow
+    changes. Each fails alone: the first where ink runs along the border for long (a 7's top
+    bar at the edge), the second inside strokes wider than its kernel; so the paper is the
+    lighter of the two for dark ink (the darker for light ink), since a failure always
+    takes the ink's colour for the paper's.
     Light multiplies the paper's and the ink's colour alike, so each channel is divided by
     the paper's estimate and scaled back to `background`'s level before the Chebyshev distance
     to it, which keeps the ink's contrast inside a shadow too.
@@ -240,8 +252,18 @@ def _distance_from_lit_paper(channels: list[np.ndarray], background) -> np.ndarr
     across = np.linspace(0.0, 1.0, width, dtype=np.float32)
     rows = np.stack([1 - down, down], axis=1)  # (H, 2): weights of the top and bottom sides
     cols = np.stack([1 - across, across])  # (2, W): weights of the left and right sides
+    # The closing runs on a copy about 64 px across: the light varies slowly.
+    step = max(1, max(height, width) // 64)
+    small_size = (max(1, width // step), max(1, height // step))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))  # 1/8 of 64 px, odd
+    wipe = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    pick = cv2.max if dark_ink else cv2.min
     distance = None
     for channel, level in zip(channels, background, strict=True):
+        small = cv2.resize(channel, small_size, interpolation=cv2.INTER_AREA)
+        wiped = cv2.morphologyEx(small, wipe, kernel, borderType=cv2.BORDER_REPLICATE)
+        wiped = cv2.resize(cv2.blur(wiped, (5, 5)), (width, height),
+                           interpolation=cv2.INTER_LINEAR).astype(np.float32)
         sides = (channel[0], channel[-1], channel[:, 0], channel[:, -1])
         top, bottom, left, right = (_running_median(side) for side in sides)
         corners = np.array([[top[0] + left[0], top[-1] + right[0]],
@@ -249,6 +271,7 @@ def _distance_from_lit_paper(channels: list[np.ndarray], background) -> np.ndarr
         # Coons patch: blend of top/bottom + blend of left/right - bilinear blend of the corners.
         paper = rows @ (np.stack([top, bottom]) - corners @ cols)
         paper += np.stack([left, right], axis=1) @ cols
+        paper = pick(paper, wiped)
         lit = cv2.divide(channel.astype(np.float32), cv2.max(paper, 1.0), scale=float(level))
         diff = cv2.absdiff(lit, float(level))
         distance = diff if distance is None else cv2.max(distance, diff)

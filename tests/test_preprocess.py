@@ -385,6 +385,25 @@ def test_a_shadow_on_a_photo_is_not_taken_for_ink(shadow):
     assert np.abs(result - plain).max() < 0.25
 
 
+@pytest.mark.parametrize(
+    ("digit", "height", "pen"), [(7, 290, 18), (7, 290, 28), (0, 300, 18), (0, 300, 28)]
+)
+def test_ink_running_along_a_photos_edge_is_still_ink(digit, height, pen):
+    """A digit cropped tight, its strokes along the photo's border for long stretches: the
+    paper's light estimated from the border alone took a 7's top bar for paper (it read 8).
+    Pens up to 28 px on 280: strokes wider than about an eighth of the photo along its edge
+    are a known limit (a 40 px 7's bar loses some ink)."""
+    from mnist_core.drawn import render_strokes, sketch
+
+    canvas = render_strokes(sketch(digit), brush_width=pen, scale=height, centre=(137, 141))
+    coverage = canvas[..., 3:4].astype(np.float32) / 255
+    photo = (1 - coverage) * np.float32([235, 232, 225]) + coverage * 20
+    photo = photo + np.random.default_rng(3).normal(0, 5, photo.shape)
+    photo = np.clip(np.round(photo), 0, 255).astype(np.uint8)
+
+    assert np.abs(preprocess(photo) - preprocess(canvas)).mean() < 0.03
+
+
 # --- small digits drawn with a thick pen: loops kept -----------------------------------------
 
 
