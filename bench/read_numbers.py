@@ -12,6 +12,7 @@ of `predict` on one digit (targets 3 ms and 1 ms, median).
 
     python bench/read_numbers.py                # 300 numbers per set, about 8 min on two cores
     python bench/read_numbers.py --count 1000
+    python bench/read_numbers.py --speed       # only the timings
 
 Needs PENDIGITS_DATA_DIR and MNIST_DATA_DIR (a set without its data is left out and says so).
 """
@@ -152,16 +153,20 @@ def timing(recognizer: Recognizer, function, picture, runs: int = 500) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=300, help="numbers per set")
+    parser.add_argument("--speed", action="store_true", help="only the timings")
     args = parser.parse_args()
     recognizer = Recognizer.load()
     rng = np.random.default_rng(0)
     print(f"model: {recognizer.source}")
-    three = None
+    pen_digits = None
     try:
         from mnist_core.pendigits import FORMATS as PEN_FORMATS
         from mnist_core.pendigits import draw_pen_digit, held_out_digits
 
         digits = held_out_digits()
+        if args.speed:
+            show_speed(recognizer, digits, rng)
+            return
         print("Held-out writers' pen digits on the 336x336 canvas (pens 6-30 px, 90-150 px "
               "tall, the 3 formats in turn)")
         for size in (2, 3):
@@ -173,7 +178,7 @@ def main() -> None:
                       f"the height): {right / total:.2%} read right ({right} of {total}); "
                       f"split into {size}: {split / total:.2%}; refused {refused} "
                       f"[{time.perf_counter() - started:.0f} s]")
-        three = next(pen_numbers(digits, 1, 3, GAPS["realistic"], rng))[0]
+        pen_digits = digits
         pictures = ((draw_pen_digit(digit, pen_width=pen, height=height,
                                     format=PEN_FORMATS[index % 3]), digit.label)
                     for index, digit in enumerate(digits)
@@ -202,14 +207,21 @@ def main() -> None:
               f"differently from predict; predict reads {right / total:.2%} right")
     except DataNotFoundError as error:
         print(f"MNIST left out: {error}")
-    if three is not None:
-        print(f"predict_number, a three-digit pen number on the canvas: "
-              f"{timing(recognizer, recognizer.predict_number, three)} (target 3 ms)")
-        single = draw_pen_digit(digits[0], pen_width=22, height=200)
-        print(f"predict, one pen digit on the canvas: "
-              f"{timing(recognizer, recognizer.predict, single)} (target 1 ms)")
-        print(f"predict_number, the same single digit: "
-              f"{timing(recognizer, recognizer.predict_number, single)}")
+    if pen_digits is not None:
+        show_speed(recognizer, pen_digits, rng)
+
+
+def show_speed(recognizer: Recognizer, digits, rng) -> None:
+    from mnist_core.pendigits import draw_pen_digit
+
+    three = next(pen_numbers(digits, 1, 3, GAPS["realistic"], rng))[0]
+    print(f"predict_number, a three-digit pen number on the canvas: "
+          f"{timing(recognizer, recognizer.predict_number, three)} (target 3 ms)")
+    single = draw_pen_digit(digits[0], pen_width=22, height=200)
+    print(f"predict, one pen digit on the canvas: "
+          f"{timing(recognizer, recognizer.predict, single)} (target 1 ms)")
+    print(f"predict_number, the same single digit: "
+          f"{timing(recognizer, recognizer.predict_number, single)}")
 
 
 if __name__ == "__main__":
