@@ -138,18 +138,6 @@ def single_digits(recognizer: Recognizer, pictures) -> tuple[int, int, int, int]
     return split, differ, right, total
 
 
-def timing(recognizer: Recognizer, function, picture, runs: int = 500) -> str:
-    for _ in range(50):
-        function(picture)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function(picture)
-        times.append(time.perf_counter() - started)
-    ms = np.array(times) * 1000
-    return f"median {np.median(ms):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=300, help="numbers per set")
@@ -211,17 +199,33 @@ def main() -> None:
         show_speed(recognizer, pen_digits, rng)
 
 
-def show_speed(recognizer: Recognizer, digits, rng) -> None:
+def show_speed(recognizer: Recognizer, digits, rng, runs: int = 1500) -> None:
+    """Median times, interleaved in one loop so a busy machine slows all of them alike, and
+    each as a multiple of preprocess + the model alone (predict before the not-a-digit check)."""
     from mnist_core.pendigits import draw_pen_digit
+    from mnist_core.preprocessing import preprocess
 
     three = next(pen_numbers(digits, 1, 3, GAPS["realistic"], rng))[0]
-    print(f"predict_number, a three-digit pen number on the canvas: "
-          f"{timing(recognizer, recognizer.predict_number, three)} (target 3 ms)")
     single = draw_pen_digit(digits[0], pen_width=22, height=200)
-    print(f"predict, one pen digit on the canvas: "
-          f"{timing(recognizer, recognizer.predict, single)} (target 1 ms)")
-    print(f"predict_number, the same single digit: "
-          f"{timing(recognizer, recognizer.predict_number, single)}")
+    functions = {
+        "preprocess + the model alone, one pen digit":
+            lambda: recognizer.weights.predict(preprocess(single)[None]),
+        "predict, one pen digit (target 1 ms)": lambda: recognizer.predict(single),
+        "predict_number, the same digit": lambda: recognizer.predict_number(single),
+        "predict_number, a three-digit pen number (target 3 ms)":
+            lambda: recognizer.predict_number(three),
+    }
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(runs):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    base = float(np.median(next(iter(times.values()))))
+    for name, values in times.items():
+        ms = np.array(values) * 1000
+        print(f"{name}: median {np.median(ms):.2f} ms ({np.median(values) / base:.2f}x), "
+              f"p99 {np.percentile(ms, 99):.2f} ms")
 
 
 if __name__ == "__main__":
