@@ -222,6 +222,7 @@ def draw_and_read() -> None:
                            return_image_data=True,
                            key=f"canvas-{st.session_state.get('canvas_round', 0)}")
         below_canvas = st.empty()
+        st.session_state["last_drawing"] = canvas  # pages/4_Inside.py starts from it
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
         st.caption('Undo or redo a stroke with the arrows above the square<span '
                    'class="hint-pointer"> (they show when you point at it)</span>.',

@@ -23,6 +23,7 @@ def sidebar() -> Recognizer | None:
                      icon=":material/model_training:")
         st.page_link("pages/2_Curves.py", label="Training runs and curves",
                      icon=":material/show_chart:")
+        st.page_link("pages/4_Inside.py", label="Inside the network", icon=":material/neurology:")
         st.page_link("pages/3_My_drawings.py", label="My drawings",
                      icon=":material/photo_library:")
         st.divider()
