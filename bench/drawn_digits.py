@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.data import load_mnist  # noqa: E402
 from mnist_core.drawn import iter_redrawn  # noqa: E402
-from mnist_core.errors import EmptyDrawingError  # noqa: E402
+from mnist_core.errors import EmptyDrawingError, NotADigitError  # noqa: E402
 from mnist_core.evaluate import evaluate_weights  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
 from mnist_core.store import ModelStore  # noqa: E402
@@ -36,8 +36,8 @@ def read_all(recognizer: Recognizer, images, labels) -> tuple[float, np.ndarray]
     for index, image in enumerate(images):
         try:
             predicted[index] = recognizer.predict(image).digit
-        except EmptyDrawingError:
-            pass  # the app would say "draw a digit": a miss
+        except (EmptyDrawingError, NotADigitError):
+            pass  # the app would say "draw a digit" or "that looks like a dot": a miss
     return float(np.mean(predicted == labels)), predicted
 
 
