@@ -62,6 +62,21 @@ ERASE_SIZE = 10  # px: the side of the square `WhatIf.erase` blanks (a quarter o
 _SIDE = 28
 
 
+# The products of one drawing (a row, or a few) with a kernel go through np.einsum's own
+# single-threaded loop, not BLAS: OpenBLAS splits even one vector-matrix product over its
+# threads, and on a busy machine they wait on each other. Measured on the 2-core machine at
+# load 4: (1, 784) @ (784, 1024) 11 ms median, 31 ms p95 through matmul; 0.15 ms, 0.3 ms here.
+def _rows_times(rows: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """(n, a) x (a, b) -> (n, b)."""
+    return np.einsum("ni,ij->nj", rows, kernel)
+
+
+def _kernel_times(kernel: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """(a, b) x (b, k) -> (a, k), reading the kernel row by row (1.3 ms for 784x1024 and
+    k = 10, against 19 ms through matmul, same machine and load)."""
+    return np.einsum("kj,ij->ki", np.ascontiguousarray(columns.T), kernel).T
+
+
 def _check_input(model_input: np.ndarray) -> np.ndarray:
     array = np.asarray(model_input)
     if array.dtype != np.float64:  # float64 is kept, for exact finite differences in tests
@@ -116,7 +131,7 @@ def forward(weights: MlpWeights, model_input: np.ndarray) -> Forward:
     h = x.reshape(1, 784)
     pre, post = [], []
     for kernel, bias in zip(weights.kernels[:-1], weights.biases[:-1], strict=True):
-        z = (h @ kernel)[0] + bias
+        z = _rows_times(h, kernel)[0] + bias
         pre.append(z)
         h = np.maximum(z, 0)[None]
         post.append(h[0])
@@ -217,7 +232,8 @@ def _backward(weights: MlpWeights, run: Forward, layer: int, columns: np.ndarray
     gradient = columns.astype(np.float64)
     for below in range(layer - 1, -1, -1):
         gradient = gradient * (run.pre_activations[below] > 0)[:, None]
-        gradient = weights.kernels[below] @ gradient.astype(weights.kernels[below].dtype)
+        gradient = _kernel_times(weights.kernels[below],
+                                 gradient.astype(weights.kernels[below].dtype))
     return gradient.astype(np.float64)
 
 
@@ -295,7 +311,8 @@ def saliency(weights: MlpWeights, model_input: np.ndarray, digits: Sequence[int]
     for index in range(hidden):
         sums = weights.biases[index].astype(np.float64)
         if index:
-            sums = sums + carried @ weights.kernels[index].astype(np.float64)
+            sums = sums + _rows_times(carried[None].astype(weights.kernels[index].dtype),
+                                      weights.kernels[index])[0]
         carried = sums * (run.pre_activations[index] > 0)
     last = weights.kernels[-1][:, list(digits)].astype(np.float64)
     bias_parts = carried @ last + weights.biases[-1][list(digits)].astype(np.float64)
@@ -468,12 +485,16 @@ class ShiftCurve:
 def shift_curve(weights: MlpWeights, model_input: np.ndarray, changes: WhatIf = WhatIf(),
                 shifts: Sequence[int] = SHIFTS) -> ShiftCurve:
     """The probabilities of the input with `changes`, but shifted sideways by each of
-    `shifts` instead of `changes.shift_x`: at shift_x itself, exactly
-    weights.predict(what_if(model_input, changes)). One batch of 17 inputs."""
+    `shifts` instead of `changes.shift_x`: at shift_x itself,
+    weights.predict(what_if(model_input, changes)) (to float32 rounding). One batch of 17."""
     base = _before_shift(_check_input(model_input), changes)
     batch = np.stack([_after_shift(_shift(base, shift, changes.shift_y), changes)
                       for shift in shifts])
-    return ShiftCurve(np.asarray(shifts, int), weights.predict(batch))
+    h = batch.reshape(len(batch), 784)
+    for kernel, bias in zip(weights.kernels[:-1], weights.biases[:-1], strict=True):
+        h = np.maximum(_rows_times(h, kernel) + bias, 0)
+    logits = _rows_times(h, weights.kernels[-1]) + weights.biases[-1]
+    return ShiftCurve(np.asarray(shifts, int), _softmax(logits).astype(np.float32))
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ RGB arrays a page can show as they are; nothing here knows of a page.
 
 from __future__ import annotations
 
+import base64
+
 import cv2
 import numpy as np
 
-__all__ = ["NEGATIVE", "OFF", "POSITIVE", "overlay_picture", "signed_picture", "tiles_picture"]
+__all__ = ["NEGATIVE", "OFF", "POSITIVE", "overlay_picture", "png_data_uri", "signed_picture",
+           "tiles_picture"]
 
 POSITIVE = (255, 72, 56)  # red: pushes up / supports
 NEGATIVE = (48, 140, 255)  # blue: pushes down / opposes
@@ -58,7 +61,7 @@ def overlay_picture(model_input: np.ndarray, values: np.ndarray, size: int = 224
 
 
 def tiles_picture(grid: np.ndarray, off: np.ndarray | None = None, cell: int = 6) -> np.ndarray:
-    """A layer's activations as tiles: brightness = activation / the layer's largest.
+    """A layer's activations as tiles: brightness = sqrt(activation / the layer's largest).
 
     Args:
         grid: (rows, columns) float >= 0, NaN after the last unit (`inside.tile_grid`).
@@ -71,6 +74,9 @@ def tiles_picture(grid: np.ndarray, off: np.ndarray | None = None, cell: int = 6
     empty = np.isnan(grid)
     top = np.nanmax(grid) if (~empty).any() else 0.0
     level = np.where(empty, 0, grid) / top if top > 0 else np.zeros_like(grid)
+    # A square root: most active units sit far below the layer's strongest, and would
+    # otherwise be too dark to see on a projector (the order of brightness is kept).
+    level = np.sqrt(np.clip(level, 0, 1))
     rgb = np.repeat(np.clip(level, 0, 1)[..., None] * 255, 3, axis=2)
     rgb[empty] = _EMPTY
     if off is not None:
@@ -80,3 +86,13 @@ def tiles_picture(grid: np.ndarray, off: np.ndarray | None = None, cell: int = 6
         image[cell - 1::cell, :] = _GAP
         image[:, cell - 1::cell] = _GAP
     return image
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A (H, W, 3) uint8 RGB picture as a `data:image/png;base64,...` address, for a page to
+    put inline: no separate request for the browser to make, so the pictures of a stroke
+    arrive with its text."""
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(image[..., ::-1]))
+    if not ok:
+        raise ValueError(f"Expected an RGB uint8 picture. Received: shape={image.shape}")
+    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")

@@ -23,10 +23,13 @@ from mnist_core.inside_pictures import (
     OFF,
     POSITIVE,
     overlay_picture,
+    png_data_uri,
     signed_picture,
     tiles_picture,
 )
+from mnist_core.preprocessing import preprocess
 from mnist_core.recognizer import Recognizer
+from mnist_core.shape import check_digit, measure_ink
 from mnist_core.visualize import enlarge
 from ui.canvas import st_canvas
 from ui.models import run_recognizer
@@ -59,6 +62,12 @@ st.markdown(
     .inside-answer {{font-size: 1.6rem; line-height: 1.3; margin: 0.2rem 0 0.4rem 0;}}
     .inside-answer b {{font-size: 3.2rem; vertical-align: -0.35rem;}}
     .toolbar-room {{height: 1.9rem;}}
+    .figures {{display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: flex-start;}}
+    .figures figure {{margin: 0; text-align: center;}}
+    .figures img {{image-rendering: pixelated; border-radius: 3px; display: block;
+                   margin: 0 auto;}}
+    .figures figcaption {{font-size: 0.85rem; color: rgba(49, 51, 63, 0.7); line-height: 1.3;
+                          margin-top: 0.2rem;}}
     .sum-line {{font-size: 1.25rem; line-height: 1.6;}}
     .up {{color: {RED}; font-weight: 700;}} .down {{color: {BLUE}; font-weight: 700;}}
     .legend {{display: flex; align-items: center; gap: 0.5rem; font-size: 0.95rem;
@@ -100,9 +109,25 @@ SIGN_LEGEND = ('<div class="legend"><span>pushes down</span><span class="bar"></
                '<span>pushes up</span><span>(black: nothing)</span></div>')
 
 
-def show_image(image: np.ndarray, caption: str) -> None:
-    # PNG: sharp square pixels (Streamlit would pick JPEG for RGB, blurring them).
-    st.image(image, caption=caption, output_format="PNG")
+def show_images(pictures: list[tuple[np.ndarray, str]], width: int | None = None,
+                shown: int | list[int | None] | None = None) -> None:
+    """Pictures with captions in a wrapping row, inline in one element: a stroke's dozen
+    pictures arrive with its text instead of as a dozen requests after it (measured with
+    st.image: the pictures landed 100-300 ms after the answer). PNG keeps the pixels sharp.
+
+    `shown`: px for each picture's longer side, the browser enlarging it with square pixels
+    (so a 28x28 picture is sent as 28x28: a tenth of the bytes), or one per picture; None:
+    as it is."""
+    sizes = shown if isinstance(shown, list) else [shown] * len(pictures)
+    figures = []
+    for (image, caption), side in zip(pictures, sizes, strict=True):
+        scale = (side or max(image.shape[:2])) / max(image.shape[:2])
+        w, h = round(image.shape[1] * scale), round(image.shape[0] * scale)
+        figures.append(f'<figure style="width:{width or w}px"><img src="{png_data_uri(image)}" '
+                       f'width="{w}" height="{h}" alt="{caption}">'
+                       f"<figcaption>{caption}</figcaption></figure>")
+    figures = "".join(figures)
+    st.markdown(f'<div class="figures">{figures}</div>', unsafe_allow_html=True)
 
 
 def model_key(model: Recognizer) -> str:
@@ -178,25 +203,23 @@ def outputs_chart(probabilities: np.ndarray, digit: int, height: int = 170) -> N
 
 
 def layer_pictures(model: Recognizer, run: inside.Forward, off: list[int], key: str) -> None:
-    """Input, hidden layers as tiles, outputs as bars: one wrapping row."""
-    row = st.container(horizontal=True, gap="medium", key=f"layers-{key}")
-    with row.container(width="content"):
-        show_image(enlarge(run.model_input, 112), caption="Input, 28x28")
+    """Input, hidden layers as tiles, then the outputs as bars."""
+    pictures = [(enlarge(run.model_input, 28), "Input, 28x28")]
     last = len(run.activations) - 1
     for index, (activations, share) in enumerate(zip(run.activations, run.active_shares,
                                                      strict=True)):
         grid = inside.tile_grid(activations)
-        cell = max(3, min(8, 160 // grid.shape[1]))
+        cell = max(3, min(8, 128 // grid.shape[1]))  # 32 columns of 4 px: three in a row
         mask = None
         if index == last and off:
             flags = np.zeros(len(activations), bool)
             flags[off] = True
             mask = np.pad(flags, (0, grid.size - len(flags))).reshape(grid.shape)
-        with row.container(width="content"):
-            show_image(tiles_picture(grid, mask, cell),
-                     caption=f"Layer {index + 1}: {len(activations)} units, {share:.0%} active")
-    with row.container(width=230, key=f"outputs-{key}"):
-        outputs_chart(run.probabilities, run.digit)
+        pictures.append((tiles_picture(grid, mask, cell),
+                         f"Layer {index + 1}: {len(activations)} units, {share:.0%} active"))
+    show_images(pictures, shown=[112] + [None] * (len(pictures) - 1))
+    with st.container(width=240, key=f"outputs-{key}"):
+        outputs_chart(run.probabilities, run.digit, height=110)
 
 
 def answer_line(run: inside.Forward, off: list[int]) -> str:
@@ -206,6 +229,11 @@ def answer_line(run: inside.Forward, off: list[int]) -> str:
 
 
 # --- the views -------------------------------------------------------------------------------
+
+def minus(value: float) -> str:
+    """'+0.12' or '−0.12' (a real minus sign, as wide as the plus)."""
+    return f"{value:+.2f}".replace("-", "−")
+
 
 def signed(value: float) -> str:
     css = "up" if value >= 0 else "down"
@@ -222,13 +250,13 @@ def contributions_chart(parts: inside.LogitParts, layer: int) -> None:
         "sign": ["supports" if parts.contributions[u] > 0 else "opposes" for u in units],
     })
     spec = {
-        "height": max(120, 19 * len(units)),
+        "height": {"step": 19},
         "title": {"text": f"What each unit of layer {layer + 1} adds to {parts.digit}'s score",
                   "fontSize": 14},
         "mark": {"type": "bar"},
         "encoding": {
             "y": {"field": "unit", "type": "nominal", "sort": None, "title": None,
-                  "axis": {"labelFontSize": 12}},
+                  "axis": {"labelFontSize": 12, "labelOverlap": False}},
             "x": {"field": "part", "type": "quantitative", "title": "activation x weight",
                   "axis": {"titleFontSize": 13}},
             "color": {"field": "sign", "type": "nominal", "legend": None,
@@ -248,12 +276,9 @@ def unit_gallery(weights, model_input, layer: int, parts: inside.LogitParts,
         st.caption("None.")
         return
     pictures = inside.unit_pictures(weights, model_input, layer, units)
-    row = st.container(horizontal=True, gap="small")
-    for unit, picture in zip(units, pictures, strict=True):
-        a, w, c = parts.activations[unit], parts.weights[unit], parts.contributions[unit]
-        with row.container(width=104):
-            show_image(signed_picture(picture, 96),
-                     caption=f"unit {unit}: {a:.2f} × {w:+.2f} = {c:+.2f}")
+    show_images([(signed_picture(picture, 28), f"unit {unit}: {parts.activations[unit]:.2f} × "
+                  f"{minus(parts.weights[unit])} = {minus(parts.contributions[unit])}")
+                 for unit, picture in zip(units, pictures, strict=True)], width=104, shown=96)
 
 
 def count(units, name: str) -> str:
@@ -305,10 +330,11 @@ def view_why(weights, explanation: inside.Explanation, off: list[int]) -> None:
                    key="off-reset-why", disabled=not off)
     pick = f"pick-{off_key()}"
     st.session_state[pick] = off
-    st.multiselect(f"Units of layer {layer + 1} switched off",
-                   list(range(len(explanation.answer.contributions))), key=pick,
-                   format_func=lambda unit: f"unit {unit}", on_change=picked_units_changed,
-                   placeholder="Pick units to switch off")
+    with st.expander(f"Pick units of layer {layer + 1} to switch off ({len(off)} off now)"):
+        st.multiselect(f"Units of layer {layer + 1} switched off",
+                       list(range(len(explanation.answer.contributions))), key=pick,
+                       format_func=lambda unit: f"unit {unit}", on_change=picked_units_changed,
+                       placeholder="Pick units to switch off")
 
 
 def view_where(weights, explanation: inside.Explanation) -> None:
@@ -319,9 +345,9 @@ def view_where(weights, explanation: inside.Explanation) -> None:
     biases = float(result.bias_parts[0] - result.bias_parts[1])
     picture, words = st.columns([1, 1], gap="medium")
     with picture:
-        show_image(overlay_picture(explanation.forward.model_input, difference, 280),
-                 caption=f"Red: ink that says {answer.digit}; blue: ink that says "
-                         f"{runner_up.digit}.")
+        show_images([(overlay_picture(explanation.forward.model_input, difference, 28),
+                      f"Red: ink that says {answer.digit}; blue: ink that says "
+                      f"{runner_up.digit}.")], shown=280)
     with words:
         st.markdown(SIGN_LEGEND.replace("pushes down", f"towards {runner_up.digit}")
                     .replace("pushes up", f"towards {answer.digit}"), unsafe_allow_html=True)
@@ -341,21 +367,20 @@ def view_features(weights, model_input) -> None:
     st.caption("Each picture is the 784 weights of one unit of the first layer: ink on red "
                "pixels switches it on, ink on blue pixels holds it back. The most active for "
                "this drawing come first.")
-    row = st.container(horizontal=True, gap="small")
-    for unit, activation, picture in zip(units, activations, pictures, strict=True):
-        with row.container(width=96):
-            show_image(signed_picture(picture, 88), caption=f"unit {unit}: {activation:.2f}")
+    show_images([(signed_picture(picture, 28), f"unit {unit}: {activation:.2f}")
+                 for unit, activation, picture in zip(units, activations, pictures, strict=True)],
+                width=96, shown=88)
 
 
 def view_what_if(weights, model_input) -> None:
-    left, right = st.columns(2, gap="medium")
-    shift_x = left.slider("Shift right (px)", -8, 8, 0, key="what-shift-x")
-    shift_y = left.slider("Shift down (px)", -8, 8, 0, key="what-shift-y")
-    rotate = left.slider("Turn anticlockwise (°)", -45, 45, 0, step=5, key="what-rotate")
-    scale = left.slider("Size", 0.5, 1.5, 1.0, step=0.1, key="what-scale")
-    thickness = right.slider("Thinner / thicker (px)", -2, 2, 0, key="what-thickness")
-    erase = right.selectbox("Erase a patch", list(ERASE_PLACES), key="what-erase")
-    noise = right.slider("Noise", 0.0, 1.0, 0.0, step=0.05, key="what-noise")
+    first, second, third = st.columns(3, gap="medium")
+    shift_x = first.slider("Shift right (px)", -8, 8, 0, key="what-shift-x")
+    shift_y = first.slider("Shift down (px)", -8, 8, 0, key="what-shift-y")
+    rotate = second.slider("Turn anticlockwise (°)", -45, 45, 0, step=5, key="what-rotate")
+    scale = second.slider("Size", 0.5, 1.5, 1.0, step=0.1, key="what-scale")
+    thickness = third.slider("Thinner / thicker (px)", -2, 2, 0, key="what-thickness")
+    noise = third.slider("Noise", 0.0, 1.0, 0.0, step=0.05, key="what-noise")
+    erase = first.selectbox("Erase a patch", list(ERASE_PLACES), key="what-erase")
     changes = WhatIf(shift_x=shift_x, shift_y=shift_y, rotate=rotate, scale=scale,
                      thickness=thickness, erase=ERASE_PLACES[erase], noise=noise)
     changed = inside.what_if(model_input, changes)
@@ -364,7 +389,7 @@ def view_what_if(weights, model_input) -> None:
     digit = int(now.argmax())
     picture, chart = st.columns([1, 2], gap="medium")
     with picture:
-        show_image(enlarge(changed, 168), caption="What the network gets now")
+        show_images([(enlarge(changed, 28), "What the network gets now")], shown=168)
         st.markdown(f'<div class="inside-answer">It reads <b>{digit}</b>, {now[digit]:.0%} '
                     "sure.</div>", unsafe_allow_html=True)
     with chart:
@@ -437,7 +462,7 @@ def view_break(model_input) -> None:
     breakage = Breakage(units_off=share / 100, weight_noise=noise / 100, zero_biases=zero)
     key = model_key(recognizer)
     broken = _broken(key, breakage, recognizer.weights)
-    probabilities = broken.predict(model_input[None])[0]
+    probabilities = inside.forward(broken, model_input).probabilities
     digit = int(probabilities.argmax())
     with right:
         st.markdown(f'<div class="inside-answer">Broken, it reads <b>{digit}</b>, '
@@ -557,7 +582,10 @@ def read(image) -> np.ndarray | None:
         invite()
         return None
     try:
-        return recognizer.predict(image).model_input
+        # Recognizer.predict's checks, without its own forward pass (explain does one).
+        model_input, steps = preprocess(image, return_steps=True)
+        check_digit(measure_ink(steps.ink))
+        return model_input
     except NotADigitError as error:
         st.warning(str(error), icon=":material/gesture:")
     except EmptyDrawingError:

@@ -3,6 +3,7 @@ the way app.py keeps it (AppTest cannot draw on the canvas)."""
 
 from __future__ import annotations
 
+import re
 import types
 
 import numpy as np
@@ -49,15 +50,9 @@ def markdown(app: AppTest) -> str:
 
 
 def image_captions(app: AppTest) -> list[str]:
-    found = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", None) == "image":
-                found.extend(image.caption for image in child.proto.imgs)
-            walk(child)
-    walk(app._tree)
-    return found
+    """The captions of the page's pictures (inline figures)."""
+    return [caption for element in app.markdown
+            for caption in re.findall(r"<figcaption>(.*?)</figcaption>", str(element.value))]
 
 
 def answer(app: AppTest) -> str:
