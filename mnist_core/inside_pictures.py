@@ -55,9 +55,13 @@ def signed_picture(values: np.ndarray, size: int = 112, limit: float | None = No
 
 def overlay_picture(model_input: np.ndarray, values: np.ndarray, size: int = 224) -> np.ndarray:
     """The sign colours of a (28, 28) map over a faint grey copy of the (28, 28) input, so the
-    digit's shape shows where the map is weak. Returns (size, size, 3) uint8 RGB."""
+    digit's shape shows where the map is weak. Full brightness at the 95th percentile of
+    the map's nonzero magnitudes: a few strong pixels would otherwise leave the rest dark.
+    Returns (size, size, 3) uint8 RGB."""
     base = np.asarray(model_input, np.float64)[..., None] * 70.0
-    return _enlarge(np.maximum(base, _signed_rgb(values, None)), size)
+    magnitudes = np.abs(np.asarray(values, np.float64))
+    limit = float(np.percentile(magnitudes[magnitudes > 0], 95)) if magnitudes.any() else None
+    return _enlarge(np.maximum(base, _signed_rgb(values, limit)), size)
 
 
 def tiles_picture(grid: np.ndarray, off: np.ndarray | None = None, cell: int = 6) -> np.ndarray:

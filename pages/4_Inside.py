@@ -65,7 +65,7 @@ st.markdown(
     .figures {{display: flex; flex-wrap: wrap; gap: 0.6rem 1rem; align-items: flex-start;}}
     .figures figure {{margin: 0; text-align: center;}}
     .figures img {{image-rendering: pixelated; border-radius: 3px; display: block;
-                   margin: 0 auto;}}
+                   width: 100%; height: auto; object-fit: fill;}}  /* Streamlit's: scale-down */
     .figures figcaption {{font-size: 0.85rem; color: rgba(49, 51, 63, 0.7); line-height: 1.3;
                           margin-top: 0.2rem;}}
     .sum-line {{font-size: 1.25rem; line-height: 1.6;}}
@@ -109,7 +109,7 @@ SIGN_LEGEND = ('<div class="legend"><span>pushes down</span><span class="bar"></
                '<span>pushes up</span><span>(black: nothing)</span></div>')
 
 
-def show_images(pictures: list[tuple[np.ndarray, str]], width: int | None = None,
+def show_images(pictures: list[tuple[np.ndarray, str]],
                 shown: int | list[int | None] | None = None) -> None:
     """Pictures with captions in a wrapping row, inline in one element: a stroke's dozen
     pictures arrive with its text instead of as a dozen requests after it (measured with
@@ -122,9 +122,10 @@ def show_images(pictures: list[tuple[np.ndarray, str]], width: int | None = None
     figures = []
     for (image, caption), side in zip(pictures, sizes, strict=True):
         scale = (side or max(image.shape[:2])) / max(image.shape[:2])
-        w, h = round(image.shape[1] * scale), round(image.shape[0] * scale)
-        figures.append(f'<figure style="width:{width or w}px"><img src="{png_data_uri(image)}" '
-                       f'width="{w}" height="{h}" alt="{caption}">'
+        shown_width = round(image.shape[1] * scale)
+        # The figure's width sizes the picture (the page's markdown drops an img's own size).
+        figures.append(f'<figure style="width:{shown_width}px">'
+                       f'<img src="{png_data_uri(image)}" alt="{caption}">'
                        f"<figcaption>{caption}</figcaption></figure>")
     figures = "".join(figures)
     st.markdown(f'<div class="figures">{figures}</div>', unsafe_allow_html=True)
@@ -218,8 +219,8 @@ def layer_pictures(model: Recognizer, run: inside.Forward, off: list[int], key: 
         pictures.append((tiles_picture(grid, mask, cell),
                          f"Layer {index + 1}: {len(activations)} units, {share:.0%} active"))
     show_images(pictures, shown=[112] + [None] * (len(pictures) - 1))
-    with st.container(width=240, key=f"outputs-{key}"):
-        outputs_chart(run.probabilities, run.digit, height=110)
+    with st.container(key=f"outputs-{key}"):
+        outputs_chart(run.probabilities, run.digit, height=190)
 
 
 def answer_line(run: inside.Forward, off: list[int]) -> str:
@@ -278,7 +279,7 @@ def unit_gallery(weights, model_input, layer: int, parts: inside.LogitParts,
     pictures = inside.unit_pictures(weights, model_input, layer, units)
     show_images([(signed_picture(picture, 28), f"unit {unit}: {parts.activations[unit]:.2f} × "
                   f"{minus(parts.weights[unit])} = {minus(parts.contributions[unit])}")
-                 for unit, picture in zip(units, pictures, strict=True)], width=104, shown=96)
+                 for unit, picture in zip(units, pictures, strict=True)], shown=104)
 
 
 def count(units, name: str) -> str:
@@ -369,7 +370,7 @@ def view_features(weights, model_input) -> None:
                "this drawing come first.")
     show_images([(signed_picture(picture, 28), f"unit {unit}: {activation:.2f}")
                  for unit, activation, picture in zip(units, activations, pictures, strict=True)],
-                width=96, shown=88)
+                shown=96)
 
 
 def view_what_if(weights, model_input) -> None:
