@@ -11,7 +11,7 @@ from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore
 from tests.conftest import synthetic_digits
 
-ARCHITECTURES = [(64,), (48, 32), (40, 24, 16)]
+ARCHITECTURES = [(64,), (48, 32), (40, 24, 16), (32, 32, 24, 24, 16, 16)]  # 1 to 6 hidden layers
 
 
 def random_weights(hidden: tuple[int, ...], seed: int = 0, dtype=np.float32) -> MlpWeights:
