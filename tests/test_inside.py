@@ -322,7 +322,9 @@ def test_switching_off_all_supporters_changes_the_answer_on_real_digits(shipped,
         supporters = [(explanation.layer, unit) for unit in explanation.answer.supporters]
         changed += inside.forward(inside.switch_off(shipped, supporters), x).digit != \
             explanation.forward.digit
-    assert changed >= 95  # 98 of these 100 when written: two keep it on the bias and others
+    # 98 of these 100 with the first shipped model, 95 with the one also trained on real
+    # writers: the rest keep their answer on the bias and the other digits' opponents.
+    assert changed >= 90
 
 
 def test_moving_a_real_digit_sideways_loses_it(shipped, real_test_digits):
