@@ -114,7 +114,7 @@ def no_model_loads(monkeypatch):
 
 
 @pytest.mark.parametrize("page", [None, "pages/1_Train.py", "pages/2_Curves.py",
-                                  "pages/3_My_drawings.py"])
+                                  "pages/3_My_drawings.py", "pages/4_Inside.py"])
 def test_with_no_loadable_model_every_page_opens_and_says_so(app, no_model_loads, page):
     """The Train page must stay usable: training a new model is the way out."""
     app.run()
