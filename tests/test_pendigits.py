@@ -1,5 +1,7 @@
 import gzip
 import hashlib
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -282,6 +284,9 @@ def test_pen_inputs_gives_each_digit_in_each_format_in_order():
 
 
 def test_pen_inputs_is_the_same_on_all_cores(monkeypatch):
+    # A page test run earlier in this process (AppTest) leaves app.py as __main__, which
+    # spawned workers would run again; a real caller is a script or `python -m`.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     monkeypatch.setattr(pendigits, "_CHUNK", 2)  # 3 chunks
     alone, _ = pendigits.pen_inputs(SYNTHETIC * 2, np.random.default_rng(4))
     monkeypatch.setattr(pendigits, "_POOL_MIN", 1)  # the same 3 chunks over the workers

@@ -176,8 +176,10 @@ def test_a_drawing_corrected_with_wrong_is_saved_and_shown_on_my_drawings(page, 
     page.get_by_text("Saved as a 9.").wait_for(timeout=20_000)
     screenshot(page, "home-saved")
     page.get_by_role("tab", name=re.compile("Before and after")).click()
-    page.get_by_text("Wrong: it is a 9").first.wait_for(timeout=20_000)
-    assert page.get_by_text("Wrong: it is a 9").count() == 2  # same model before and after
+    # The same model before and after: both columns say so (the second may draw a moment
+    # after the first).
+    page.get_by_text("Wrong: it is a 9").nth(1).wait_for(timeout=20_000)
+    assert page.get_by_text("Wrong: it is a 9").count() == 2
     screenshot(page, "home-before-after")
     page.goto(f"{server.url}/My_drawings")
     page.get_by_text(re.compile(r"No\. \d+: a 9, read as 4")).first.wait_for(timeout=30_000)
