@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from mnist_core.shape import ink_as_uint8
+
 __all__ = ["DigitPiece", "GAP", "TALL", "split_digits"]
 
 # Of the tallest piece's height. Digits side by side are separated by a gap at least GAP wide:
@@ -70,11 +72,7 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
     Raises:
         ValueError: `ink` is not a 2-D array holding some ink.
     """
-    ink = np.asarray(ink)
-    if ink.ndim != 2 or not ink.size:
-        raise ValueError(f"Expected ink of shape (H, W). Received: shape={ink.shape}")
-    if ink.dtype != np.uint8:
-        ink = cv2.convertScaleAbs(np.asarray(ink, np.float32), alpha=255)  # rounds, clips
+    ink = ink_as_uint8(ink)
     strongest = int(ink.max())
     if strongest == 0:
         raise ValueError("Expected ink holding some ink. Received: an empty ink array")

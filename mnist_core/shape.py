@@ -106,6 +106,20 @@ class InkShape:
         return self.kind == "digit"
 
 
+def ink_as_uint8(ink: np.ndarray) -> np.ndarray:
+    """(H, W) ink coverage, float in [0, 1] or uint8 in [0, 255], as (H, W) uint8.
+
+    Raises:
+        ValueError: `ink` is not a 2-D array.
+    """
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or not ink.size:
+        raise ValueError(f"Expected ink of shape (H, W). Received: shape={ink.shape}")
+    if ink.dtype != np.uint8:
+        ink = cv2.convertScaleAbs(np.asarray(ink, np.float32), alpha=255)  # rounds, clips
+    return ink
+
+
 def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
     """Measure ink and say what it looks like.
 
@@ -122,11 +136,7 @@ def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
     Raises:
         ValueError: `ink` is not a 2-D array holding some ink.
     """
-    ink = np.asarray(ink)
-    if ink.ndim != 2 or not ink.size:
-        raise ValueError(f"Expected ink of shape (H, W). Received: shape={ink.shape}")
-    if ink.dtype != np.uint8:
-        ink = cv2.convertScaleAbs(np.asarray(ink, np.float32), alpha=255)  # rounds, clips
+    ink = ink_as_uint8(ink)
     left, top, width, height = cv2.boundingRect(ink)
     if not width or not height:
         raise ValueError("Expected ink holding some ink. Received: an empty ink array")
