@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "COPIES", "has_cache", "redrawn_images"]
+__all__ = ["CACHE_DIR_ENV", "COPIES", "cache_dir", "cache_key", "has_cache", "redrawn_images",
+           "save_cache"]
 
 CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
@@ -32,7 +33,8 @@ _CHUNK = 1000  # digits per worker task: big enough to amortise, small enough fo
 _CODE_FILES = ("drawn.py", "preprocessing.py")  # the code a cache depends on
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where re-drawn digits are cached: $MNIST_CACHE_DIR, else ~/.cache/mnist-draw."""
     if os.environ.get(CACHE_DIR_ENV):
         return Path(os.environ[CACHE_DIR_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -49,16 +51,30 @@ def has_cache() -> bool:
     package = Path(__file__).resolve().parent
     code_changed = max((package / name).stat().st_mtime for name in _CODE_FILES)
     return any(path.stat().st_mtime >= code_changed
-               for path in _cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
+               for path in cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
 
 
-def _cache_key(images: np.ndarray) -> str:
+def cache_key(images: np.ndarray, seed: int) -> str:
+    """16 hex digits naming a cache of `images` drawn with `seed`: it changes with the images,
+    the seed and the source of the code that draws and preprocesses them."""
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
     package = Path(__file__).resolve().parent
     for name in _CODE_FILES:
         digest.update((package / name).read_bytes())
-    digest.update(str(RENDER_SEED).encode())
+    digest.update(str(seed).encode())
     return digest.hexdigest()[:16]
+
+
+def save_cache(path: Path, array: np.ndarray) -> None:
+    """Write `array` to `path` (.npy) atomically; an unwritable cache is skipped silently (it
+    only costs time next run)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as temp:
+            np.save(temp, array)
+        os.replace(temp.name, path)
+    except OSError:
+        pass
 
 
 def _load_copies(path: Path, count: int) -> np.ndarray | None:
@@ -76,7 +92,7 @@ def _load_copies(path: Path, count: int) -> np.ndarray | None:
 def _other_copies(key: str, count: int) -> np.ndarray | None:
     """The cache of these digits with the most copies, whatever COPIES was then, or None."""
     best = None
-    for other in sorted(_cache_dir().glob(f"redrawn-{key}-x*.npy")):
+    for other in sorted(cache_dir().glob(f"redrawn-{key}-x*.npy")):
         cached = _load_copies(other, count)
         if cached is not None and (best is None or cached.shape[1] > best.shape[1]):
             best = cached
@@ -119,8 +135,8 @@ def redrawn_images(images: np.ndarray,
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"Expected (N, 28, 28) uint8 images. Received: shape={images.shape}, "
                          f"dtype={images.dtype}")
-    key = _cache_key(images)
-    path = _cache_dir() / f"redrawn-{key}-x{COPIES}.npy"
+    key = cache_key(images, RENDER_SEED)
+    path = cache_dir() / f"redrawn-{key}-x{COPIES}.npy"
     cached = _load_copies(path, len(images))
     if cached is not None and cached.shape[1] == COPIES:
         return cached
@@ -159,11 +175,5 @@ def redrawn_images(images: np.ndarray,
             # On a stop, do not wait for the chunks under way: they end on their own.
             pool.shutdown(wait=False, cancel_futures=True)
     out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as temp:
-            np.save(temp, out)
-        os.replace(temp.name, path)
-    except OSError:
-        pass  # an unwritable cache only costs time next run
+    save_cache(path, out)
     return out

@@ -8,9 +8,6 @@ drawing on the home page takes. `bench/drawn_digits.py` runs all 10,000.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +17,7 @@ import numpy as np
 
 from mnist_core.data import load_mnist
 from mnist_core.drawn import iter_redrawn
+from mnist_core.drawn_training import cache_dir, cache_key, save_cache
 from mnist_core.errors import EmptyDrawingError
 from mnist_core.model import MlpWeights
 from mnist_core.preprocessing import preprocess
@@ -78,7 +76,7 @@ def drawn_test_inputs(count: int = DRAWN_COUNT, seed: int = DRAWN_SEED,
             done = index + 1
             if on_progress is not None and (done % REPORT_EVERY == 0 or done == count):
                 on_progress(done, count)
-        _write_disk_cache(path, inputs)
+        save_cache(path, inputs)
     inputs.flags.writeable = False
     kept = (inputs, y_test[:count])
     with _cache_lock:
@@ -90,16 +88,8 @@ def drawn_test_inputs(count: int = DRAWN_COUNT, seed: int = DRAWN_SEED,
 
 def _disk_cache_path(images: np.ndarray, seed: int) -> Path:
     # Every training job is a new process: without a file, each re-drew the same 2,000 digits
-    # (10-24 s of its scoring on two cores). Keyed like the re-drawn training digits: by the
-    # digits and by the code that draws and preprocesses them, so a change makes a new file.
-    from mnist_core.drawn_training import _CODE_FILES, _cache_dir
-
-    digest = hashlib.sha1(np.ascontiguousarray(images).data)
-    package = Path(__file__).resolve().parent
-    for name in _CODE_FILES:
-        digest.update((package / name).read_bytes())
-    digest.update(f"{seed}".encode())
-    return _cache_dir() / f"drawn-test-{digest.hexdigest()[:16]}-{len(images)}.npy"
+    # (10-24 s of its scoring on two cores). Keyed like the re-drawn training digits.
+    return cache_dir() / f"drawn-test-{cache_key(images, seed)}-{len(images)}.npy"
 
 
 def _read_disk_cache(path: Path, count: int) -> np.ndarray | None:
@@ -110,16 +100,6 @@ def _read_disk_cache(path: Path, count: int) -> np.ndarray | None:
     if inputs.shape != (count, 28, 28) or inputs.dtype != np.float32:
         return None
     return inputs
-
-
-def _write_disk_cache(path: Path, inputs: np.ndarray) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as temp:
-            np.save(temp, inputs)
-        os.replace(temp.name, path)
-    except OSError:
-        pass  # an unwritable cache only costs time next run
 
 
 def drawn_accuracy_metrics(weights: MlpWeights,
