@@ -21,6 +21,7 @@ import tempfile
 import threading
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -189,15 +190,29 @@ def _idx_file(folder: Path, part: _Part) -> Path | None:
     return None
 
 
+# What reading a damaged or truncated (gzipped) file raises; BadGzipFile is an OSError.
+UNREADABLE = (OSError, EOFError, zlib.error)
+
+
+def read_maybe_gzipped(path: Path) -> bytes:
+    """The bytes of `path`, gunzipped when it is a gzip file (by its magic number, whatever
+    its name).
+
+    Raises:
+        OSError, EOFError, zlib.error (`UNREADABLE`): the file cannot be read or is damaged.
+    """
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
+    with opener(path, "rb") as stream:
+        return stream.read()
+
+
 def _read_idx(path: Path, part: _Part) -> np.ndarray:
     """Read one IDX file (gzipped or not), checking its size, magic number and MD5."""
     try:
-        with open(path, "rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(path, "rb") as stream:
-            content = stream.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        content = read_maybe_gzipped(path)
+    except UNREADABLE as error:
         raise DataCorruptError(f"Cannot read MNIST file {path}: {error}") from error
 
     header_size = 4 * (2 + len(part.shape) - 1)  # magic, then one uint32 per dimension

@@ -21,12 +21,10 @@ flips y and smooths the path through the points (centripetal Catmull-Rom).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import multiprocessing
 import os
 import threading
-import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ import numpy as np
 
 # The canvas's round brush as drawn.py paints it, and its careful person's choice of pen (its
 # private helpers, so MNIST re-drawn and real pen digits are drawn by one rule).
+from mnist_core.data import UNREADABLE, read_maybe_gzipped
 from mnist_core.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shear
 from mnist_core.errors import DataCorruptError, DataNotFoundError
 
@@ -170,12 +169,8 @@ def _find_file() -> Path:
 
 def _read_file(path: Path) -> tuple[PenDigit, ...]:
     try:
-        with open(path, "rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(path, "rb") as stream:
-            content = stream.read()
-    except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError
+        content = read_maybe_gzipped(path)
+    except UNREADABLE as error:
         raise DataCorruptError(f"Cannot read the pen digits file {path}: {error} "
                                "(truncated or not a gzip file).") from error
     try:
