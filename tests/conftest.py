@@ -88,3 +88,12 @@ def pen_dir() -> Path:
         pytest.skip("real pen digits not available: "
                     "set PENDIGITS_DATA_DIR=../shared/data/pendigits")
     return Path(value)
+
+
+@pytest.fixture(scope="session")
+def held_out(pen_dir):
+    """The 8 held-out writers' pen digits (`mnist_core.pendigits.held_out_digits`); skips
+    without the pen digits."""
+    from mnist_core.pendigits import held_out_digits
+
+    return held_out_digits()

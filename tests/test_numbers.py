@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.errors import DataNotFoundError
 from mnist_core.numbers import GAP, split_digits
 from mnist_core.preprocessing import preprocess
 from mnist_core.recognizer import Recognizer
@@ -119,17 +118,6 @@ def test_one_digit_reads_exactly_as_predict(shipped):
     np.testing.assert_array_equal(reading.probabilities, single.probabilities)
     np.testing.assert_array_equal(reading.model_input, single.model_input)
     assert reading.steps is not None and number.boxes == (single.steps.bounding_box,)
-
-
-@pytest.fixture(scope="module")
-def held_out():
-    """The held-out writers' pen digits; skips when PENDIGITS_DATA_DIR is not set."""
-    from mnist_core.pendigits import held_out_digits
-
-    try:
-        return held_out_digits()
-    except DataNotFoundError as error:
-        pytest.skip(f"real pen digits not available: {error}")
 
 
 def side_by_side(crops, gap: float) -> np.ndarray:

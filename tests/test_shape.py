@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.errors import DataNotFoundError, DrawingError, NotADigitError
+from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.preprocessing import preprocess
 from mnist_core.shape import check_digit, measure_ink
 
@@ -120,17 +120,6 @@ def test_no_mnist_test_digit_is_refused(mnist_dir, monkeypatch):
         for picture in (image, upload):
             shape = seen(picture)
             assert shape.is_digit, shape
-
-
-@pytest.fixture(scope="module")
-def held_out():
-    """The held-out writers' pen digits; skips when PENDIGITS_DATA_DIR is not set."""
-    from mnist_core.pendigits import held_out_digits
-
-    try:
-        return held_out_digits()
-    except DataNotFoundError as error:
-        pytest.skip(f"real pen digits not available: {error}")
 
 
 @pytest.mark.parametrize(("pen", "height"), [(6, 80), (22, 120), (40, 160), (40, 300)])
