@@ -54,6 +54,7 @@ __all__ = [
     "pen_training_set",
     "render_pen_digit",
     "training_digits",
+    "unavailable",
 ]
 
 DATA_DIR_ENV = "PENDIGITS_DATA_DIR"
@@ -126,6 +127,16 @@ class PenDigit:
 
 _cache: dict[Path, tuple[PenDigit, ...]] = {}
 _cache_lock = threading.Lock()
+
+
+def unavailable() -> str | None:
+    """Why the pen digits cannot be trained on or scored here (the `load_pendigits` error's
+    sentence), or None when they can."""
+    try:
+        load_pendigits()
+    except (DataNotFoundError, DataCorruptError) as error:
+        return str(error)
+    return None
 
 
 def load_pendigits() -> tuple[PenDigit, ...]:

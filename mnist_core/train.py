@@ -82,12 +82,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if values["pen_fraction"] and args.pen_fraction is None:
         # The preset's real writers' digits, not asked for by name: without them on this
         # machine it trains without them (as the Train page does) rather than not at all.
-        from mnist_core.pendigits import load_pendigits
+        from mnist_core import pendigits
 
-        try:
-            load_pendigits()
-        except MnistCoreError as error:
-            print(f"Training without the real writers' digits: {error}", file=sys.stderr)
+        if (why := pendigits.unavailable()) is not None:
+            print(f"Training without the real writers' digits: {why}", file=sys.stderr)
             values["pen_fraction"] = 0.0
     problems = config_problems(**values)
     if problems:

@@ -19,13 +19,12 @@ from mnist_core import (
     TrainingBusyError,
     config_problems,
     mnist_source,
+    pendigits,
 )
 from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
-from mnist_core.pendigits import DATA_DIR_ENV as PEN_DATA_DIR_ENV
-from mnist_core.pendigits import load_pendigits
 from mnist_core.runs import compare_runs
 from ui.actions import apply
 from ui.charts import learning_curves
@@ -92,17 +91,14 @@ def read_form() -> tuple[dict, dict[str, str]]:
 
 def pen_digits_missing() -> str | None:
     """Why the real writers' pen digits cannot be trained on here, or None."""
-    return _pen_digits_missing(os.environ.get(PEN_DATA_DIR_ENV))
+    return _pen_digits_missing(os.environ.get(pendigits.DATA_DIR_ENV))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _pen_digits_missing(folder: str | None) -> str | None:
     # Checked once a minute at most, per folder (the file is read and its checksum checked).
-    try:
-        load_pendigits()
-    except MnistCoreError as error:
-        return f"{error} Or set this share to 0."
-    return None
+    why = pendigits.unavailable()
+    return None if why is None else f"{why} Or set this share to 0."
 
 
 def show_form() -> None:
