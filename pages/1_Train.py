@@ -113,11 +113,12 @@ def show_form() -> None:
     st.subheader("Settings")
     # Presets are buttons that fill the fields, and "custom" is read off the values: a
     # preset held as widget state could be sent back stale by the browser and undo an edit.
-    quick, best, which = st.columns([1, 1, 5], vertical_alignment="center")
-    quick.button("Quick preset", on_click=load_preset, args=("Quick",), width="stretch",
+    # A row of buttons as wide as their labels: in columns they were cut ("Quic…") at 1024 px.
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.button("Quick preset", on_click=load_preset, args=("Quick",), width="content",
                  help=f"About {duration(estimate_seconds(PRESETS['Quick']), about=True)} "
                       "here; about 98.5% on the test set.")
-    best.button("Best preset", on_click=load_preset, args=("Best",), width="stretch",
+    row.button("Best preset", on_click=load_preset, args=("Best",), width="content",
                 help="The shipped model's recipe: about " + duration(estimate_seconds(
                     PRESETS["Best"], drawn_cached=has_cache()), about=True)
                 + " here; reads drawings best.")
@@ -142,12 +143,12 @@ def show_form() -> None:
     without_pen = [name for name, preset in PRESETS.items() if not problems and not matching
                    and TrainConfig(**values) == dataclasses.replace(preset, pen_fraction=0.0)]
     if matching:
-        which.caption(f"Settings: the {matching[0]} preset")
+        row.caption(f"Settings: the {matching[0]} preset")
     elif without_pen and pen_digits_missing():
-        which.caption(f"Settings: the {without_pen[0]} preset without the real writers' digits, "
+        row.caption(f"Settings: the {without_pen[0]} preset without the real writers' digits, "
                       "which are not on this machine (set PENDIGITS_DATA_DIR to use them)")
     else:
-        which.caption("Settings: your own (start from a preset, then change anything)")
+        row.caption("Settings: your own (start from a preset, then change anything)")
 
     def field(column, key, widget, label, **options):
         with column:
