@@ -1,0 +1,116 @@
+"""The teacher's lock: which sessions may train, stop, use, delete or download.
+
+With a teacher password set (`MNIST_TEACHER_PASSWORD`, else `teacher_password` in
+`.streamlit/secrets.toml`), only a session unlocked with it in the sidebar may do the
+guarded actions; students still draw, upload, save and see every page. Without a password
+everything is open, as before. A page asks `teacher_only("delete runs")` for the reason to
+show beside a disabled control, and runs the action through `ui.actions.apply`, which
+refuses a locked session whatever the browser sent. The arithmetic (constant-time check,
+waits after wrong passwords) is `mnist_core.lock`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+import streamlit as st
+
+from mnist_core.lock import (
+    PASSWORD_ENV,
+    SECRET_NAME,
+    WRONG_WAIT,
+    Attempts,
+    password_matches,
+    seal,
+)
+
+# Session state: the password's HMAC once unlocked (never the password), the wrong tries in
+# a row, and the message the last try left for the sidebar to show.
+_UNLOCKED = "teacher_unlocked"
+_ATTEMPTS = "teacher_attempts"
+_MESSAGE = "teacher_message"
+_FIELD = "teacher_password_field"
+
+
+def teacher_password() -> str | None:
+    """The teacher's password: `MNIST_TEACHER_PASSWORD`, else `teacher_password` in
+    Streamlit's secrets file; None when neither is set (or is empty): no lock."""
+    password = os.environ.get(PASSWORD_ENV)
+    if not password and st.secrets.load_if_toml_exists():  # False, quietly, with no file
+        password = st.secrets.get(SECRET_NAME)
+    return str(password) if password else None
+
+
+def is_teacher() -> bool:
+    """Whether this session may do the teacher's actions: True when no password is set, or
+    when the session unlocked with the password in force now (a changed password locks)."""
+    password = teacher_password()
+    if password is None:
+        return True
+    sealed = st.session_state.get(_UNLOCKED)
+    return sealed is not None and hmac.compare_digest(sealed, seal(password))
+
+
+def teacher_only(action: str) -> str | None:
+    """None when this session may do `action` (a verb phrase: "start training", "delete
+    runs"), else the one-line reason to show beside its disabled control:
+    "Only the teacher can start training: unlock in the sidebar." """
+    if is_teacher():
+        return None
+    return f"Only the teacher can {action}: unlock in the sidebar."
+
+
+def _unlock() -> None:
+    # A form callback: runs before the script, so the whole page is drawn unlocked at once.
+    given = st.session_state.get(_FIELD) or ""
+    st.session_state[_FIELD] = ""  # the typed password is not kept, not even in the widget
+    password = teacher_password()
+    if password is None:
+        return
+    attempts: Attempts = st.session_state.get(_ATTEMPTS, Attempts())
+    wait = attempts.seconds_to_wait(time.monotonic())
+    if wait > 0:  # not even checked: a guesser gets nothing from trying sooner
+        st.session_state[_MESSAGE] = (f"Too many wrong passwords: try again in "
+                                      f"{wait:.0f} s.")
+        return
+    if given and password_matches(given, password):
+        st.session_state[_UNLOCKED] = seal(password)
+        st.session_state.pop(_ATTEMPTS, None)
+        return
+    time.sleep(WRONG_WAIT)
+    attempts = attempts.failed(time.monotonic())
+    st.session_state[_ATTEMPTS] = attempts
+    message = "Wrong password (answered after a second's wait)."
+    if attempts.failures > 1:
+        message += (f" {attempts.failures} wrong in a row: the next try in "
+                    f"{attempts.seconds_to_wait(time.monotonic()):.0f} s.")
+    st.session_state[_MESSAGE] = message
+
+
+def _lock() -> None:
+    st.session_state.pop(_UNLOCKED, None)
+
+
+def lock_controls() -> None:
+    """The sidebar's part of the lock: with no password set, one quiet caption saying that
+    one locks training and deleting; locked, an "Unlock" expander with the password field;
+    unlocked, a line saying so and a "Lock" button."""
+    if teacher_password() is None:
+        st.caption(f"A teacher password (`{PASSWORD_ENV}`) locks training and deleting.")
+        return
+    if is_teacher():
+        row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        row.caption(":material/lock_open: Unlocked: you can train and delete.")
+        row.button("Lock", key="teacher_lock", on_click=_lock, icon=":material/lock:",
+                   type="tertiary", help="Lock again: this browser tab acts as a student's.")
+        return
+    message = st.session_state.pop(_MESSAGE, None)
+    with st.expander("Teacher: unlock", icon=":material/lock:", expanded=message is not None):
+        with st.form("teacher_unlock", border=False, enter_to_submit=True):
+            st.text_input("Teacher password", type="password", key=_FIELD,
+                          autocomplete="current-password")
+            st.form_submit_button("Unlock", on_click=_unlock, icon=":material/lock_open:")
+        if message:
+            st.error(message, icon=":material/error:")
