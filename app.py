@@ -18,7 +18,7 @@ from mnist_core.recognizer import NumberPrediction, Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels
 from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
-from ui.models import run_recognizer
+from ui.models import follow_model_in_use, model_label, run_recognizer
 from ui.sidebar import sidebar
 from ui.teach import feedback
 
@@ -193,6 +193,8 @@ def show_reading(image: np.ndarray | None, key: str) -> Prediction | NumberPredi
              else None)
     with st.container(key=f"probabilities-{key}"):
         st.vega_lite_chart(probabilities_frame(prediction), PROBABILITY_CHART, width="stretch")
+    # On a phone the sidebar, which names the model, is folded away.
+    st.caption(f"Read by {model_label(recognizer)}, the model in use.")
     if st.toggle("Show how the drawing becomes the network's input", key=f"steps-{key}"):
         for column, panel in zip(st.columns(4), preprocessing_panels(prediction.steps, 168),
                                  strict=True):
@@ -208,6 +210,7 @@ def clear_canvas() -> None:
 @st.fragment
 def draw_and_read() -> None:
     """Canvas and answer rerun alone after each stroke; the rest of the page stays put."""
+    follow_model_in_use(recognizer)
     # A wrapping row, not columns: columns would squeeze the fixed-size canvas on a narrow
     # window (clipping it, so strokes miss); here the answer moves below it instead.
     row = st.container(horizontal=True, gap="medium", key="draw-row")

@@ -32,7 +32,7 @@ from mnist_core.recognizer import Recognizer
 from mnist_core.shape import check_digit, measure_ink
 from mnist_core.visualize import enlarge
 from ui.canvas import st_canvas
-from ui.models import run_recognizer
+from ui.models import follow_model_in_use, run_recognizer
 from ui.sidebar import sidebar
 
 CANVAS_SIZE = 336  # px, as on the home page: the home page's strokes fit as they are
@@ -521,6 +521,7 @@ def view_two_models(model_input) -> None:
 @st.fragment
 def look_inside() -> None:
     """Canvas and every view rerun alone after each stroke; the sidebar stays put."""
+    follow_model_in_use(recognizer)
     row = st.container(horizontal=True, gap="medium", key="inside-row")
     canvas_column = row.container(width=CANVAS_SIZE + 16)
     answer_column = row.container(width="stretch", key="inside-answer-column")

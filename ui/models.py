@@ -29,6 +29,30 @@ def active_recognizer() -> Recognizer:
     return _recognizer_for(str(store.run_path(run_id)), run_id)
 
 
+def follow_model_in_use(shown: Recognizer) -> None:
+    """Call at the top of a fragment that reads with `shown`, the model its page loaded.
+
+    When the model in use has changed since (a teacher used a newly trained run), the whole
+    page reruns: it reads this stroke with the new model, and its sidebar names that model.
+    A fragment alone would keep the page's old model until a reload. Costs one read of the
+    small file naming the active run; nothing when the model is unchanged.
+    """
+    try:
+        current = active_recognizer()
+    except MnistCoreError:  # nothing loads now: the page keeps the model it has
+        return
+    if current is not shown:  # cached per model file, so the same model is the same object
+        st.rerun(scope="app")
+
+
+def model_label(recognizer: Recognizer) -> str:
+    """How pages name a model: 'the shipped model', 'run 2026-12-02_023611', or its file."""
+    run = recognizer.run
+    if run is None:
+        return str(recognizer.source)
+    return "the shipped model" if run.is_shipped else f"run {run.run_id}"
+
+
 def run_recognizer(run_id: str) -> Recognizer:
     """The Recognizer for one run (for comparing models), cached like the active one.
 

@@ -55,6 +55,7 @@ class Server:
 
     def __init__(self, models_dir: Path, extra_env: dict[str, str] | None = None,
                  script: str = "app.py"):
+        self.models_dir = models_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MNIST_MODELS_DIR": str(models_dir), **(extra_env or {})}

@@ -2,9 +2,11 @@
 
 import math
 import re
+import shutil
 
 import pytest
 
+from mnist_core import SHIPPED_ID, ModelStore
 from tests.browser.conftest import screenshot
 from tests.test_app import png_of
 
@@ -279,3 +281,25 @@ def test_a_dot_is_named_not_read(page):
     draw(page, [[(140, 140), (141, 141)]])
     page.get_by_text("That looks like a dot: draw a digit, larger.").wait_for(timeout=20_000)
     assert page.locator(".big-digit").count() == 0
+
+
+def test_a_page_left_open_reads_with_the_model_the_teacher_just_used(page, server):
+    # A second run: the shipped model's files under a run id of their own.
+    store = ModelStore(server.models_dir)
+    run_id = "2026-12-02_120000"
+    shutil.copytree(store.shipped_dir, store.runs_dir / run_id)
+    try:
+        draw(page, STROKES["7"])
+        answer(page, "7").wait_for(timeout=20_000)
+        page.get_by_text("Read by the shipped model, the model in use.").wait_for()
+        store.activate(run_id)  # as the teacher's "Use this model" does, from another browser
+        clear(page)
+        draw(page, STROKES["1"])
+        answer(page, "1").wait_for(timeout=20_000)
+        page.get_by_text(f"Read by run {run_id}, the model in use.").wait_for(timeout=20_000)
+        # The sidebar, drawn outside the canvas's part of the page, names it too: no reload.
+        page.locator("[data-testid='stSidebar']").get_by_text(f"Run {run_id}").wait_for(
+            timeout=20_000)
+    finally:
+        store.activate(SHIPPED_ID)
+        shutil.rmtree(store.runs_dir / run_id)
