@@ -12,13 +12,27 @@ accuracy on the held-out drawings and on the MNIST test set.
 
 With --crossed-sevens the saved drawings are the test set's 7s re-drawn with a bar across the
 middle, as many people write them (MNIST has few): a style the class teaches the model.
+
+With --fine-tune it does what "Teach it now" does instead of the two Quick runs: fine-tunes a
+model (the shipped one, or --base quick: a Quick run trained first) on the saved drawings with
+the recipe of `mnist_core.finetune.FINE_TUNE` (options override it, to tune it), and prints
+the seconds of fine-tuning, the held-out drawings and MNIST test before and after, and the
+load. --job runs it as the app does, a background job (its process at lower CPU priority),
+and times the whole job too; --nice N lowers this process's priority by N first (run it with
+0 and with 10 to see what the priority costs the training).
+
+    python bench/teach_loop.py --crossed-sevens --fine-tune
+    python bench/teach_loop.py --crossed-sevens --fine-tune --job
+    python bench/teach_loop.py --crossed-sevens --fine-tune --nice 10 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.config import QUICK, TrainConfig  # noqa: E402
 from mnist_core.data import load_mnist  # noqa: E402
-from mnist_core.drawings import DrawingStore  # noqa: E402
+from mnist_core.drawings import DrawingStore, held_out_metrics  # noqa: E402
 from mnist_core.drawn import iter_redrawn, render_strokes, strokes_from_digit  # noqa: E402
+from mnist_core.evaluate import evaluate_weights  # noqa: E402
+from mnist_core.finetune import FINE_TUNE, fine_tune_config  # noqa: E402
+from mnist_core.jobs import TrainingJobs, lower_priority  # noqa: E402
 from mnist_core.preprocessing import preprocess  # noqa: E402
 from mnist_core.store import ModelStore  # noqa: E402
 from mnist_core.workflow import train_and_save  # noqa: E402
@@ -65,7 +82,23 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--weight", type=int, default=20)
     parser.add_argument("--crossed-sevens", action="store_true")
+    parser.add_argument("--fine-tune", action="store_true",
+                        help="fine-tune a model on the drawings instead of two Quick runs")
+    parser.add_argument("--base", choices=["shipped", "quick"], default="shipped",
+                        help="the model to fine-tune: the shipped one, or a Quick run")
+    parser.add_argument("--job", action="store_true",
+                        help="fine-tune as a background job, as the app does")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="lower this process's CPU priority by this much first")
+    parser.add_argument("--repeat", type=int, default=1, help="fine-tunes to run")
+    for name, value in FINE_TUNE.items():
+        kind = (lambda text: text.lower() in ("1", "true", "yes")) \
+            if isinstance(value, bool) else type(value)
+        parser.add_argument(f"--ft-{name.replace('_', '-')}", dest=f"ft_{name}", type=kind,
+                            help=f"the recipe's {name} (default {value})")
     args = parser.parse_args()
+    if args.nice:
+        lower_priority(args.nice)
     data = load_mnist()
     (_, _), (x_test, y_test) = data
     folder = Path(tempfile.mkdtemp())
@@ -83,6 +116,9 @@ def main() -> None:
     print(f"{counts.total} saved drawings: {counts.for_training} to train on, "
           f"{counts.held_out} held out")
     store = ModelStore(folder / "models")
+    if args.fine_tune:
+        fine_tune(args, store, drawings, data)
+        return
     for include in (False, True):
         config = TrainConfig(**{**QUICK.to_dict(), "include_drawings": include,
                                 "drawings_weight": args.weight})
@@ -92,6 +128,53 @@ def main() -> None:
               f"{f' (x{args.weight})' if include else ''}: held-out drawings "
               f"{metrics['drawings_accuracy']:.2%} ({metrics['drawings_count']}), MNIST test "
               f"{metrics['test_accuracy']:.2%}, {metrics['train_seconds']:.0f} s")
+
+
+def _load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStore,
+              data) -> None:
+    """Fine-tune the base model on `drawings` `args.repeat` times; print each one's figures."""
+    (_, _), (x_test, y_test) = data
+    if args.base == "quick":
+        base, _ = train_and_save(QUICK, store=store, data=data, drawings=drawings)
+        print(f"Quick run {base.run_id} trained in {base.metrics['train_seconds']:.0f} s")
+    else:
+        base = store.get_run("shipped")
+    weights = store.load_weights(base.run_id)
+    before = held_out_metrics(weights.predict, drawings)
+    mnist_before = evaluate_weights(weights, x_test, y_test).accuracy
+    print(f"Base {base.run_id}: held-out drawings {before['drawings_accuracy']:.2%} "
+          f"({before['drawings_count']}), MNIST test {mnist_before:.2%}")
+    overrides = {name: getattr(args, f"ft_{name}") for name in FINE_TUNE
+                 if getattr(args, f"ft_{name}") is not None}
+    config = fine_tune_config(base, **overrides)
+    print(f"Recipe: {config.describe()}, batch {config.batch_size}, learning rate "
+          f"{config.learning_rate:g}, nice {os.nice(0)}")
+    for _ in range(args.repeat):
+        load_before = _load()
+        began = time.perf_counter()
+        if args.job:
+            jobs = TrainingJobs(store)
+            status = jobs.wait(jobs.start(config).job_id, timeout=600)
+            if status.run_id is None:
+                raise SystemExit(f"The job ended {status.state}: {status.error}")
+            run = store.get_run(status.run_id)
+        else:
+            run, _ = train_and_save(config, store=store, data=data, drawings=drawings)
+        wall = time.perf_counter() - began
+        metrics = run.metrics
+        job = f", whole job {wall:.1f} s" if args.job else f", with scoring {wall:.1f} s"
+        print(f"Fine-tuned {run.run_id}: {metrics['train_seconds']:.1f} s of fine-tuning "
+              f"({metrics.get('pen_seconds', 0):.1f} s of it drawing "
+              f"{metrics.get('pen_digits', 0):,} real writers' digits{job}); held-out drawings "
+              f"{metrics['tuned_from_drawings_accuracy']:.2%} -> "
+              f"{metrics['drawings_accuracy']:.2%}, MNIST test "
+              f"{metrics['tuned_from_test_accuracy']:.2%} -> {metrics['test_accuracy']:.2%} "
+              f"({(metrics['test_accuracy'] - metrics['tuned_from_test_accuracy']) * 100:+.2f}"
+              f" points); {load_before} before, {_load()} after")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,14 @@ class TrainConfig:
         drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is
             shown this many times per epoch (each time distorted anew if `augment`), so a few
             dozen drawings matter against 60,000 MNIST images.
+        tuned_from: the run id whose model this run started from ("shipped" or e.g.
+            "2026-11-21_081502"), for a fine-tuned run; None (the default, and every run
+            saved before fine-tuning existed) for a run trained from fresh random weights.
+            What it was tuned on is the rest of the settings: with `include_drawings` the
+            class's saved drawings (never the held-out ones), `drawings_weight` times each,
+            mixed with a replay of `max_train_samples` MNIST training digits and
+            `pen_fraction` real writers' digits so it does not forget; see
+            `mnist_core.finetune`. Its `hidden_units` must be those of that model.
     """
 
     hidden_units: tuple[int, ...] = (1024, 512)
@@ -69,6 +77,7 @@ class TrainConfig:
     include_drawings: bool = False
     drawings_weight: int = 20
     pen_fraction: float = 0.0
+    tuned_from: str | None = None
 
     def __post_init__(self) -> None:
         # JSON and forms give lists; a frozen dataclass wants a hashable tuple.
@@ -118,9 +127,13 @@ class TrainConfig:
         return round(mnist_images * self.pen_fraction / (1 - self.pen_fraction))
 
     def describe(self) -> str:
-        """One line for people: '784-512-256-10, dropout 0.2, 10 epochs, augmented'."""
+        """One line for people: '784-512-256-10, dropout 0.2, 10 epochs, augmented'; a
+        fine-tuned run: 'tuned from shipped: 784-1024-512-10, 3 epochs, ... our drawings x20,
+        6,000 MNIST digits replayed'."""
         layers = "-".join(str(units) for units in (784, *self.hidden_units, 10))
         text = f"{layers}, dropout {self.dropout_rate:g}, {self.epochs} epochs"
+        if self.tuned_from is not None:
+            text = f"tuned from {self.tuned_from}: {text}"
         if self.augment:
             text += ", augmented"
         if self.drawn_fraction:
@@ -129,6 +142,8 @@ class TrainConfig:
             text += f", {self.pen_fraction:.0%} real writers"
         if self.include_drawings:
             text += f", our drawings x{self.drawings_weight}"
+        if self.tuned_from is not None and self.max_train_samples is not None:
+            text += f", {self.max_train_samples:,} MNIST digits replayed"
         return text
 
 
@@ -223,7 +238,17 @@ def config_problems(**values: Any) -> dict[str, str]:
     check("drawings_weight", _is_int(weight) and 1 <= weight <= MAX_DRAWINGS_WEIGHT,
           "Each drawing must count as a whole number of MNIST images from 1 to "
           f"{MAX_DRAWINGS_WEIGHT:,}")
+    tuned = values.get("tuned_from", TrainConfig.tuned_from)
+    check("tuned_from", tuned is None or (isinstance(tuned, str) and _is_run_id(tuned)),
+          "Tuned from must name a saved run, e.g. shipped or 2026-11-21_081502, or be empty "
+          "for a run trained from scratch")
     return problems
+
+
+def _is_run_id(text: str) -> bool:
+    """A run folder's name as `ModelStore` accepts it: no path separators, not hidden."""
+    return (0 < len(text) <= 100 and not text.startswith(".") and "/" not in text
+            and "\\" not in text and text.isprintable())
 
 
 # Measured on the 2-core development machine; see README "Measured results".

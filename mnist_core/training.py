@@ -23,8 +23,9 @@ from mnist_core.augment import augment_batch
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.drawn_training import redrawn_images
+from mnist_core.errors import ConfigError
 from mnist_core.estimate import batch_pace
-from mnist_core.model import build_model
+from mnist_core.model import MlpWeights, build_model
 from mnist_core.progress import Progress
 
 __all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
@@ -227,8 +228,10 @@ def train_model(
     should_stop: Callable[[], bool] | None = None,
     data: tuple[np.ndarray, np.ndarray] | None = None,
     drawings: tuple[np.ndarray, np.ndarray] | None = None,
+    start_weights: MlpWeights | None = None,
 ) -> TrainingResult:
-    """Train a fresh MLP on the MNIST training images, watching a validation split.
+    """Train an MLP on the MNIST training images, watching a validation split: a fresh one,
+    or, fine-tuning, one that starts from `start_weights`.
 
     Args:
         config: the settings.
@@ -240,12 +243,18 @@ def train_model(
         drawings: saved drawings to train on as well, (M, 28, 28) uint8 model inputs and (M,)
             labels; each is shown `config.drawings_weight` times per epoch. Never in the
             validation split: it watches MNIST, like the runs it is compared with.
+        start_weights: the weights to start from instead of random ones (fine-tuning, with
+            `config.tuned_from` naming their run), loaded into a fresh model of
+            `config.hidden_units`; the optimizer starts afresh.
     Returns:
         A `TrainingResult`. An error inside training gives status "failed" with the error;
         nothing is raised for it, so a caller can record the failed run.
     Raises:
         DataNotFoundError, DataCorruptError: MNIST cannot be loaded (before training starts).
+        ConfigError: `start_weights` has other hidden layers than `config.hidden_units`.
     """
+    if start_weights is not None and start_weights.hidden_units != config.hidden_units:
+        raise ConfigError({"tuned_from": _layers_differ(config, start_weights)})
     started = time.perf_counter()
     x, y = data if data is not None else load_mnist()[0]
     fit, val = _split_indices(config, len(x))
@@ -269,6 +278,10 @@ def train_model(
     try:
         keras.utils.set_random_seed(config.seed)
         model = build_model(config)
+        if start_weights is not None:
+            model.set_weights([array for layer in zip(start_weights.kernels,
+                                                      start_weights.biases, strict=True)
+                               for array in layer])
         schedule = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=batches * config.epochs)
         model.compile(optimizer=keras.optimizers.Adam(schedule),
@@ -303,3 +316,12 @@ def train_model(
     result.fit_started_seconds = reporter.fit_started
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _layers_differ(config: TrainConfig, weights: MlpWeights) -> str:
+    def shown(units: tuple[int, ...]) -> str:
+        return ", ".join(f"{unit:,}" for unit in units)
+
+    return (f"The model {config.tuned_from or 'to start from'} has hidden layers "
+            f"{shown(weights.hidden_units)}, but the settings say {shown(config.hidden_units)}: "
+            "fine-tuning keeps the model's own layers.")

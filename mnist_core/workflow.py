@@ -4,6 +4,11 @@ After training, scoring reports its steps through the same `on_progress` callbac
 "scoring", `mnist_core.estimate.SCORING_STEPS`), and every run records how long each phase
 took (`startup_seconds`, `first_epoch_seconds`, `finishing_seconds`, `scoring_seconds`,
 `scoring_steps`, ...), so the next estimate on this machine rests on this one.
+
+A fine-tuned run (`config.tuned_from` set, see `mnist_core.finetune`) starts from that run's
+model, is saved only if it completes (a stopped or failed one leaves nothing behind), and also
+records how the model it started from scores now on the same test digits and held-out drawings
+(`tuned_from_test_accuracy`, `tuned_from_drawings_accuracy`): before and after, side by side.
 """
 
 from __future__ import annotations
@@ -48,11 +53,13 @@ def train_and_save(
     pen_metrics: Callable[[MlpWeights], dict[str, Any]] | None = None,
     drawings: DrawingStore | None = None,
     started_at: float | None = None,
-) -> tuple[RunInfo, TrainingResult]:
+) -> tuple[RunInfo | None, TrainingResult]:
     """Train with `config`, score the model on the test images, and save the run.
 
     Completed, stopped and failed runs are all saved, each with its status and history; a
-    stopped run is scored like a completed one. Nothing here makes a run active.
+    stopped run is scored like a completed one. A fine-tuned run (`config.tuned_from`) is
+    saved only when it completes: half a fine-tune is no use to anyone, and the model it
+    started from is still there. Nothing here makes a run active.
 
     Args:
         config: the settings.
@@ -73,15 +80,22 @@ def train_and_save(
         started_at: `time.time()` when the run was started (a job's start, a command's), so
             `startup_seconds` counts a new process importing TensorFlow; default: now.
     Returns:
-        The saved run and the training result.
+        The saved run (None for a fine-tune that did not complete) and the training result.
     Raises:
         DataNotFoundError, DataCorruptError: MNIST cannot be loaded.
         DrawingStoreError: `include_drawings` is on but no drawings can be read to train on.
-        StoreError: the run cannot be written.
+        StoreError: the run cannot be written. RunNotFoundError: `config.tuned_from` names no
+            run.
+        ModelLoadError: the model of `config.tuned_from` cannot be loaded.
+        ConfigError: that model's hidden layers are not `config.hidden_units`.
     """
     started_at = time.time() if started_at is None else started_at
     store = store or ModelStore()
     drawings = drawings or DrawingStore()
+    base_weights = None
+    if config.tuned_from is not None:
+        store.get_run(config.tuned_from)  # RunNotFoundError, in a sentence, before any work
+        base_weights = store.load_weights(config.tuned_from)
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
     train_drawings = None
     if config.include_drawings:
@@ -94,7 +108,10 @@ def train_and_save(
     started = dt.datetime.now(dt.UTC)
     training_began = time.time()
     result = train_model(config, on_progress=on_progress, should_stop=should_stop,
-                         data=(x_train, y_train), drawings=train_drawings)
+                         data=(x_train, y_train), drawings=train_drawings,
+                         start_weights=base_weights)
+    if base_weights is not None and result.status != "completed":
+        return None, result
     scoring = _Scoring(on_progress, result)
     metrics: dict[str, Any] = {
         "status": result.status,
@@ -119,6 +136,9 @@ def train_and_save(
                        test_count=scored.count, test_errors=len(scored.misclassified),
                        parameters=int(result.model.count_params()))
         evaluation = evaluation_record(scored, y_test)
+        if base_weights is not None:  # the model it started from, on the same digits, now
+            metrics["tuned_from_test_accuracy"] = evaluate_weights(
+                base_weights, x_test, y_test).accuracy
         if extra_metrics is not None:
             scoring.step("re-drawn digits")
             metrics.update(extra_metrics(weights, scoring.count))
@@ -128,6 +148,10 @@ def train_and_save(
         scoring.step("held-out drawings")
         try:
             metrics.update(held_out_metrics(weights.predict, drawings))
+            if base_weights is not None:
+                before = held_out_metrics(base_weights.predict, drawings)
+                if before:
+                    metrics["tuned_from_drawings_accuracy"] = before["drawings_accuracy"]
         except DrawingStoreError as error:  # a broken drawings file must not lose the run
             metrics["drawings_error"] = str(error)
     scoring.step("saving")

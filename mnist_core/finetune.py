@@ -1,0 +1,127 @@
+"""Fine-tuning: teach the model in use the class's saved drawings in seconds, without it
+forgetting MNIST.
+
+A fine-tune is an ordinary run: its `TrainConfig` says which run it started from
+(`tuned_from`) and what it learnt (`include_drawings`: the saved drawings the class did not
+hold out, `drawings_weight` times each, mixed with a replay of `max_train_samples` MNIST
+training digits and `pen_fraction` real writers' digits), it trains as a background job like
+any other (`TrainingJobs.start`), and it is saved in the store as a run, only if it completes.
+
+    store = ModelStore()
+    base = store.get_run(store.active_run_id())
+    refusal = teach_refusal(DrawingStore().counts())      # None, or why not yet
+    job = TrainingJobs(store).start(fine_tune_config(base))
+    ...
+    scores = before_and_after(store.get_run(job_status.run_id))
+
+No TensorFlow here: the pages import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mnist_core.config import TrainConfig
+from mnist_core.drawings import DrawingCounts
+from mnist_core.wording import plural
+
+__all__ = ["FINE_TUNE", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
+           "fine_tune_config", "teach_refusal"]
+
+# The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
+# 2-core development machine (README "Measured results"): the shipped model, 300 crossed 7s
+# saved (240 to learn, 60 held out).
+FINE_TUNE: dict[str, Any] = {
+    "epochs": 3,
+    "learning_rate": 2e-4,  # a tenth of Quick's: the weights are good already
+    "batch_size": 256,
+    "max_train_samples": 6000,  # MNIST training digits replayed, so it does not forget
+    "drawings_weight": 10,  # each saved drawing counts as this many replayed digits
+    "pen_fraction": 0.2,  # real writers' digits in the replay, when they are on the machine
+    "augment": False,
+    "drawn_fraction": 0.0,  # the saved drawings are drawn already; re-drawing costs minutes
+    "validation_split": 0.05,
+}
+# Fewer saved drawings to learn from than this, and "Teach it now" says to save more first.
+MIN_TEACH_DRAWINGS = 10
+
+
+def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
+                     **overrides: Any) -> TrainConfig:
+    """The settings that fine-tune `base_run`'s model on the saved drawings (`FINE_TUNE`).
+
+    Args:
+        base_run: the run to start from (a `RunInfo`; usually the model in use,
+            `store.get_run(store.active_run_id())`): its layers and dropout are kept.
+        pen_digits: mix real writers' digits into the replay; None (default) does when they
+            are on this machine (`mnist_core.pendigits.unavailable()`).
+        overrides: `TrainConfig` fields to set instead of the recipe's (the benchmark tunes
+            the recipe this way).
+    Raises:
+        ConfigError: an override is out of range (every problem, as for any config).
+    """
+    values = {**base_run.config.to_dict(), **FINE_TUNE, "include_drawings": True,
+              "tuned_from": base_run.run_id}
+    if pen_digits is None:
+        from mnist_core import pendigits
+
+        pen_digits = pendigits.unavailable() is None
+    if not pen_digits:
+        values["pen_fraction"] = 0.0
+    values.update(overrides)
+    return TrainConfig.from_dict(values)
+
+
+def teach_refusal(counts: DrawingCounts) -> str | None:
+    """Why the model cannot be taught the saved drawings yet, as a sentence; None when it can
+    (at least `MIN_TEACH_DRAWINGS` saved drawings that are not held out)."""
+    if counts.for_training >= MIN_TEACH_DRAWINGS:
+        return None
+    held = f" ({counts.held_out:,} more held out to check it)" if counts.held_out else ""
+    have = plural(counts.for_training, "saved drawing") if counts.for_training else \
+        "no saved drawings"
+    return (f"The model can learn from {have} so far{held}: save at least "
+            f"{MIN_TEACH_DRAWINGS} with 'Right, it's a …' or 'Wrong? It was a …' on the home "
+            "page first.")
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    """How a fine-tuned run reads against the model it started from, on the same digits.
+
+    Attributes:
+        tuned_from: the run id it started from.
+        test_before, test_after: accuracy on MNIST's test digits, in [0, 1].
+        drawings_before, drawings_after: accuracy on the held-out saved drawings, in [0, 1];
+            None when fewer than `MIN_HELD_OUT` were held out.
+        drawings_count: held-out drawings scored (0 when none were).
+        drawings_trained: saved drawings it learnt from.
+        train_seconds: how long the fine-tune trained.
+    """
+
+    tuned_from: str
+    test_before: float | None
+    test_after: float | None
+    drawings_before: float | None
+    drawings_after: float | None
+    drawings_count: int
+    drawings_trained: int
+    train_seconds: float | None
+
+
+def before_and_after(run: Any) -> BeforeAfter | None:
+    """The before-and-after scores a fine-tuned run recorded (`RunInfo`); None for a run
+    trained from scratch."""
+    if run.config.tuned_from is None:
+        return None
+    metrics = run.metrics
+
+    def share(name: str) -> float | None:
+        value = metrics.get(name)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    return BeforeAfter(run.config.tuned_from, share("tuned_from_test_accuracy"),
+                       share("test_accuracy"), share("tuned_from_drawings_accuracy"),
+                       share("drawings_accuracy"), int(metrics.get("drawings_count") or 0),
+                       int(metrics.get("drawings_trained") or 0), share("train_seconds"))
