@@ -50,12 +50,13 @@ def password_matches(given: str, password: str) -> bool:
 
 
 def wait_after(failures: int) -> float:
-    """Seconds a session must wait after its `failures`-th wrong password in a row before the
-    next one is checked: 1 s after the first, doubling each time, at most `MAX_WAIT`.
-    0 for no failures."""
+    """Seconds from a session's `failures`-th wrong password in a row to the next one it may
+    try: 1 s after the first (the second the answer takes, `WRONG_WAIT`), doubling each
+    time, at most `MAX_WAIT`. 0 for no failures."""
     if failures < 1:
         return 0.0
-    return min(WRONG_WAIT * 2.0 ** (failures - 1), MAX_WAIT)
+    # The exponent is capped before the power: 2.0 ** 10_000 overflows a float.
+    return min(WRONG_WAIT * 2.0 ** min(failures - 1, 64), MAX_WAIT)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,6 @@ class Attempts:
         return max(0.0, self.retry_at - now)
 
     def failed(self, now: float) -> Attempts:
-        """These attempts after one more wrong password at time `now`."""
+        """These attempts after one more wrong password, tried at time `now`."""
         failures = self.failures + 1
         return Attempts(failures, now + wait_after(failures))

@@ -16,7 +16,6 @@ from mnist_core import (
     RunNotFoundError,
     StoreError,
     TrainConfig,
-    TrainingBusyError,
     config_problems,
     mnist_source,
     pendigits,
@@ -26,8 +25,9 @@ from mnist_core.drawn_training import has_cache
 from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
 from mnist_core.jobs import JobStatus, TrainingJobs
 from mnist_core.runs import compare_runs
-from ui.actions import apply
+from ui.actions import apply, button
 from ui.charts import learning_curves
+from ui.lock import teacher_only
 from ui.models import held_out_accuracies
 from ui.sidebar import sidebar
 
@@ -215,16 +215,13 @@ def show_form() -> None:
                    "if offline. Set MNIST_DATA_DIR to a folder with the MNIST files, e.g. "
                    "`export MNIST_DATA_DIR=../shared/data/mnist`, and restart the app.",
                    icon=":material/warning:")
-    if st.button("Start training", type="primary", icon=":material/play_arrow:"):
-        st.session_state[LAST_SETTINGS] = {key: st.session_state[key] for key in FIELDS}
-        try:
+    if button("start training", "Start training", type="primary",
+              icon=":material/play_arrow:"):
+        def start() -> None:
+            st.session_state[LAST_SETTINGS] = {key: st.session_state[key] for key in FIELDS}
             jobs.start(config, started_by=me)
-        except TrainingBusyError as error:
-            st.warning(str(error))
-        except MnistCoreError as error:
-            st.error(str(error))
-        else:
-            st.rerun()
+
+        apply("start training", start)
 
 
 def curves(history: list[dict], epochs: int | None = None) -> None:
@@ -281,15 +278,12 @@ def show_running(job_id: str) -> None:
     elif scoring:
         st.caption("Training is over: the model is being scored on the test set and on "
                    "re-drawn digits, then saved.")
-    elif mine:
-        if st.button("Stop training", icon=":material/stop:"):
-            jobs.stop(job_id)
-            st.rerun(scope="fragment")
     else:
-        sure = st.checkbox("I want to stop someone else's training")
-        if st.button("Stop training", icon=":material/stop:", disabled=not sure):
-            jobs.stop(job_id)
-            st.rerun(scope="fragment")
+        # Someone else's training takes a tick first: it may be the teacher's.
+        sure = mine or st.checkbox("I want to stop someone else's training",
+                                   disabled=teacher_only("stop training") is not None)
+        if button("stop training", "Stop training", icon=":material/stop:", disabled=not sure):
+            apply("stop training", lambda: jobs.stop(job_id), rerun="fragment")
 
 
 def show_result(status: JobStatus) -> None:
@@ -353,9 +347,10 @@ def use_button(store: ModelStore, run, active) -> None:
     {"worse": st.warning, "better": st.success}.get(comparison.verdict, st.info)(
         comparison.sentence, icon=":material/compare_arrows:")
     label = "Use it anyway" if comparison.verdict == "worse" else "Use this model"
-    if st.button(label, type="primary" if comparison.recommended else "secondary",
-                 icon=":material/check:"):
-        apply(lambda: store.activate(run.run_id))
+    if button("choose the model in use", label,
+              type="primary" if comparison.recommended else "secondary",
+              icon=":material/check:"):
+        apply("choose the model in use", lambda: store.activate(run.run_id))
 
 
 current = jobs.current()

@@ -17,8 +17,9 @@ from mnist_core.runs import (
 )
 from mnist_core.visualize import enlarge
 from mnist_core.wording import a_digit
-from ui.actions import apply
+from ui.actions import apply, button, download_button
 from ui.charts import learning_curves
+from ui.lock import teacher_only
 from ui.models import held_out_accuracies, run_recognizer
 from ui.sidebar import sidebar
 
@@ -37,8 +38,8 @@ for damaged in broken:
     with st.container(border=True):
         st.warning(f"Broken run folder {damaged.run_id}: {damaged.reason}",
                    icon=":material/broken_image:")
-        if st.button("Delete this folder", key=f"delete-broken-{damaged.run_id}"):
-            apply(lambda run_id=damaged.run_id: store.delete(run_id))
+        if button("delete runs", "Delete this folder", key=f"delete-broken-{damaged.run_id}"):
+            apply("delete runs", lambda run_id=damaged.run_id: store.delete(run_id))
 
 table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": score}
                       for run, score in zip(runs, held_out_accuracies(runs), strict=True)])
@@ -120,30 +121,35 @@ if chosen.run_id != active_id and chosen.status != "failed" and active_id in by_
     st.caption(comparison.sentence)
 else:
     comparison = None
+if locked := teacher_only("use, download or delete runs"):
+    st.caption(locked)
 actions = st.columns(4)
 with actions[0]:
     # Primary only when it reads better: a worse run must not look like the obvious choice.
-    if chosen.run_id != active_id and st.button(
+    if chosen.run_id != active_id and button(
+            "choose the model in use",
             "Use it anyway" if comparison and comparison.verdict == "worse" else "Use this model",
-            type="primary" if comparison and comparison.recommended else "secondary",
+            beside=False, type="primary" if comparison and comparison.recommended else "secondary",
             disabled=chosen.status == "failed", icon=":material/check:"):
-        apply(lambda: store.activate(chosen.run_id))
+        apply("choose the model in use", lambda: store.activate(chosen.run_id))
 with actions[1]:
     if chosen.model_path.is_file():
         # Read only when clicked: the file is megabytes and the page reruns often.
-        st.download_button("Download model (.keras)", chosen.model_path.read_bytes,
-                           file_name=f"mnist-mlp-{chosen.run_id}.keras",
-                           mime="application/octet-stream")
+        download_button("download runs", "Download model (.keras)",
+                        chosen.model_path.read_bytes,
+                        file_name=f"mnist-mlp-{chosen.run_id}.keras",
+                        mime="application/octet-stream")
 with actions[2]:
-    st.download_button("Download history (CSV)", history_csv(chosen),
-                       file_name=f"history-{chosen.run_id}.csv", mime="text/csv")
+    download_button("download runs", "Download history (CSV)", lambda: history_csv(chosen),
+                    file_name=f"history-{chosen.run_id}.csv", mime="text/csv")
 with actions[3]:
     if chosen.is_shipped or chosen.run_id == active_id:
         st.caption("The model in use and the shipped model cannot be deleted.")
     else:
-        sure = st.checkbox(f"Yes, delete run {chosen.run_id}")
-        if st.button("Delete run", disabled=not sure, icon=":material/delete:"):
-            apply(lambda: store.delete(chosen.run_id))
+        sure = st.checkbox(f"Yes, delete run {chosen.run_id}", disabled=bool(locked))
+        if button("delete runs", "Delete run", disabled=not sure, icon=":material/delete:",
+                  beside=False):
+            apply("delete runs", lambda: store.delete(chosen.run_id))
 
 if chosen.status == "failed":
     st.error(f"This run failed: {str(chosen.metrics.get('error', '')).splitlines()[0]}")

@@ -9,7 +9,8 @@ from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
 from mnist_core.visualize import viewable_png
 from mnist_core.wording import a_digit, article
-from ui.actions import apply
+from ui.actions import apply, button
+from ui.lock import teacher_only
 from ui.sidebar import sidebar
 
 PER_PAGE = 36
@@ -54,6 +55,9 @@ else:
 
 if counts.total:
     st.subheader("Gallery")
+    cannot_delete = teacher_only("delete drawings")
+    if cannot_delete:
+        st.caption(cannot_delete)
     choice = st.segmented_control(
         "Show", ["All", *range(10)], default="All", key="gallery-digit",
         format_func=lambda option: "All" if option == "All" else f"{option}s "
@@ -74,10 +78,13 @@ if counts.total:
                 else f", read as {drawing.predicted}")
             st.caption(f"No. {drawing.id}: {article(drawing.label)} **{drawing.label}**{said}"
                        f"{' · held out' if drawing.held_out else ''}")
-            with st.popover("Delete", icon=":material/delete:"):
+            with st.popover("Delete", icon=":material/delete:", disabled=bool(cannot_delete),
+                            help=cannot_delete):
                 st.write(f"Delete drawing No. {drawing.id} ({a_digit(drawing.label)})?")
-                if st.button("Delete it", key=f"delete-{drawing.id}", type="primary"):
-                    apply(lambda drawing_id=drawing.id: drawings.delete(drawing_id))
+                if button("delete drawings", "Delete it", key=f"delete-{drawing.id}",
+                          type="primary", beside=False):
+                    apply("delete drawings",
+                          lambda drawing_id=drawing.id: drawings.delete(drawing_id))
 
 st.subheader("Export and import")
 left, right = st.columns(2, gap="large")
@@ -89,19 +96,23 @@ with left:
         file_name=f"drawings-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.zip",
         mime="application/zip", disabled=not counts.total)
 with right:
+    cannot_import = teacher_only("import drawings")
     uploaded = st.file_uploader(
-        "Import a zip of drawings", type="zip",
-        help="A zip made by 'Download all as a zip', or any zip of digit pictures with a "
-             "labels.csv that has a 'file' and a 'label' column.")
-    if uploaded is not None and st.button("Import", icon=":material/upload:"):
-        try:
+        "Import a zip of drawings", type="zip", disabled=bool(cannot_import),
+        help=cannot_import or "A zip made by 'Download all as a zip', or any zip of digit "
+                              "pictures with a labels.csv that has a 'file' and a 'label' "
+                              "column.")
+    if cannot_import:
+        st.caption(cannot_import)
+    if uploaded is not None and button("import drawings", "Import", icon=":material/upload:",
+                                       beside=False):
+        def import_zip() -> None:
             with st.spinner("Reading the pictures…"):
                 report = drawings.import_zip(uploaded.getvalue())
-        except MnistCoreError as error:
-            st.error(f"{uploaded.name}: {error} Nothing was imported.")
-        else:
             st.session_state.import_report = (uploaded.name, report)
-            st.rerun()
+
+        apply("import drawings", import_zip,
+              explain=lambda error: f"{uploaded.name}: {error} Nothing was imported.")
     if "import_report" in st.session_state:
         name, report = st.session_state.pop("import_report")
         st.success(f"{name}: {report.added} drawing{'s' if report.added != 1 else ''} added"

@@ -12,6 +12,7 @@ waits after wrong passwords) is `mnist_core.lock`.
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import time
 
@@ -70,22 +71,22 @@ def _unlock() -> None:
     if password is None:
         return
     attempts: Attempts = st.session_state.get(_ATTEMPTS, Attempts())
-    wait = attempts.seconds_to_wait(time.monotonic())
-    if wait > 0:  # not even checked: a guesser gets nothing from trying sooner
+    now = time.monotonic()
+    if wait := attempts.seconds_to_wait(now):  # not even checked: trying sooner gains nothing
         st.session_state[_MESSAGE] = (f"Too many wrong passwords: try again in "
-                                      f"{wait:.0f} s.")
+                                      f"{math.ceil(wait)} s.")
         return
     if given and password_matches(given, password):
         st.session_state[_UNLOCKED] = seal(password)
         st.session_state.pop(_ATTEMPTS, None)
         return
-    time.sleep(WRONG_WAIT)
-    attempts = attempts.failed(time.monotonic())
+    attempts = attempts.failed(now)
     st.session_state[_ATTEMPTS] = attempts
+    time.sleep(WRONG_WAIT)  # the first second of the wait, before the answer
     message = "Wrong password (answered after a second's wait)."
-    if attempts.failures > 1:
-        message += (f" {attempts.failures} wrong in a row: the next try in "
-                    f"{attempts.seconds_to_wait(time.monotonic()):.0f} s.")
+    if wait := attempts.seconds_to_wait(time.monotonic()):
+        message += (f" {attempts.failures} wrong in a row: try again in "
+                    f"{math.ceil(wait)} s.")
     st.session_state[_MESSAGE] = message
 
 

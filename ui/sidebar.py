@@ -1,4 +1,5 @@
-"""The sidebar every page shows: which model is active, and how good it is."""
+"""The sidebar every page shows: the page links, the teacher's lock, which model is active
+and how good it is."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 from mnist_core import MnistCoreError
 from mnist_core.recognizer import Recognizer
+from ui.lock import lock_controls
 from ui.models import active_recognizer, held_out_accuracies
 
 
@@ -14,9 +16,10 @@ def _percent(value: float | None) -> str:
 
 
 def sidebar() -> Recognizer | None:
-    """The sidebar of every page: links to the pages, then the name, accuracies and date of
-    the model in use. Returns that model, or None when no model can be loaded at all (then
-    the sidebar says so, and the links still lead to the Train page)."""
+    """The sidebar of every page: links to the pages, the teacher's lock (ui.lock), then the
+    name, accuracies and date of the model in use. Returns that model, or None when no model
+    can be loaded at all (then the sidebar says so, and the links still lead to the Train
+    page)."""
     with st.sidebar:
         st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
         st.page_link("pages/1_Train.py", label="Train the network",
@@ -26,6 +29,7 @@ def sidebar() -> Recognizer | None:
         st.page_link("pages/4_Inside.py", label="Inside the network", icon=":material/neurology:")
         st.page_link("pages/3_My_drawings.py", label="My drawings",
                      icon=":material/photo_library:")
+        lock_controls()
         st.divider()
         st.subheader("Model in use")
         try:
