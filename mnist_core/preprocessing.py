@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -115,6 +116,55 @@ def preprocess(
         DrawingError: `image` is not a numpy array of a supported shape, dtype or range.
         EmptyDrawingError: there is no ink, or only specks too small to be a digit.
     """
+    prepared = prepare(image)
+    if not return_steps:
+        return prepared.model_input
+    return prepared.model_input, prepared.steps()
+
+
+class Prepared(NamedTuple):
+    """One drawing made ready for the model, as `prepare` returns it: what `preprocess` returns
+    and the uint8 images its steps are made from (no float copies until `steps()` asks).
+
+    Attributes:
+        model_input: (28, 28) float32 in [0, 1], white digit on black: `preprocess`'s result.
+        ink: (H, W) uint8 in [0, 255], 255 = full ink: `PreprocessSteps.ink` x 255.
+        bounding_box: as `PreprocessSteps.bounding_box`.
+        cropped: (h, w) uint8, `PreprocessSteps.cropped` x 255.
+        scaled: (h, w) uint8, `PreprocessSteps.scaled` x 255.
+        centred: (28, 28) uint8, the model input x 255 before it became float.
+        input_shape: (height, width) of the input image, px.
+    """
+
+    model_input: np.ndarray
+    ink: np.ndarray
+    bounding_box: tuple[int, int, int, int]
+    cropped: np.ndarray
+    scaled: np.ndarray
+    centred: np.ndarray
+    input_shape: tuple[int, int]
+
+    def steps(self) -> PreprocessSteps:
+        """The steps as `preprocess(..., return_steps=True)` returns them (float copies)."""
+        moments = cv2.moments(self.centred)
+        centre_of_mass = (moments["m01"] / moments["m00"], moments["m10"] / moments["m00"])
+        return PreprocessSteps(
+            ink=self.ink.astype(np.float32) / 255,
+            bounding_box=self.bounding_box,
+            cropped=self.cropped.astype(np.float32) / 255,
+            scaled=self.scaled.astype(np.float32) / 255,
+            centred=self.model_input,
+            centre_of_mass=centre_of_mass,
+            input_shape=self.input_shape,
+        )
+
+
+def prepare(image: np.ndarray) -> Prepared:
+    """`preprocess` without the float copies of its steps: for code that measures the ink
+    (the recognizer's not-a-digit check and number split read the uint8 ink directly).
+
+    Args and errors: as `preprocess`.
+    """
     pixels = _to_uint8(image)
     full_height, full_width = pixels.shape[:2]
     longer = max(full_height, full_width)
@@ -135,24 +185,10 @@ def preprocess(
     side = max(height, width)
     size = (max(1, round(width * _BOX / side)), max(1, round(height * _BOX / side)))
     scaled = cv2.resize(cropped, size, interpolation=cv2.INTER_AREA)
-    centred_u8 = _centre_by_mass(scaled)
-    centred = centred_u8.astype(np.float32) * np.float32(1 / 255)
-    if not return_steps:
-        return centred
-
-    moments = cv2.moments(centred_u8)
-    centre_of_mass = (moments["m01"] / moments["m00"], moments["m10"] / moments["m00"])
+    centred = _centre_by_mass(scaled)
     bounding_box = tuple(round(edge / working_scale) for edge in (top, left, bottom, right))
-    steps = PreprocessSteps(
-        ink=ink.astype(np.float32) / 255,
-        bounding_box=bounding_box,
-        cropped=cropped.astype(np.float32) / 255,
-        scaled=scaled.astype(np.float32) / 255,
-        centred=centred,
-        centre_of_mass=centre_of_mass,
-        input_shape=(full_height, full_width),
-    )
-    return centred, steps
+    return Prepared(centred.astype(np.float32) * np.float32(1 / 255), ink, bounding_box,
+                    cropped, scaled, centred, (full_height, full_width))
 
 
 def _to_uint8(image: object) -> np.ndarray:

@@ -23,8 +23,8 @@ import numpy as np
 from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.model import MlpWeights
 from mnist_core.numbers import split_digits
-from mnist_core.preprocessing import PreprocessSteps, preprocess
-from mnist_core.shape import check_digit, measure_ink
+from mnist_core.preprocessing import Prepared, PreprocessSteps, prepare
+from mnist_core.shape import check_ink, not_a_digit
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
 __all__ = ["NumberPrediction", "Prediction", "Recognizer", "UNSURE_MARGIN"]
@@ -140,16 +140,14 @@ class Recognizer:
                 which, e.g. "That looks like a dot: draw a digit, larger."
             DrawingError: the image has the wrong shape or dtype.
         """
-        model_input, steps = preprocess(image, return_steps=True)
-        return self._read_one(model_input, steps, return_steps)
+        return self._read_one(prepare(image), return_steps)
 
-    def _read_one(self, model_input: np.ndarray, steps: PreprocessSteps,
-                  return_steps: bool) -> Prediction:
-        """Check one preprocessed drawing is a digit and read it (predict's second half)."""
-        check_digit(measure_ink(steps.ink))
-        probabilities = self.weights.predict(model_input[None])[0]
-        return Prediction(int(probabilities.argmax()), probabilities, model_input,
-                          steps if return_steps else None)
+    def _read_one(self, prepared: Prepared, return_steps: bool) -> Prediction:
+        """Check one prepared drawing is a digit and read it (predict's second half)."""
+        check_ink(prepared.ink)
+        probabilities = self.weights.predict(prepared.model_input[None])[0]
+        return Prediction(int(probabilities.argmax()), probabilities, prepared.model_input,
+                          prepared.steps() if return_steps else None)
 
     def predict_number(self, image: np.ndarray, *, return_steps: bool = False
                        ) -> NumberPrediction:
@@ -168,24 +166,24 @@ class Recognizer:
                 scribble; the message says which.
             DrawingError: the image has the wrong shape or dtype.
         """
-        model_input, steps = preprocess(image, return_steps=True)
-        pieces = split_digits(steps.ink)
+        prepared = prepare(image)
+        pieces = split_digits(prepared.ink)
         if len(pieces) == 1:  # predict's own path, on the same preprocessing
-            return NumberPrediction((self._read_one(model_input, steps, return_steps),),
-                                    (steps.bounding_box,))
-        frame = steps.ink.shape[0]  # digits in a row compare with the picture's height
+            return NumberPrediction((self._read_one(prepared, return_steps),),
+                                    (prepared.bounding_box,))
+        frame = prepared.ink.shape[0]  # digits in a row compare with the picture's height
         inputs, all_steps = [], []
         for place, piece in enumerate(pieces, start=1):
-            shape = measure_ink(piece.ink, frame_side=frame)
-            if not shape.is_digit:
+            shape = not_a_digit(piece.ink, frame_side=frame)
+            if shape is not None:
                 raise NotADigitError(
                     f"Mark {place} of {len(pieces)} from the left looks like a {shape.kind}: "
                     "draw digits only, each one larger.", shape)
-            piece_input, piece_steps = preprocess(piece.ink, return_steps=True)
-            inputs.append(piece_input)
-            all_steps.append(piece_steps if return_steps else None)
+            piece_prepared = prepare(piece.ink)
+            inputs.append(piece_prepared.model_input)
+            all_steps.append(piece_prepared.steps() if return_steps else None)
         probabilities = self.weights.predict(np.stack(inputs))
-        scale = max(steps.input_shape) / max(steps.ink.shape)
+        scale = max(prepared.input_shape) / max(prepared.ink.shape)
         boxes = tuple(tuple(round(edge * scale) for edge in piece.box) for piece in pieces)
         return NumberPrediction(
             tuple(Prediction(int(p.argmax()), p, x, s) for p, x, s in
@@ -214,8 +212,8 @@ class Recognizer:
                 zip(probabilities, inputs, strict=True)]
 
 
-def _read_digit(image: np.ndarray) -> tuple[np.ndarray, PreprocessSteps]:
+def _read_digit(image: np.ndarray) -> tuple[np.ndarray, Prepared]:
     """Preprocess one drawing and check its ink is a digit's (NotADigitError if not)."""
-    model_input, steps = preprocess(image, return_steps=True)
-    check_digit(measure_ink(steps.ink))
-    return model_input, steps
+    prepared = prepare(image)
+    check_ink(prepared.ink)
+    return prepared.model_input, prepared

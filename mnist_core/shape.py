@@ -14,6 +14,7 @@ and calls it a dot, a dash, a tiny scribble, or a digit:
 
     shape = measure_ink(steps.ink)          # what it saw: an InkShape
     check_digit(shape)                      # NotADigitError unless shape.kind == "digit"
+    check_ink(steps.ink)                    # the same check, measuring only what it needs
 
 The thresholds below come from bench/not_a_digit.py, which prints the real digits nearest to
 them: the 10,000 MNIST test digits (28x28, and scaled up onto a canvas), MNIST test digits
@@ -32,7 +33,8 @@ import numpy as np
 
 from mnist_core.errors import NotADigitError
 
-__all__ = ["KINDS", "InkShape", "check_digit", "measure_ink", "sentence"]
+__all__ = ["KINDS", "InkShape", "check_digit", "check_ink", "measure_ink",
+           "not_a_digit", "sentence"]
 
 KINDS = ("digit", "dot", "dash", "scribble")
 
@@ -136,6 +138,65 @@ def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
     Raises:
         ValueError: `ink` is not a 2-D array holding some ink.
     """
+    mask, extent, factor = _mask(ink, frame_side)
+    elongation, angle, across = _axes(mask)
+    # The pen's width: twice the distance to the edge along the centre line (the ridge of
+    # the distance map), less 1 px: OpenCV measures to the nearest background pixel's centre,
+    # 0.5 px beyond the edge. The median, so crossings (wider) and ends (narrower) do not count.
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (mask > 0)
+    pen = max(2.0 * float(np.median(distance[ridge])) - 1.0, 1.0)
+    values = dict(
+        extent=extent,
+        length=(max(mask.shape) - 2) / pen,
+        pen_width=pen / factor,
+        thinness=float(np.sqrt(across)) / pen,
+        elongation=elongation,
+        angle=angle,
+    )
+    return InkShape(kind=_kind(**values), **values)
+
+
+def not_a_digit(ink: np.ndarray, frame_side: int | None = None) -> InkShape | None:
+    """None when `measure_ink(ink, frame_side)` would call the ink a digit, else its InkShape;
+    faster for the usual drawing.
+
+    Ink spanning more than any dot's or scribble's share of the picture, and not a flat bar
+    (too round, or too steep, for a dash), is a digit whatever its pen width: the rules
+    need the pen only for dots, dashes and blobs. So the pen, the slowest measurement, is
+    taken only when the answer could depend on it; the answer is always `measure_ink`'s.
+
+    Raises:
+        ValueError: as `measure_ink`.
+    """
+    mask, extent, _ = _mask(ink, frame_side)
+    if extent > _PEN_FREE_EXTENT:
+        elongation, angle, _ = _axes(mask)
+        if elongation < DASH_MIN_ELONGATION or angle > DASH_MAX_ANGLE:
+            return None
+    shape = measure_ink(ink, frame_side)
+    return None if shape.is_digit else shape
+
+
+def check_ink(ink: np.ndarray, frame_side: int | None = None) -> None:
+    """`check_digit(measure_ink(ink, frame_side))`, measuring only what the answer needs.
+
+    Raises:
+        NotADigitError: as `check_digit`. ValueError: as `measure_ink`.
+    """
+    shape = not_a_digit(ink, frame_side)
+    if shape is not None:
+        raise NotADigitError(sentence(shape), shape)
+
+
+# Above this extent no dot, scribble or blob rule applies (each needs the extent at or below
+# its own limit), so only the dash rule is left.
+_PEN_FREE_EXTENT = max(DOT_MAX_EXTENT, SCRIBBLE_MAX_EXTENT, BLOB_MAX_EXTENT)
+
+
+def _mask(ink: np.ndarray, frame_side: int | None) -> tuple[np.ndarray, float, float]:
+    """The ink's crop as a 0/255 uint8 mask about 100-120 px across with a 1 px background
+    border, the ink's extent on the picture, and the factor the crop was scaled by."""
     ink = ink_as_uint8(ink)
     left, top, width, height = cv2.boundingRect(ink)
     if not width or not height:
@@ -155,28 +216,20 @@ def measure_ink(ink: np.ndarray, frame_side: int | None = None) -> InkShape:
     # that fills its crop still has an edge to measure to.
     _, mask = cv2.threshold(crop, int(crop.max()) // 2, 255, cv2.THRESH_BINARY)
     mask = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    # The pen's width: twice the distance to the edge along the centre line (the ridge of
-    # the distance map), less 1 px: OpenCV measures to the nearest background pixel's centre,
-    # 0.5 px beyond the edge. The median, so crossings (wider) and ends (narrower) do not count.
-    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (mask > 0)
-    pen = max(2.0 * float(np.median(distance[ridge])) - 1.0, 1.0)
+    frame = max(ink.shape) if frame_side is None else frame_side
+    return mask, side / frame, factor
+
+
+def _axes(mask: np.ndarray) -> tuple[float, float, float]:
+    """The mask's elongation, its main axis's angle from horizontal (degrees, 0-90), and its
+    variance across that axis (px^2), from its second moments."""
     moments = cv2.moments(mask, binaryImage=True)
     mu20, mu02, mu11 = (moments[key] / moments["m00"] for key in ("mu20", "mu02", "mu11"))
     half_spread = np.hypot((mu20 - mu02) / 2, mu11)
     along = (mu20 + mu02) / 2 + half_spread  # variance along the main axis, px^2
     across = max((mu20 + mu02) / 2 - half_spread, 1e-9)
     angle = abs(float(np.degrees(0.5 * np.arctan2(2 * mu11, mu20 - mu02))))
-    frame = max(ink.shape) if frame_side is None else frame_side
-    values = dict(
-        extent=side / frame,
-        length=(max(mask.shape) - 2) / pen,
-        pen_width=pen / factor,
-        thinness=float(np.sqrt(across)) / pen,
-        elongation=float(np.sqrt(along / across)),
-        angle=angle,
-    )
-    return InkShape(kind=_kind(**values), **values)
+    return float(np.sqrt(along / across)), angle, across
 
 
 def _kind(*, extent: float, length: float, pen_width: float, thinness: float,

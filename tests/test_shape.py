@@ -8,7 +8,7 @@ import pytest
 
 from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.preprocessing import preprocess
-from mnist_core.shape import check_digit, measure_ink
+from mnist_core.shape import check_digit, check_ink, measure_ink, not_a_digit
 
 CANVAS = 336
 
@@ -43,9 +43,7 @@ SEVEN = [[(100, 80), (236, 80), (150, 260)]]
 TWO = [[(110, 110), (140, 80), (200, 80), (225, 120), (200, 170), (110, 260), (235, 260)]]
 
 
-@pytest.mark.parametrize(
-    ("name", "strokes", "pen", "kind"),
-    [
+MARKS = [  # (name, strokes, pen, what it is)
         ("a dab of the default pen", [[(168, 168)]], 22, "dot"),
         ("a dab of the thickest pen", [[(168, 168)]], 40, "dot"),
         ("a dab dragged a little", [[(160, 160), (166, 164)]], 30, "dot"),
@@ -64,11 +62,26 @@ TWO = [[(110, 110), (140, 80), (200, 80), (225, 120), (200, 170), (110, 260), (2
         ("a 7", SEVEN, 22, "digit"),
         ("a small 2 with a thick pen", [[(x * 0.9 + 20, y * 0.9 + 20) for x, y in TWO[0]]], 36,
          "digit"),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize(("name", "strokes", "pen", "kind"), MARKS)
 def test_what_the_ink_looks_like(name, strokes, pen, kind):
     shape = seen(canvas(strokes, pen))
     assert shape.kind == kind, f"{name}: {shape}"
+
+
+@pytest.mark.parametrize(("name", "strokes", "pen", "kind"), MARKS)
+def test_the_quick_check_gives_the_full_measurements_answer(name, strokes, pen, kind):
+    _, steps = preprocess(canvas(strokes, pen), return_steps=True)
+    found = not_a_digit(steps.ink)
+    assert (found is None) == (kind == "digit"), name
+    if found is not None:
+        assert found == measure_ink(steps.ink)
+        with pytest.raises(NotADigitError, match=kind):
+            check_ink(steps.ink)
+    else:
+        check_ink(steps.ink)  # no error
 
 
 def test_a_straight_stroke_measures_its_pen_and_length():
@@ -129,5 +142,7 @@ def test_no_held_out_pen_digit_is_refused_thin_or_thick_small_or_large(held_out,
     for index, digit in enumerate(held_out[::4]):
         image = draw_pen_digit(digit, pen_width=pen, height=height,
                                format=FORMATS[index % len(FORMATS)])
-        shape = seen(image)
+        _, steps = preprocess(image, return_steps=True)
+        shape = measure_ink(steps.ink)
         assert shape.is_digit, f"a {digit.label} by writer {digit.writer}: {shape}"
+        assert not_a_digit(steps.ink) is None
