@@ -1,8 +1,15 @@
 """'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit,
-and take it back (deselect the digit, or "Take back")."""
+and take it back (deselect the digit, or "Take back").
+
+Saving is limited per session (mnist_core.ratelimit: 10 at once, then one every 3 s), so one
+student cannot flood the class's store; over the limit the saving line says how long to wait,
+nothing is saved and the drawing stays. Taking back is never limited.
+"""
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,10 +17,14 @@ import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import digest_of
+from mnist_core.ratelimit import TokenBucket
 from mnist_core.recognizer import Prediction
 from mnist_core.wording import a_digit, plural
 
 _SAVED = "saved_drawings"  # session state: {digest: _Outcome}
+_LIMIT = "save_limit"  # session state: TokenBucket, this session's saving pace
+_REFUSED = "save_refused"  # session state: {digest: message} for a save refused as too fast
+_clock = time.monotonic  # seconds; tests put a fake clock here
 _LABELS = "Wrong? It was a …"
 
 
@@ -23,20 +34,37 @@ class _Outcome:
 
     kind: "saved", "undone" or "error". drawing_id: the saved row (None when not saved).
     before: its label before this session first saved it, or None when it was not saved.
+    picked: the digit picked under "Wrong? It was a …" for it (None after "Right").
     """
 
     kind: str
     message: str
     drawing_id: int | None = None
     before: int | None = None
+    picked: int | None = None
 
 
 def _outcomes() -> dict[str, _Outcome]:
     return st.session_state.setdefault(_SAVED, {})
 
 
+def _too_fast(digest: str, pill_key: str) -> bool:
+    """True, and the saving line says how long to wait, when this session saves too fast.
+
+    The pills go back to what they showed, so they never show a digit that was not saved.
+    """
+    wait = st.session_state.setdefault(_LIMIT, TokenBucket()).take(_clock())
+    if not wait:
+        return False
+    earlier = _outcomes().get(digest)
+    st.session_state[pill_key] = earlier.picked if earlier and earlier.kind == "saved" else None
+    st.session_state.setdefault(_REFUSED, {})[digest] = (
+        f"Saving too fast: wait {math.ceil(wait)} s and try again.")
+    return True
+
+
 def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
-          model: str | None, digest: str) -> None:
+          model: str | None, digest: str, picked: int | None = None) -> None:
     drawings = DrawingStore()
     earlier = _outcomes().get(digest)
     try:
@@ -57,7 +85,7 @@ def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
     verb = {"added": "Saved", "relabelled": "Corrected", "unchanged": "Already saved"}[what]
     _outcomes()[digest] = _Outcome(
         "saved", f"{verb} as {a_digit(label)}. {plural(total, 'drawing')} saved.",
-        drawing_id, before)
+        drawing_id, before, picked)
 
 
 def _undo(digest: str, pill_key: str) -> None:
@@ -84,11 +112,13 @@ def _pill_changed(pill_key: str, *details) -> None:
     label = st.session_state.get(pill_key)
     if label is None:  # the digit was deselected: the correction is taken back
         _undo(details[-1], pill_key)
-    else:
-        _save(label, *details)
+    elif not _too_fast(details[-1], pill_key):
+        _save(label, *details, picked=label)
 
 
 def _right(pill_key: str, *details) -> None:
+    if _too_fast(details[-1], pill_key):
+        return
     st.session_state[pill_key] = None  # a digit picked before no longer applies
     _save(details[0].digit, *details)
 
@@ -110,12 +140,16 @@ def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
              help="Pick the digit you meant: the drawing is saved with it, to train on. "
                   "Pick it again to take it back.")
     outcome = _outcomes().get(digest)
+    # Said once, right after the refused tap; the next rerun shows the saving line as before.
+    refused = st.session_state.get(_REFUSED, {}).pop(digest, None)
     if outcome is not None and outcome.kind == "error":  # rare, and may need a few lines
         st.error(outcome.message)
     # One line of small text and a small button, never wrapping (app.py fixes its height).
     with st.container(key=f"save-outcome-{source}", horizontal=True,
                       vertical_alignment="center", gap="small"):
-        if outcome is None or outcome.kind == "error":
+        if refused is not None:
+            st.caption(f":material/hourglass_top: {refused}")
+        elif outcome is None or outcome.kind == "error":
             st.caption("Saved drawings help train the network (My drawings page).")
         elif outcome.kind == "undone":
             st.caption(outcome.message)
