@@ -1,6 +1,8 @@
 """Class page: the address students open on their phones, and a projector view of the class's
 saved drawings that refreshes itself."""
 
+import base64
+
 import pandas as pd
 import streamlit as st
 from streamlit import config as streamlit_config
@@ -23,7 +25,8 @@ from ui.sidebar import sidebar
 
 REFRESH_S = 5  # the projector view's refresh: a saved drawing shows within this
 VIEWS = {"join": "Join", "projector": "Projector"}
-THUMB_PX = 104  # a drawing on the projector: 8 across beside the sidebar at 1280 px
+THUMB_PX = 88  # px: a drawing on the projector; 4 in a row beside the sidebar at 1280 px
+STRIP_QR_PX = 104  # px: the projector's small QR code (4 px per module, border included)
 CHECKLIST = """
 - **The same Wi-Fi**: phones on the same network as this computer, not on mobile data.
 - **Guest networks** keep devices apart: use the school's main network, or this computer's
@@ -39,17 +42,31 @@ st.set_page_config(page_title="Class", page_icon="🧑‍🏫",  # emoji: served
 st.markdown(
     """
     <style>
-    /* Type for the back of a room, on a 1280x720 projector. */
-    .join-url {font-size: clamp(1.5rem, 4.6vw, 3.4rem); font-weight: 700; line-height: 1.15;
-               overflow-wrap: anywhere; margin: 0.2rem 0 0.6rem 0;}
-    .join-url.small {font-size: clamp(1.2rem, 2.4vw, 2rem); margin: 0;}
-    .join-label {font-size: 1.3rem; margin: 0;}
-    .big-count {font-size: 3.2rem; font-weight: 800; line-height: 1;}
-    .big-line {font-size: 1.45rem; line-height: 1.35; margin: 0.2rem 0 0.4rem 0;}
-    .card-line {font-size: 1.2rem; line-height: 1.25; margin: 0;}
-    .card-line.wrong {color: #d62728; font-weight: 700;}
-    .card-line.right {color: #2a7f3f;}
-    [data-testid="stMainBlockContainer"] {padding-top: 3rem;}
+    /* Type for the back of a room, on a 1280x720 projector. Divs, not p: Streamlit's own
+       rule for a markdown p outranks one class. */
+    /* The address breaks after "http://" when it must (a <wbr> there), mid-number only when
+       even that does not fit. */
+    .join-url {font-size: clamp(1.5rem, 3.2vw, 3rem); font-weight: 700; line-height: 1.15;
+               overflow-wrap: anywhere; margin: 0.1rem 0 0.8rem 0;}
+    .join-url.small {font-size: 1.45rem; margin: 0.2rem 0 0.7rem 0;}
+    .join-strip {display: flex; align-items: center; gap: 0.75rem;}
+    .join-strip img {image-rendering: pixelated; flex: none;}
+    .mid-line {font-size: 1.2rem; line-height: 1.35;}
+    .join-label {font-size: 1.3rem;}
+    .join-label.small {font-size: 1rem;}
+    .big-count {font-size: 3rem; font-weight: 800; line-height: 1;}
+    .big-line {font-size: 1.4rem; line-height: 1.35; margin: 0 0 0.3rem 0;}
+    .card-line {font-size: 1.15rem; line-height: 1.25; white-space: nowrap;}
+    .card-line .wrong {color: #d62728; font-weight: 700;}
+    .card-line .right {color: #2a7f3f;}
+    /* Each row of drawings shows one line of cards, as many as fit whole (the newest or the
+       hardest first): the others wrap onto a second line, which is cut off. The projector
+       keeps its height as drawings arrive. */
+    .st-key-cards-latest, .st-key-cards-hardest {overflow: hidden; row-gap: 3rem;}
+    .st-key-cards-latest {max-height: 8.5rem;}
+    .st-key-cards-hardest {max-height: 10rem;}
+    [data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
+    [data-testid="stMainBlockContainer"] h1 {font-size: 2.2rem; padding: 0.25rem 0;}
     [data-testid="stImage"] img {image-rendering: pixelated;}
     @media (max-width: 1200px) {
       [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
@@ -58,9 +75,6 @@ st.markdown(
     """,
     unsafe_allow_html=True,
 )
-st.title("Class")
-st.write("Students open the address below on their phones and draw; the projector view shows "
-         "the class's saved drawings as they arrive.")
 shown_model = sidebar()
 
 
@@ -77,24 +91,45 @@ def join_info() -> JoinAddress:
         https=bool(st.get_option("server.sslCertFile")), lan_addresses=lan_ipv4_addresses())
 
 
+def breakable(url: str) -> str:
+    """The address with a line-break opportunity after its scheme (HTML)."""
+    scheme, separator, rest = url.partition("://")
+    return f"{scheme}{separator}<wbr>{rest}" if separator else url
+
+
 def show_join(join: JoinAddress) -> None:
     """The Join view: the address, large, and its QR code; what to do when phones fail."""
     if join.problem:
         st.warning(join.problem, icon=":material/wifi_off:")
     if join.urls:
-        text, code = st.columns([3, 2], gap="large", vertical_alignment="center")
+        text, code = st.columns([3, 2], gap="medium", vertical_alignment="center")
         with text:
-            st.markdown('<p class="join-label">On your phone, open</p>'
-                        f'<p class="join-url">{join.urls[0]}</p>', unsafe_allow_html=True)
+            st.markdown('<div class="join-label">On your phone, open</div>'
+                        f'<div class="join-url">{breakable(join.urls[0])}</div>',
+                        unsafe_allow_html=True)
             if len(join.urls) > 1:
-                st.markdown('<p class="big-line">or, if that does not open, '
-                            + " or ".join(f"<b>{url}</b>" for url in join.urls[1:]) + "</p>",
-                            unsafe_allow_html=True)
+                st.markdown('<div class="big-line">If that does not open: '
+                            + " or ".join(f"<b>{url}</b>" for url in join.urls[1:])
+                            + "</div>", unsafe_allow_html=True)
         code.image(qr_png(join.urls[0]), width=340, caption="Scan to open the app")
     elif join.local_only:
         st.markdown(f"On this computer only: http://localhost:{st.get_option('server.port')}")
     with st.expander("Phones can't connect?", expanded=not join.urls):
         st.markdown(CHECKLIST.format(port=st.get_option("server.port"), command=SERVE_COMMAND))
+
+
+def show_join_strip(join: JoinAddress) -> None:
+    """A small QR code and the address, for the projector view's top right."""
+    if not join.urls:
+        st.caption(join.problem or "")
+        return
+    # One piece of HTML, so the address stays beside its code in a narrow column.
+    code = base64.b64encode(qr_png(join.urls[0], scale=4)).decode()
+    st.markdown(f'<div class="join-strip"><img src="data:image/png;base64,{code}" '
+                f'alt="QR code of {join.urls[0]}" width="{STRIP_QR_PX}" '
+                f'height="{STRIP_QR_PX}"><div class="join-label small">Join on your phone: '
+                f'scan the code, or open</div></div><div class="join-url small">'
+                f"{breakable(join.urls[0])}</div>", unsafe_allow_html=True)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -113,110 +148,118 @@ def thumbnail_of(folder: str, drawing_id: int, created_at: str) -> bytes:
     return thumbnail_png(DrawingStore(folder), drawing_id)
 
 
-def show_cards(folder: str, drawings: tuple[ClassDrawing, ...], *, hardest: bool) -> None:
-    """A wrapping row of drawings, each with what it is and what the model read."""
-    row = st.container(horizontal=True, gap="small")
+def percent(probability: float) -> str:
+    """'3%', or '<1%' rather than a misleading '0%'."""
+    return "<1%" if probability < 0.005 else f"{probability:.0%}"
+
+
+def card_lines(item: ClassDrawing, *, hardest: bool) -> list[str]:
+    """A drawing's caption: the digit the student said, then what the model read."""
+    drawing = item.drawing
+    if hardest:
+        read = ('<span class="right">reads it</span>' if item.reads == drawing.label
+                else f'<span class="wrong">reads {item.reads}</span>')
+        return [f"<b>{drawing.label}</b> · {read}",
+                f"{drawing.label}: {percent(item.label_probability)}"]
+    if drawing.predicted is None:
+        return [f"<b>{drawing.label}</b> · imported"]
+    if drawing.predicted == drawing.label:
+        return [f'<b>{drawing.label}</b> · <span class="right">read right</span>']
+    return [f'<b>{drawing.label}</b> · <span class="wrong">read {drawing.predicted}</span>']
+
+
+def show_cards(name: str, folder: str, drawings: tuple[ClassDrawing, ...], *,
+               hardest: bool) -> None:
+    """One row of drawings (as many as fit), each with its digit and what the model read."""
+    row = st.container(horizontal=True, gap="small", key=f"cards-{name}")
     for item in drawings:
-        drawing = item.drawing
-        with row.container(width=THUMB_PX + 16, gap=None):
-            try:
-                st.image(thumbnail_of(folder, drawing.id, drawing.created_at), width=THUMB_PX)
-            except MnistCoreError:  # deleted since the summary was read
-                continue
-            if hardest:
-                wrong = item.reads != drawing.label
-                lines = [(f"said <b>{drawing.label}</b>", ""),
-                         (f"reads {item.reads}" if wrong else "reads it", "wrong" if wrong
-                          else "right"),
-                         (f"{drawing.label}: {item.label_probability:.0%}", "")]
-            elif drawing.predicted is None:
-                lines = [(f"<b>{drawing.label}</b>", ""), ("imported", "")]
-            elif drawing.predicted == drawing.label:
-                lines = [(f"<b>{drawing.label}</b>", ""), ("read right", "right")]
-            else:
-                lines = [(f"<b>{drawing.label}</b>", ""),
-                         (f"read as {drawing.predicted}", "wrong")]
-            st.markdown("".join(f'<p class="card-line {kind}">{text}</p>'
-                                for text, kind in lines), unsafe_allow_html=True)
+        try:
+            picture = thumbnail_of(folder, item.drawing.id, item.drawing.created_at)
+        except MnistCoreError:  # deleted since the summary was read
+            continue
+        with row.container(width=THUMB_PX + 12, gap=None):
+            st.image(picture, width=THUMB_PX)
+            st.markdown("".join(f'<div class="card-line">{line}</div>'
+                                for line in card_lines(item, hardest=hardest)),
+                        unsafe_allow_html=True)
 
 
-def counts_chart(summary: ClassSummary) -> dict:
-    """Bars of the drawings saved per digit, each with its number on top."""
-    axis = {"labelAngle": 0, "labelFontSize": 22, "titleFontSize": 16, "labelFontWeight": 700}
-    return {
-        "height": 200,
-        "encoding": {
-            "x": {"field": "digit", "type": "nominal", "title": None, "sort": None,
-                  "axis": axis},
-            "y": {"field": "drawings", "type": "quantitative", "title": None,
-                  "axis": None, "scale": {"domainMin": 0}}},
-        "layer": [{"mark": {"type": "bar", "color": "#4c78a8"}},
-                  {"mark": {"type": "text", "dy": -12, "fontSize": 20, "fontWeight": 700},
-                   "encoding": {"text": {"field": "drawings"}}}]}
+COUNTS_CHART = {
+    "height": 150,
+    "encoding": {
+        "x": {"field": "digit", "type": "nominal", "title": None, "sort": None,
+              "axis": {"labelAngle": 0, "labelFontSize": 22, "labelFontWeight": 700,
+                       "ticks": False, "domain": False}},
+        "y": {"field": "drawings", "type": "quantitative", "title": None, "axis": None,
+              "scale": {"domainMin": 0}}},
+    "layer": [{"mark": {"type": "bar", "color": "#4c78a8"}},
+              {"mark": {"type": "text", "dy": -12, "fontSize": 19, "fontWeight": 700},
+               "encoding": {"text": {"field": "drawings"}}}]}
 
 
 def confusion_chart(summary: ClassSummary) -> tuple[pd.DataFrame, dict]:
     """The 10x10 confusion: rows what students said, columns what the model read."""
-    cells = [{"said": str(said), "read": str(read), "count": int(summary.confusion[said, read]),
-              "shown": str(summary.confusion[said, read]) if summary.confusion[said, read]
-              else "", "wrong": said != read}
-             for said in range(10) for read in range(10)]
-    peak = max(1, int(summary.confusion.max()))
+    matrix = summary.confusion
+    cells = pd.DataFrame([{"said": str(said), "read": str(read),
+                           "count": int(matrix[said, read]),
+                           "shown": str(matrix[said, read]) if matrix[said, read] else "",
+                           "wrong": said != read}
+                          for said in range(10) for read in range(10)])
+    peak = max(1, int(matrix.max()))
     axis = {"labelAngle": 0, "labelFontSize": 18, "titleFontSize": 16, "labelFontWeight": 700,
-            "titleFontWeight": 400}
-    position = {"x": {"field": "read", "type": "ordinal", "title": "The model read",
-                      "axis": {**axis, "orient": "top"}},
-                "y": {"field": "said", "type": "ordinal", "title": "Students said",
-                      "axis": axis}}
+            "titleFontWeight": 400, "ticks": False, "domain": False, "labelOverlap": False,
+            "labelFlush": False}
     spec = {
-        "width": 330, "height": 330,
-        "encoding": position,
+        "height": 330,
+        "encoding": {"x": {"field": "read", "type": "ordinal", "title": "The model read",
+                           "axis": {**axis, "orient": "top"}},
+                     "y": {"field": "said", "type": "ordinal", "title": "Students said",
+                           "axis": axis}},
         "layer": [
-            {"mark": {"type": "rect", "stroke": "#e6e6e6"},
+            {"mark": {"type": "rect", "stroke": "#dddddd"},
              "encoding": {"color": {"field": "count", "type": "quantitative", "legend": None,
                                     "scale": {"scheme": "blues", "domain": [0, peak]}}}},
-            {"mark": {"type": "text", "fontSize": 17, "fontWeight": 700},
+            {"mark": {"type": "text", "fontSize": 16, "fontWeight": 700},
              "encoding": {"text": {"field": "shown"},
                           "color": {"condition": [
                               {"test": f"datum.count > {peak / 2}", "value": "white"},
                               {"test": "datum.wrong", "value": "#d62728"}],
                               "value": "black"}}}]}
-    return pd.DataFrame(cells), spec
+    return cells, spec
 
 
 def show_summary(summary: ClassSummary, folder: str, recognizer: Recognizer | None) -> None:
-    """The projector's numbers and drawings (the store has drawings)."""
-    counts, confusion = st.columns([1, 1], gap="large")
-    with counts:
-        st.markdown(f'<span class="big-count">{summary.total:,}</span> '
-                    f'<span class="big-line">drawing{"s" if summary.total != 1 else ""} '
-                    "saved, of each digit:</span>", unsafe_allow_html=True)
-        st.vega_lite_chart(pd.DataFrame({"digit": [str(d) for d in range(10)],
-                                         "drawings": list(summary.by_label)}),
-                           counts_chart(summary), width="stretch")
-        st.markdown("**Latest**", help="Newest first, with what the model read when each "
-                    "was saved.")
-        show_cards(folder, summary.latest, hardest=False)
-    with confusion:
-        if summary.judged:
-            share = summary.read_right / summary.judged
-            mixups = ", ".join(f"{said} as {read} ({count}x)"
-                               for said, read, count in summary.mixups())
-            st.markdown(f'<p class="big-line">Read right when saved: <b>{share:.0%}</b> '
-                        f"({summary.read_right} of {summary.judged})"
-                        + (f"<br>Mixed up most: <b>{mixups}</b>" if mixups else "")
-                        + "</p>", unsafe_allow_html=True)
-            data, spec = confusion_chart(summary)
-            st.vega_lite_chart(data, spec, width="content")
-        else:
-            st.markdown('<p class="big-line">None of these drawings says what the model read '
-                        "when it was saved (imported without it).</p>", unsafe_allow_html=True)
+    """The left column: how many of each digit, the latest drawings, the hardest ones."""
+    plural = "s" if summary.total != 1 else ""
+    st.markdown(f'<div class="big-line"><span class="big-count">{summary.total:,}</span> '
+                f"drawing{plural} saved, of each digit:</div>", unsafe_allow_html=True)
+    st.vega_lite_chart(pd.DataFrame({"digit": [str(d) for d in range(10)],
+                                     "drawings": list(summary.by_label)}),
+                       COUNTS_CHART, width="stretch")
+    st.markdown('<div class="big-line">Latest</div>', unsafe_allow_html=True)
+    show_cards("latest", folder, summary.latest, hardest=False)
     if summary.hardest:
-        st.markdown(f"**Hardest for {model_label(recognizer)}**",
-                    help="The drawings the model in use gives the lowest probability for the "
-                         "digit the student said. A wrong one can be deleted on the My drawings "
+        st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',
+                    unsafe_allow_html=True,
+                    help="The lowest probability for the digit the student said. A drawing "
+                         "saved with the wrong digit shows here; delete it on the My drawings "
                          "page.")
-        show_cards(folder, summary.hardest, hardest=True)
+        show_cards("hardest", folder, summary.hardest, hardest=True)
+
+
+def show_confusion(summary: ClassSummary) -> None:
+    """The right column's numbers: read right when saved, the mix-ups, the confusion."""
+    if not summary.judged:
+        st.markdown('<div class="big-line">None of these drawings says what the model read '
+                    "when it was saved (imported without it).</div>", unsafe_allow_html=True)
+        return
+    share = summary.read_right / summary.judged
+    mixups = ", ".join(f"{said} as {read} ({count}x)" for said, read, count in summary.mixups())
+    st.markdown(f'<div class="mid-line">Read right when saved: <b>{share:.0%}</b> '
+                f"({summary.read_right} of {summary.judged})</div>"
+                + (f'<div class="mid-line">Mixed up most: <b>{mixups}</b></div>' if mixups
+                   else ""), unsafe_allow_html=True)
+    st.vega_lite_chart(*confusion_chart(summary), width="stretch")
 
 
 def show_projector(live: bool) -> None:
@@ -226,15 +269,6 @@ def show_projector(live: bool) -> None:
     def projector() -> None:
         if shown_model is not None:
             follow_model_in_use(shown_model)  # the sidebar names the model the cards use
-        join = join_info()
-        if join.urls:
-            text, code = st.columns([5, 1], vertical_alignment="center")
-            text.markdown('<p class="join-label">Join on your phone:</p>'
-                          f'<p class="join-url small">{join.urls[0]}</p>',
-                          unsafe_allow_html=True)
-            code.image(qr_png(join.urls[0], scale=4), width=120)
-        elif join.problem:
-            st.warning(join.problem, icon=":material/wifi_off:")
         try:
             recognizer = active_recognizer()
         except MnistCoreError:  # the sidebar says why; the rest shows without the hardest
@@ -245,31 +279,45 @@ def show_projector(live: bool) -> None:
                                  "" if recognizer is None else str(recognizer.source),
                                  recognizer)
         except MnistCoreError as error:
-            st.error(f"The class's drawings cannot be shown: {error}",
-                     icon=":material/error:")
-            return
-        if not summary.total:
-            st.info("No drawings saved yet. Draw a digit on the home page, then press "
-                    "'Right, it's a …' or pick the right digit under 'Wrong? It was a …': "
-                    f"each one saved appears here within {REFRESH_S} seconds.",
-                    icon=":material/draw:")
-            return
-        show_summary(summary, str(drawings.folder), recognizer)
+            summary, problem = None, f"The class's drawings cannot be shown: {error}"
+        left, right = st.columns([3, 2], gap="medium")
+        with right:
+            show_join_strip(join_info())
+            if summary is not None and summary.total:
+                show_confusion(summary)
+        with left:
+            if summary is None:
+                st.error(problem, icon=":material/error:")
+            elif not summary.total:
+                st.info("No drawings saved yet. Draw a digit on the home page, then press "
+                        "'Right, it's a …' or pick the right digit under 'Wrong? It was a "
+                        f"…': each one saved appears here within {REFRESH_S} seconds.",
+                        icon=":material/draw:")
+            else:
+                show_summary(summary, str(drawings.folder), recognizer)
 
     projector()
 
 
-choice = st.query_params.get("view", "join")
-view = st.segmented_control("Show", list(VIEWS.values()), key="class-view",
-                            default=VIEWS.get(choice, "Join"), label_visibility="collapsed")
-view = view or VIEWS.get(choice, "Join")  # a second click on the chosen one unselects it
-st.query_params["view"] = next(key for key, name in VIEWS.items() if name == view)
+choice = VIEWS.get(st.query_params.get("view", "join"), "Join")
+header = st.container(horizontal=True, vertical_alignment="center",
+                      horizontal_alignment="distribute")
+with header:
+    st.title("Class", width="content")
+    controls = st.container(horizontal=True, vertical_alignment="center", width="content")
+    view = controls.segmented_control("Show", list(VIEWS.values()), key="class-view",
+                                      default=choice, label_visibility="collapsed")
+    view = view or choice  # a second click on the chosen one unselects it
+    st.query_params["view"] = next(key for key, name in VIEWS.items() if name == view)
+    if view == "Projector":
+        # Pausing changes nothing shared (this window only), so it needs no teacher.
+        live = controls.toggle(f"Refresh every {REFRESH_S} s", value=True, key="class-live")
 
 if view == "Join":
+    st.write("Students open this address on their phones and draw. The projector view shows "
+             "the class's saved drawings as they arrive.")
     show_join(join_info())
 else:
-    # Pausing changes nothing shared (this window only), so it needs no teacher.
-    live = st.toggle(f"Refresh every {REFRESH_S} s", value=True, key="class-live")
     show_projector(live)
 
 # The lead calls the "Teach it now" panel (ui/teach_now.py) here, below the projector view.
