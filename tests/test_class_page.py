@@ -1,0 +1,130 @@
+"""The Class page: the address and QR code students join with, and the projector view."""
+
+import pytest
+from streamlit import config as streamlit_config
+from streamlit.testing.v1 import AppTest
+
+import mnist_core.classroom
+from mnist_core.drawings import DrawingStore
+from mnist_core.preprocessing import preprocess
+from tests.conftest import PROJECT
+from tests.test_drawings import canvas_of
+
+PAGE = "pages/5_Class.py"
+
+
+@pytest.fixture(autouse=True)
+def _classroom(monkeypatch, tmp_path):
+    """This computer is on one Wi-Fi, at 192.168.1.20; the shipped model is in use; the
+    server's address settings are put back after each test."""
+    monkeypatch.setattr(mnist_core.classroom, "lan_ipv4_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
+    options = ["server.address", "browser.serverAddress"]
+    saved = {name: (streamlit_config.get_option(name),
+                    streamlit_config.get_where_defined(name)) for name in options}
+    yield
+    for name, (value, where) in saved.items():
+        streamlit_config.set_option(name, value, where_defined=where)
+
+
+def open_page(view: str | None = None) -> AppTest:
+    page = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()\
+        .switch_page(PAGE).run()
+    if view is not None:
+        page.segmented_control(key="class-view").set_value(view).run()
+    assert not page.exception, page.exception
+    return page
+
+
+def texts(page) -> str:
+    return "\n".join(element.value for element in page.main.markdown)
+
+
+@pytest.fixture
+def saved() -> DrawingStore:
+    """Three drawings: two 7s the model read as 1 when they were saved, and a 1 read right."""
+    drawings = DrawingStore()
+    for index, (said, read) in enumerate([(7, 1), (1, 1), (7, 1)]):
+        canvas = canvas_of(said, slant=8.0 * index)
+        drawings.add(said, preprocess(canvas), canvas, predicted=read, confidence=0.8)
+    return drawings
+
+
+def test_the_join_view_shows_the_address_as_text_and_as_a_qr_code():
+    page = open_page()
+    assert "http://<wbr>192.168.1.20:8501" in texts(page)
+    [code] = page.main.get("image")
+    assert "Scan to open the app" in str(code.proto)
+    assert not page.main.warning
+    assert any(expander.label == "Phones can't connect?" for expander in page.expander)
+    checklist = texts(page)
+    for check in ("The same Wi-Fi", "Guest networks", "firewall", "port 8501", "typed exactly"):
+        assert check in checklist
+
+
+def test_a_server_on_localhost_only_says_phones_cannot_reach_it():
+    streamlit_config.set_option("server.address", "127.0.0.1", where_defined="test")
+    page = open_page()
+    [warning] = page.main.warning
+    assert "phones cannot reach it" in warning.value
+    assert "`streamlit run app.py --server.address 0.0.0.0`" in warning.value
+    assert not page.main.get("image")  # no code a phone could not open
+    assert "192.168.1.20" not in texts(page)
+
+
+def test_browser_server_address_set_on_purpose_is_the_address_shown():
+    streamlit_config.set_option("browser.serverAddress", "draw.school.example",
+                                where_defined="test")
+    page = open_page()
+    assert "http://<wbr>draw.school.example:8501" in texts(page)
+    assert "192.168.1.20" not in texts(page)
+
+
+def test_the_projector_with_nothing_saved_invites_the_class_to_draw():
+    page = open_page("Projector")
+    [invitation] = page.main.info
+    assert invitation.value.startswith("No drawings saved yet. Draw a digit on the home page")
+    assert "within 5 seconds" in invitation.value
+    assert "192.168.1.20:8501" in texts(page)  # the join code stays on the projector
+    assert not page.main.get("vega_lite_chart")  # no empty charts
+
+
+def test_the_projector_shows_counts_latest_confusion_and_the_hardest(saved):
+    page = open_page("Projector")
+    shown = texts(page)
+    assert '<span class="big-count">3</span> drawings saved' in shown
+    assert "Read right when saved: <b>33%</b> (1 of 3)" in shown
+    assert "Mixed up most: <b>7 as 1 (2x)</b>" in shown
+    assert "Hardest for the shipped model" in shown
+    # Latest, newest first: the second 7 (read 1), the 1 (read right), the first 7.
+    latest = [m.value for m in page.main.markdown if m.value.startswith('<div class="card-line"')]
+    assert "<b>7</b> · <span class=\"wrong\">read 1</span>" in latest[0]
+    assert "read right" in latest[1]
+    # Then the three again as the hardest, each with the model in use's probability.
+    assert len(latest) == 6 and all("%" in card for card in latest[3:])
+    assert len(page.main.get("vega_lite_chart")) == 2  # counts and confusion
+    # 3 latest + 3 hardest thumbnails, plus the join code (HTML, so not an image element).
+    assert len(page.main.get("image")) == 6
+    assert "QR code of http://192.168.1.20:8501" in shown
+
+
+def test_the_projector_opens_from_its_address_and_can_be_paused():
+    page = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()\
+        .switch_page(PAGE)
+    page.query_params["view"] = "projector"
+    page.run()
+    assert not page.exception
+    assert page.segmented_control(key="class-view").value == "Projector"
+    page.toggle(key="class-live").set_value(False).run()
+    assert not page.exception
+    assert page.main.info  # still shown, just not refreshed
+
+
+def test_an_unreadable_store_is_one_sentence():
+    drawings = DrawingStore()
+    drawings.folder.mkdir(parents=True, exist_ok=True)
+    drawings.path.write_bytes(b"this is not a database" * 100)
+    page = open_page("Projector")
+    [error] = page.main.error
+    assert error.value.startswith("The class's drawings cannot be shown: The saved drawings at")
+    assert "192.168.1.20:8501" in texts(page)
