@@ -283,7 +283,7 @@ def show_running(job_id: str) -> None:
         sure = mine or st.checkbox("I want to stop someone else's training",
                                    disabled=teacher_only("stop training") is not None)
         if button("stop training", "Stop training", icon=":material/stop:", disabled=not sure):
-            apply("stop training", lambda: jobs.stop(job_id), rerun="fragment")
+            apply("stop training", lambda: jobs.stop(job_id))
 
 
 def show_result(status: JobStatus) -> None:

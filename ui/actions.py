@@ -5,7 +5,6 @@ sent (a disabled button is only a hint: a client can still send the click)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import streamlit as st
 
@@ -15,15 +14,14 @@ from ui.lock import teacher_only
 __all__ = ["apply", "button", "download_button"]
 
 
-def apply(action: str, do: Callable[[], object], *,
-          rerun: Literal["app", "fragment"] | None = "app",
+def apply(action: str, do: Callable[[], object], *, rerun: bool = True,
           explain: Callable[[MnistCoreError], str] = str) -> bool:
     """Do the teacher-only `action` ("delete runs") a button asked for, by calling `do`.
 
     A locked session is refused: the reason is shown and `do` is not called. A failure
     (`MnistCoreError`) is shown as a sentence, `explain(error)`, a busy trainer as a warning.
-    A success reruns the app (or the fragment, or nothing with `rerun=None`) so the page
-    shows the change. Returns whether `do` ran and succeeded (only seen with `rerun=None`).
+    A success reruns the page (unless `rerun` is False) so it shows the change. Returns
+    whether `do` ran and succeeded (only seen with `rerun=False`).
     """
     reason = teacher_only(action)
     if reason is not None:
@@ -34,8 +32,8 @@ def apply(action: str, do: Callable[[], object], *,
     except MnistCoreError as error:
         (st.warning if isinstance(error, TrainingBusyError) else st.error)(explain(error))
         return False
-    if rerun is not None:
-        st.rerun(scope=rerun)
+    if rerun:
+        st.rerun()
     return True
 
 

@@ -66,7 +66,9 @@ def teacher_only(action: str) -> str | None:
 def _unlock() -> None:
     # A form callback: runs before the script, so the whole page is drawn unlocked at once.
     given = st.session_state.get(_FIELD) or ""
-    st.session_state[_FIELD] = ""  # the typed password is not kept, not even in the widget
+    # The typed text is dropped from the widget's state too (the form clears the field in
+    # the browser): nothing keeps it past this callback.
+    del st.session_state[_FIELD]
     password = teacher_password()
     if password is None:
         return
@@ -109,7 +111,7 @@ def lock_controls() -> None:
         return
     message = st.session_state.pop(_MESSAGE, None)
     with st.expander("Teacher: unlock", icon=":material/lock:", expanded=message is not None):
-        with st.form("teacher_unlock", border=False, enter_to_submit=True):
+        with st.form("teacher_unlock", border=False, enter_to_submit=True, clear_on_submit=True):
             st.text_input("Teacher password", type="password", key=_FIELD,
                           autocomplete="current-password")
             st.form_submit_button("Unlock", on_click=_unlock, icon=":material/lock_open:")
