@@ -91,6 +91,8 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=0,
                         help="lower this process's CPU priority by this much first")
     parser.add_argument("--repeat", type=int, default=1, help="fine-tunes to run")
+    parser.add_argument("--score-pen", action="store_true",
+                        help="also score the held-out real writers before and after (~10 s)")
     for name, value in FINE_TUNE.items():
         kind = (lambda text: text.lower() in ("1", "true", "yes")) \
             if isinstance(value, bool) else type(value)
@@ -146,8 +148,13 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
     weights = store.load_weights(base.run_id)
     before = held_out_metrics(weights.predict, drawings)
     mnist_before = evaluate_weights(weights, x_test, y_test).accuracy
+    pen = ""
+    if args.score_pen:
+        from mnist_core.quality import pen_metrics
+
+        pen = f", real writers {pen_metrics(weights)['pen_accuracy']:.2%}"
     print(f"Base {base.run_id}: held-out drawings {before['drawings_accuracy']:.2%} "
-          f"({before['drawings_count']}), MNIST test {mnist_before:.2%}")
+          f"({before['drawings_count']}), MNIST test {mnist_before:.2%}{pen}")
     overrides = {name: getattr(args, f"ft_{name}") for name in FINE_TUNE
                  if getattr(args, f"ft_{name}") is not None}
     config = fine_tune_config(base, **overrides)
@@ -175,6 +182,11 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
               f"{metrics['tuned_from_test_accuracy']:.2%} -> {metrics['test_accuracy']:.2%} "
               f"({(metrics['test_accuracy'] - metrics['tuned_from_test_accuracy']) * 100:+.2f}"
               f" points); {load_before} before, {_load()} after")
+        if args.score_pen:
+            from mnist_core.quality import pen_metrics
+
+            tuned = pen_metrics(store.load_weights(run.run_id))['pen_accuracy']
+            print(f"  real writers {tuned:.2%}")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ from mnist_core.estimate import TimeEstimate, estimate_run, seconds_left
 from mnist_core.progress import Progress
 from mnist_core.store import MODELS_DIR_ENV, ModelStore
 
-__all__ = ["JOBS_DIR_NAME", "TRAINING_NICE", "JobStatus", "TrainingJobs", "lower_priority"]
+__all__ = ["JOBS_DIR_NAME", "TRAINING_NICE", "JobStatus", "TrainingJobs", "estimate_job",
+           "lower_priority"]
 
 JOBS_DIR_NAME = ".training"
 ACTIVE_STATES = ("starting", "preparing", "running", "stopping")
@@ -167,7 +168,7 @@ class TrainingJobs:
             StoreError: the models folder is not writable; nothing is left behind.
         """
         job_id = time.strftime("%Y-%m-%d_%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
-        estimate = _estimate(config, self.store, data_path)
+        estimate = estimate_job(config, self.store, data_path)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             with self._guard():
@@ -360,9 +361,12 @@ class TrainingJobs:
             return None
 
 
-def _estimate(config: TrainConfig, store: ModelStore, data_path: str | None) -> TimeEstimate:
-    """The pre-start estimate of a job, from the runs trained in `store`; a job on its own
-    data is sized by its count of images, and is not scored on re-drawn digits."""
+def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None = None
+                 ) -> TimeEstimate:
+    """How long a job training `config` should take, from the runs trained in `store`
+    (`mnist_core.estimate.estimate_run`); a job on its own data (`data_path`) is sized by its
+    count of images, and neither it nor a fine-tune is scored on re-drawn digits or real
+    writers. The saved drawings it trains on are counted in its epochs."""
     import numpy as np
 
     from mnist_core.config import MNIST_TRAIN_SIZE

@@ -4,6 +4,7 @@
     python -m mnist_core.train --preset best --activate
     python -m mnist_core.train --hidden 256 --epochs 3 --max-train-samples 5000
     python -m mnist_core.train --drawings --drawings-weight 50   # with the class's drawings
+    python -m mnist_core.train --fine-tune --activate   # teach the model in use the drawings
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 
 from mnist_core.config import PRESETS, TrainConfig, config_problems
 from mnist_core.errors import MnistCoreError
-from mnist_core.estimate import TimeEstimate, describe_seconds, estimate_run, seconds_left
+from mnist_core.estimate import TimeEstimate, describe_seconds, seconds_left
 from mnist_core.store import ModelStore
 from mnist_core.training import Progress
 
@@ -59,16 +60,26 @@ def _parser() -> argparse.ArgumentParser:
                              " default ./data), except the held-out ones every run is scored on")
     parser.add_argument("--drawings-weight", type=int,
                         help="how many MNIST images each saved drawing counts as (default 20)")
+    parser.add_argument("--fine-tune", nargs="?", const="active", metavar="RUN",
+                        help="instead of training from scratch, fine-tune the model in use (or "
+                             "the run named) on the saved drawings, as the Class page's 'Teach "
+                             "it now' does (mnist_core.finetune: a few short passes mixed with "
+                             "MNIST and real writers' digits); the options above override its "
+                             "recipe, --preset is ignored; saved only if it completes")
     parser.add_argument("--activate", action="store_true",
                         help="make the new run the model the app uses (if it completed)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """The preset named by `--preset`, with every option given on the command line applied."""
-    preset = {name.lower(): config for name, config in PRESETS.items()}[args.preset]
-    values = preset.to_dict()
+def config_from_args(args: argparse.Namespace, store: ModelStore | None = None) -> TrainConfig:
+    """The preset named by `--preset` (or with `--fine-tune`, the fine-tune of that run in
+    `store`), with every option given on the command line applied."""
+    if getattr(args, "fine_tune", None):
+        values = _fine_tune_values(args.fine_tune, store or ModelStore())
+    else:
+        preset = {name.lower(): config for name, config in PRESETS.items()}[args.preset]
+        values = preset.to_dict()
     overrides = {
         "hidden_units": args.hidden, "dropout_rate": args.dropout,
         "learning_rate": args.learning_rate, "batch_size": args.batch_size,
@@ -79,7 +90,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "pen_fraction": args.pen_fraction,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
-    if values["pen_fraction"] and args.pen_fraction is None:
+    if values["pen_fraction"] and args.pen_fraction is None and not args.fine_tune:
         # The preset's real writers' digits, not asked for by name: without them on this
         # machine it trains without them (as the Train page does) rather than not at all.
         from mnist_core import pendigits
@@ -91,6 +102,16 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if problems:
         raise SystemExit("error: " + "\n       ".join(problems.values()))
     return TrainConfig.from_dict(values)
+
+
+def _fine_tune_values(run_id: str, store: ModelStore) -> dict:
+    from mnist_core.finetune import fine_tune_config
+
+    try:
+        base = store.get_run(store.active_run_id() if run_id == "active" else run_id)
+    except MnistCoreError as error:
+        raise SystemExit(f"error: {error}") from None
+    return fine_tune_config(base).to_dict()  # without real writers' digits if not here
 
 
 class _ProgressBar:
@@ -141,29 +162,34 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     started_at = time.time()
     args = _parser().parse_args(argv)
-    config = config_from_args(args)
+    store = ModelStore()
+    config = config_from_args(args, store)
     print(f"Training {config.describe()} (batch {config.batch_size}, learning rate "
           f"{config.learning_rate:g}, seed {config.seed})", file=sys.stderr)
-    store = ModelStore()
-    from mnist_core.drawn_training import has_cache
+    from mnist_core.jobs import estimate_job
 
-    estimate = estimate_run(config, drawn_cached=has_cache(), store=store)
+    estimate = estimate_job(config, store)
     print(f"Estimated time on this machine: about {describe_seconds(estimate.total, about=True)} "
           f"(from {estimate.basis})", file=sys.stderr)
 
     from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
     from mnist_core.workflow import train_and_save
 
+    tuned = config.tuned_from is not None  # scored on MNIST and the drawings, before and after
     try:
         run, result = train_and_save(
             config, store=store, on_progress=None if args.quiet else _ProgressBar(estimate),
-            extra_metrics=drawn_accuracy_metrics, pen_metrics=pen_metrics,
-            started_at=started_at)
+            extra_metrics=None if tuned else drawn_accuracy_metrics,
+            pen_metrics=None if tuned else pen_metrics, started_at=started_at)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130
     except MnistCoreError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    if run is None:  # a fine-tune that did not complete
+        print(f"Fine-tuning {result.status}: nothing was saved."
+              + (f" {result.error}" if result.error else ""), file=sys.stderr)
         return 1
     print(f"Saved run {run.run_id} ({run.status}) in {run.path}")
     if result.status == "failed":
@@ -181,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     if "drawings_accuracy" in run.metrics:
         print(f"Our drawings: {run.metrics['drawings_accuracy']:.2%} on the "
               f"{run.metrics['drawings_count']} held-out saved drawings")
+    _print_before_and_after(run)
     if args.activate:
         try:
             store.activate(run.run_id)
@@ -189,6 +216,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Run {run.run_id} is now the active model.")
     return 0
+
+
+def _print_before_and_after(run) -> None:
+    from mnist_core.finetune import before_and_after
+
+    scores = before_and_after(run)
+    if scores is None:
+        return
+    print(f"Tuned from {scores.tuned_from} on {scores.drawings_trained:,} saved drawings: "
+          + (f"held-out drawings {scores.drawings_before:.2%} -> {scores.drawings_after:.2%}, "
+             if scores.drawings_after is not None and scores.drawings_before is not None
+             else "")
+          + f"MNIST test {scores.test_before:.2%} -> {scores.test_after:.2%}")
 
 
 if __name__ == "__main__":

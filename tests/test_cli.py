@@ -115,3 +115,25 @@ def test_progress_shows_the_estimate_the_time_left_and_each_scoring_step(cli_sto
     assert "Epoch 2/3 · about" in err and "left" in err  # from the run's own pace
     for step in ("test set", "re-drawn digits 200/200", "held-out drawings", "saving"):
         assert f"Scoring the model: {step} · about" in err
+
+
+def test_fine_tunes_the_model_in_use_on_the_saved_drawings(cli_store, capsys):
+    from mnist_core.drawings import DrawingStore
+    from tests.test_workflow import save_new_kind_of_nine
+
+    save_new_kind_of_nine(DrawingStore(), 80)
+    code = cli.main(["--fine-tune", "--learning-rate", "0.01", "--batch-size", "32",
+                     "--max-train-samples", "0", "--pen-fraction", "0", "--quiet", "--activate"])
+    assert code == 0
+    new = [run for run in cli_store.list_runs()[0] if run.run_id != SHIPPED_ID][0]
+    assert new.config.tuned_from == SHIPPED_ID and new.config.include_drawings
+    assert cli_store.active_run_id() == new.run_id
+    out = capsys.readouterr().out
+    assert f"Tuned from shipped on {new.metrics['drawings_trained']} saved drawings: " \
+           "held-out drawings " in out
+    assert "MNIST test" in out and "Drawn-digit accuracy" not in out  # scored quickly
+
+
+def test_fine_tuning_a_run_that_does_not_exist_is_a_clear_error(cli_store):
+    with pytest.raises(SystemExit, match="No run named 'nope'"):
+        cli.main(["--fine-tune", "nope", "--quiet"])

@@ -54,6 +54,12 @@ def test_reader_tolerates_older_and_newer_files():
         ("drawings_weight", 0, "Each drawing must count as a whole number of MNIST images "
                                "from 1 to 1,000. Received: 0"),
         ("drawings_weight", 2.5, "Each drawing must count as a whole number"),
+        ("tuned_from", "../shipped", "Tuned from must name a saved run, e.g. shipped or "
+                                     "2026-11-21_081502, or be empty for a run trained from "
+                                     "scratch. Received: '../shipped'"),
+        ("tuned_from", "", "Tuned from must name a saved run"),
+        ("tuned_from", ".tmp-1", "Tuned from must name a saved run"),
+        ("tuned_from", 5, "Tuned from must name a saved run"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_naming_the_setting(field, value, expected):
@@ -104,3 +110,17 @@ def test_real_writers_share_is_checked_described_and_sized():
     assert "20% real writers" in config.describe()
     assert config.pen_images(54_000) == 13_500  # a fifth of the 67,500 fitted
     assert TrainConfig().pen_images(54_000) == 0
+
+
+def test_a_fine_tuned_run_says_what_it_was_tuned_from_and_older_files_say_nothing():
+    config = TrainConfig(tuned_from="2026-11-21_081502", include_drawings=True,
+                         max_train_samples=6000, epochs=3)
+    assert TrainConfig.from_json(config.to_json()) == config
+    assert config.to_dict()["tuned_from"] == "2026-11-21_081502"
+    text = config.describe()
+    assert text.startswith("tuned from 2026-11-21_081502: 784-1024-512-10")
+    assert "our drawings x20" in text and "6,000 MNIST digits replayed" in text
+    older = config.to_dict()
+    del older["tuned_from"]  # a config.json written before fine-tuning existed
+    assert TrainConfig.from_dict(older).tuned_from is None
+    assert "tuned" not in TrainConfig().describe()

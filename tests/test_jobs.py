@@ -259,3 +259,73 @@ def test_a_second_start_while_scoring_says_so():
                        Progress(2, 2, 800, 2000, 30.0, {}, stage="scoring",
                                 step="re-drawn digits"), [], None, None, None, ESTIMATE)
     assert "scoring the trained model" in jobs_module._busy_message(status)
+
+
+# Fine-tunes and the training process's priority -----------------------------------------------
+
+def fine_tune(jobs, **changes):
+    """A fine-tune of the tiny shipped model on the saved drawings (80 bright-column 9s)."""
+    from mnist_core.drawings import DrawingStore
+    from mnist_core.finetune import fine_tune_config
+    from tests.test_workflow import save_new_kind_of_nine
+
+    save_new_kind_of_nine(DrawingStore(), 80)  # the tests' own drawings folder, the child's too
+    return fine_tune_config(jobs.store.get_run("shipped"), pen_digits=False,
+                            **{"learning_rate": 0.01, "batch_size": 32, "max_train_samples": None,
+                               **changes})
+
+
+def niceness_of_threads(pid: int) -> list[int]:
+    return [os.getpriority(os.PRIO_PROCESS, int(task))
+            for task in os.listdir(f"/proc/{pid}/task")]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads Linux's /proc")
+def test_the_training_process_gives_way_every_thread_of_it(jobs, data_path):
+    job_id = jobs.start(fine_tune(jobs, epochs=200), data_path=data_path).job_id
+    status = wait_until(jobs, job_id, training)
+    assert training(status)
+    pid = json.loads((jobs.dir / job_id / "job.json").read_text())["pid"]
+    lowered = min(19, os.nice(0) + jobs_module.TRAINING_NICE)
+    threads = niceness_of_threads(pid)
+    assert len(threads) > 2 and set(threads) == {lowered}  # TensorFlow's and BLAS's too
+    jobs.stop(job_id)
+    status = jobs.wait(job_id, WAIT)
+    # Half a fine-tune is not kept: nothing saved, the models as they were.
+    assert status.state == "stopped" and status.run_id is None, status.error
+    assert [run.run_id for run in jobs.store.list_runs()[0]] == ["shipped"]
+
+
+def test_a_fine_tune_job_saves_a_run_that_says_what_it_was_tuned_from(jobs, data_path):
+    status = jobs.wait(jobs.start(fine_tune(jobs, epochs=2), data_path=data_path).job_id, WAIT)
+    assert status.state == "completed", status.error
+    run = jobs.store.get_run(status.run_id)
+    assert run.config.tuned_from == "shipped"
+    assert run.metrics["drawings_trained"] > 0
+    assert {"tuned_from_test_accuracy", "tuned_from_drawings_accuracy"} <= set(run.metrics)
+    assert jobs.store.active_run_id() == "shipped"  # used only when the teacher says so
+
+
+def test_a_fine_tune_is_scored_quickly_and_its_estimate_counts_the_drawings(jobs):
+    config = fine_tune(jobs, epochs=3)
+    estimate = jobs_module.estimate_job(config, jobs.store, None)
+    assert estimate.scoring["re-drawn digits"] == estimate.scoring["real writers"] == 0
+    without = jobs_module.estimate_job(dataclasses.replace(config, include_drawings=False),
+                                    jobs.store, None)
+    assert estimate.per_epoch > without.per_epoch  # the drawings join MNIST's 60,000
+
+
+def test_lower_priority_lowers_the_threads_already_running():
+    code = ("import os, threading, numpy\n"
+            "from mnist_core.jobs import lower_priority\n"
+            "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
+            "start = os.nice(0)\n"
+            "now = lower_priority(3)\n"
+            "tasks = os.listdir('/proc/self/task')\n"
+            "print(now - start, len(tasks),"
+            " sorted({os.getpriority(os.PRIO_PROCESS, int(t)) - start for t in tasks}))\n")
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("reads Linux's /proc")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=jobs_module.PROJECT_DIR).stdout.split(maxsplit=2)
+    assert output[0] == "3" and int(output[1]) >= 2 and output[2].strip() == "[3]"

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
+from mnist_core.errors import ConfigError
 from mnist_core.evaluate import evaluate_weights
 from mnist_core.model import MlpWeights
 from mnist_core.training import split_training_data, train_model
@@ -110,3 +111,24 @@ def test_real_writers_digits_join_the_fitted_images_and_never_the_validation(dat
                  if e.stage == "preparing" and e.step == "real writers"]
     assert preparing == [(0, 540), (540, 540)]
     assert result.pen_seconds > 0 and result.preparing_seconds >= result.pen_seconds
+
+
+def test_fine_tuning_starts_from_the_weights_given_not_from_random_ones(data, synthetic_split):
+    base = MlpWeights.from_model(train_model(TINY, data=data).model)
+    x_test, y_test = synthetic_split[1]
+    # One pass at a rate too small to move far: what it reads is what the start read.
+    config = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "learning_rate": 1e-7,
+                            "tuned_from": "shipped"})
+    tuned = MlpWeights.from_model(train_model(config, data=data, start_weights=base).model)
+    assert evaluate_weights(tuned, x_test, y_test).accuracy > 0.9
+    assert np.allclose(tuned.kernels[0], base.kernels[0], atol=1e-4)
+    fresh = MlpWeights.from_model(train_model(config, data=data).model)  # random start
+    assert evaluate_weights(fresh, x_test, y_test).accuracy < 0.5
+
+
+def test_fine_tuning_keeps_the_models_own_layers(data):
+    base = MlpWeights.from_model(train_model(TINY, data=data).model)
+    config = TrainConfig(**{**TINY.to_dict(), "hidden_units": (32,), "tuned_from": "shipped"})
+    with pytest.raises(ConfigError, match="The model shipped has hidden layers 16, but the "
+                                          "settings say 32"):
+        train_model(config, data=data, start_weights=base)

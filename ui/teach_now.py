@@ -1,0 +1,155 @@
+"""'Teach it now', for the Class page: fine-tune the model in use on the class's saved
+drawings in seconds, as a background job, then show it before and after and offer to use it.
+
+    teach_now_panel(active_recognizer())
+
+Teaching and using the result are the teacher's (`ui.actions`: a locked session sees the
+buttons disabled with the reason, and is refused even if a click gets through). The job is
+an ordinary training job (`mnist_core.jobs`), so the Train page shows it too, and one job runs
+at a time; the fine-tune itself is `mnist_core.finetune`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunNotFoundError, StoreError
+from mnist_core.drawings import MIN_HELD_OUT
+from mnist_core.estimate import describe_seconds
+from mnist_core.finetune import before_and_after, fine_tune_config, teach_refusal
+from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.recognizer import Recognizer
+from mnist_core.wording import plural
+from ui.actions import apply, button
+
+__all__ = ["teach_now_panel"]
+
+TEACH = "teach the model"  # the teacher-only actions, as `ui.lock.teacher_only` words them
+USE = "choose the model in use"
+STOP = "stop training"
+
+
+def teach_now_panel(recognizer: Recognizer) -> None:
+    """The "Teach it now" panel: what it will learn from, the button, progress while the job
+    runs, then the held-out drawings and MNIST test before and after, and "Use it".
+
+    Args:
+        recognizer: the model the page reads with (the model in use): it is the one taught.
+    """
+    st.subheader("Teach it now")
+    st.caption("The model in use learns the class's saved drawings in about half a minute, "
+               "mixed with MNIST and real writers' digits so it does not forget them. The "
+               "held-out drawings are never learnt: they show what it learnt.")
+    jobs = TrainingJobs()
+    current = jobs.current()
+    if current is not None and current.active:
+        if current.config.tuned_from is not None:
+            _running(current.job_id)
+        else:
+            st.info("A training run is under way (Train page): teach the model once it ends.",
+                    icon=":material/hourglass_top:")
+        return
+    if current is not None and current.config.tuned_from is not None:
+        _result(current, recognizer)
+    _start(jobs, recognizer)
+
+
+def _start(jobs: TrainingJobs, recognizer: Recognizer) -> None:
+    """What the model will learn from, and the button (disabled, saying why, when it can't)."""
+    try:
+        counts = DrawingStore().counts()
+    except MnistCoreError as error:
+        st.warning(f"The saved drawings cannot be read: {error}", icon=":material/warning:")
+        return
+    base = recognizer.run
+    refusal = teach_refusal(counts)
+    if base is None:
+        refusal = "The model in use is not a saved run, so it cannot be taught."
+    if refusal is not None:
+        st.info(refusal, icon=":material/draw:")
+    else:
+        held = (f" ({counts.held_out:,} more held out to check it)" if counts.held_out
+                else "")
+        st.write(f"It will learn from **{plural(counts.for_training, 'saved drawing')}**"
+                 f"{held}, starting from the model in use ({base.run_id}).")
+    if button(TEACH, "Teach it now", type="primary", icon=":material/school:",
+              disabled=refusal is not None):
+        token = st.session_state.setdefault("session_token", uuid.uuid4().hex)
+        apply(TEACH, lambda: jobs.start(fine_tune_config(base), started_by=token))
+
+
+@st.fragment(run_every=1.0)
+def _running(job_id: str) -> None:
+    """The fine-tune's progress, refreshed every second; the whole page reruns at its end."""
+    jobs = TrainingJobs()
+    status = jobs.get(job_id)
+    if not status.active:
+        st.rerun()
+    progress = status.progress
+    if status.state == "stopping":
+        text = "Stopping…"
+    elif status.state == "starting" or progress is None:
+        text = "Starting: loading TensorFlow and MNIST…"
+    elif progress.stage == "preparing":
+        text = "Drawing real writers' digits to mix in…"
+    elif progress.stage == "scoring":
+        text = "Scoring it before and after…"
+    else:
+        text = f"Learning the drawings: pass {progress.epoch} of {progress.epochs}"
+    st.progress(status.fraction, text=text)
+    left = status.seconds_left
+    st.caption(f"{describe_seconds(status.elapsed_seconds)} so far"
+               + (f", about {describe_seconds(left, about=True)} left" if left is not None
+                  else ""))
+    if status.state != "stopping" and button(STOP, "Stop", icon=":material/stop:"):
+        apply(STOP, lambda: jobs.stop(job_id), rerun="fragment")
+
+
+def _result(status: JobStatus, recognizer: Recognizer) -> None:
+    """How the last fine-tune ended: before and after, and "Use it"."""
+    if status.state == "failed":
+        st.error(f"Teaching failed: {status.error} The model in use is unchanged.",
+                 icon=":material/error:")
+        return
+    if status.state in ("stopped", "interrupted"):
+        why = "Stopped" if status.state == "stopped" else status.error
+        st.info(f"{why}: nothing was saved, and the model in use is unchanged.",
+                icon=":material/stop_circle:")
+        return
+    if status.run_id is None:
+        return
+    store = ModelStore()
+    try:
+        run = store.get_run(status.run_id)
+    except RunNotFoundError:
+        st.caption(f"The last taught model, {status.run_id}, has since been deleted.")
+        return
+    except StoreError as error:
+        st.warning(f"The last taught model cannot be shown: {error}", icon=":material/warning:")
+        return
+    scores = before_and_after(run)
+    if scores is None:
+        return
+    st.write(f"**Taught** ({run.run_id}, from {scores.tuned_from}, on "
+             f"{plural(scores.drawings_trained, 'drawing')}, "
+             f"{describe_seconds(scores.train_seconds)}):")
+    columns = st.columns(2)
+    if scores.drawings_after is not None and scores.drawings_before is not None:
+        columns[0].metric(f"Held-out class drawings ({scores.drawings_count:,})",
+                          f"{scores.drawings_after:.0%}",
+                          f"{(scores.drawings_after - scores.drawings_before) * 100:+.0f} "
+                          f"points, from {scores.drawings_before:.0%}")
+    else:
+        columns[0].caption(f"Held-out class drawings: fewer than {MIN_HELD_OUT} are held out, "
+                           "so there is no score yet.")
+    if scores.test_after is not None and scores.test_before is not None:
+        columns[1].metric("MNIST test digits (10,000)", f"{scores.test_after:.2%}",
+                          f"{(scores.test_after - scores.test_before) * 100:+.2f} points, "
+                          f"from {scores.test_before:.2%}")
+    in_use = recognizer.run is not None and recognizer.run.run_id == run.run_id
+    if in_use:
+        st.success("The taught model is the one in use.", icon=":material/check:")
+    elif button(USE, "Use it", type="primary", icon=":material/check:"):
+        apply(USE, lambda: store.activate(run.run_id))
