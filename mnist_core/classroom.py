@@ -42,6 +42,7 @@ __all__ = [
 
 SERVE_COMMAND = "streamlit run app.py --server.address 0.0.0.0"
 SUMMARY_LIMIT = 2_000  # drawings the confusion and the hardest look at: the newest this many
+HARD_BELOW = 0.9  # a drawing is hard when the model gives its digit less than this
 THUMBNAIL_SIDE = 160  # px: a projector shows them at about 110 px; the canvas saves 336 px
 _ALL_INTERFACES = {"", "0.0.0.0", "::"}
 # Virtual interfaces of containers, virtual machines and VPNs: no phone on the Wi-Fi reaches
@@ -253,7 +254,8 @@ class ClassSummary:
             the model's answer (imports may have none), among the newest `considered`.
         considered: drawings the confusion and the hardest looked at (the newest SUMMARY_LIMIT).
         hardest: the drawings the model in use gives the lowest probability for the student's
-            digit, lowest first (newer first on ties); () when no model was given.
+            digit, below HARD_BELOW, lowest first (newer first on ties); () when none is that
+            hard or no model was given.
     """
 
     by_label: tuple[int, ...]
@@ -289,7 +291,7 @@ class ClassSummary:
 
 def class_summary(store: DrawingStore,
                   predict: Callable[[np.ndarray], np.ndarray] | None = None, *,
-                  latest: int = 8, hardest: int = 8,
+                  latest: int = 8, hardest: int = 8, hard_below: float = HARD_BELOW,
                   limit: int = SUMMARY_LIMIT) -> ClassSummary:
     """What the projector shows, read from the store in two queries (pictures: `thumbnail_png`).
 
@@ -298,6 +300,7 @@ def class_summary(store: DrawingStore,
         predict: the model in use, (N, 28, 28) float32 in [0, 1] -> (N, 10) probabilities
             (`MlpWeights.predict`); None leaves `hardest` empty.
         latest, hardest: how many drawings of each to return.
+        hard_below: only drawings whose digit gets less than this probability are hardest.
         limit: the newest drawings the confusion and the hardest look at.
     Raises:
         DrawingStoreError: the store cannot be read.
@@ -317,6 +320,7 @@ def class_summary(store: DrawingStore,
         of_label = probabilities[np.arange(len(drawings)), labels]
         # Lowest probability first; on ties the newer drawing (drawings are newest first).
         order = np.lexsort((np.arange(len(drawings)), of_label))[:hardest]
+        order = order[of_label[order] < hard_below]
         hard = tuple(ClassDrawing(drawings[index], float(of_label[index]),
                                   int(probabilities[index].argmax())) for index in order)
     return ClassSummary(tuple(by_label), newest, confusion, len(drawings), hard)

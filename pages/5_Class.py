@@ -2,6 +2,7 @@
 saved drawings that refreshes itself."""
 
 import base64
+import html
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +10,7 @@ from streamlit import config as streamlit_config
 
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.classroom import (
+    HARD_BELOW,
     SERVE_COMMAND,
     ClassDrawing,
     ClassSummary,
@@ -160,7 +162,7 @@ def card_lines(item: ClassDrawing, *, hardest: bool) -> list[str]:
         read = ('<span class="right">reads it</span>' if item.reads == drawing.label
                 else f'<span class="wrong">reads {item.reads}</span>')
         return [f"<b>{drawing.label}</b> · {read}",
-                f"{drawing.label}: {percent(item.label_probability)}"]
+                f"{drawing.label}: {html.escape(percent(item.label_probability))}"]
     if drawing.predicted is None:
         return [f"<b>{drawing.label}</b> · imported"]
     if drawing.predicted == drawing.label:
@@ -238,13 +240,17 @@ def show_summary(summary: ClassSummary, folder: str, recognizer: Recognizer | No
                        COUNTS_CHART, width="stretch")
     st.markdown('<div class="big-line">Latest</div>', unsafe_allow_html=True)
     show_cards("latest", folder, summary.latest, hardest=False)
+    if recognizer is None:
+        return
+    st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',
+                unsafe_allow_html=True,
+                help="The lowest probability for the digit the student said. A drawing "
+                     "saved with the wrong digit shows here; delete it on the My drawings page.")
     if summary.hardest:
-        st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',
-                    unsafe_allow_html=True,
-                    help="The lowest probability for the digit the student said. A drawing "
-                         "saved with the wrong digit shows here; delete it on the My drawings "
-                         "page.")
         show_cards("hardest", folder, summary.hardest, hardest=True)
+    else:
+        st.markdown(f'<div class="mid-line">None: it gives every drawing\'s digit at least '
+                    f"{HARD_BELOW:.0%}.</div>", unsafe_allow_html=True)
 
 
 def show_confusion(summary: ClassSummary) -> None:

@@ -42,12 +42,17 @@ def texts(page) -> str:
 
 @pytest.fixture
 def saved() -> DrawingStore:
-    """Three drawings: two 7s the model read as 1 when they were saved, and a 1 read right."""
+    """Four drawings: two 7s the model read as 1 when they were saved, a 1 read right, and
+    last a 7 a student saved as a 1 (read 7): the one the model in use finds hard."""
     drawings = DrawingStore()
-    for index, (said, read) in enumerate([(7, 1), (1, 1), (7, 1)]):
-        canvas = canvas_of(said, slant=8.0 * index)
+    for index, (drawn, said, read) in enumerate([(7, 7, 1), (1, 1, 1), (7, 7, 1), (7, 1, 7)]):
+        canvas = canvas_of(drawn, slant=8.0 * index)
         drawings.add(said, preprocess(canvas), canvas, predicted=read, confidence=0.8)
     return drawings
+
+
+def cards(page) -> list[str]:
+    return [m.value for m in page.main.markdown if m.value.startswith('<div class="card-line"')]
 
 
 def test_the_join_view_shows_the_address_as_text_and_as_a_qr_code():
@@ -92,20 +97,33 @@ def test_the_projector_with_nothing_saved_invites_the_class_to_draw():
 def test_the_projector_shows_counts_latest_confusion_and_the_hardest(saved):
     page = open_page("Projector")
     shown = texts(page)
-    assert '<span class="big-count">3</span> drawings saved' in shown
-    assert "Read right when saved: <b>33%</b> (1 of 3)" in shown
-    assert "Mixed up most: <b>7 as 1 (2x)</b>" in shown
+    assert '<span class="big-count">4</span> drawings saved' in shown
+    assert "Read right when saved: <b>25%</b> (1 of 4)" in shown
+    assert "Mixed up most: <b>7 as 1 (2x), 1 as 7 (1x)</b>" in shown
     assert "Hardest for the shipped model" in shown
-    # Latest, newest first: the second 7 (read 1), the 1 (read right), the first 7.
-    latest = [m.value for m in page.main.markdown if m.value.startswith('<div class="card-line"')]
-    assert "<b>7</b> · <span class=\"wrong\">read 1</span>" in latest[0]
-    assert "read right" in latest[1]
-    # Then the three again as the hardest, each with the model in use's probability.
-    assert len(latest) == 6 and all("%" in card for card in latest[3:])
+    # Latest, newest first: the 7 saved as a 1 (read 7), a 7 read as 1, the 1 read right, ...
+    latest = cards(page)[:4]
+    assert latest[0].startswith('<div class="card-line"><b>1</b> · '
+                                '<span class="wrong">read 7</span>')
+    assert '<b>7</b> · <span class="wrong">read 1</span>' in latest[1]
+    assert "read right" in latest[2]
+    # ... then the hardest: only the mislabelled one, with the model's probability for "1".
+    [hardest] = cards(page)[4:]
+    assert '<b>1</b> · <span class="wrong">reads 7</span>' in hardest
+    assert "1: &lt;1%" in hardest  # <1%, shown as such
     assert len(page.main.get("vega_lite_chart")) == 2  # counts and confusion
-    # 3 latest + 3 hardest thumbnails, plus the join code (HTML, so not an image element).
-    assert len(page.main.get("image")) == 6
+    # 4 latest + 1 hardest thumbnails, plus the join code (HTML, so not an image element).
+    assert len(page.main.get("image")) == 5
     assert "QR code of http://192.168.1.20:8501" in shown
+
+
+def test_when_the_model_reads_every_drawing_surely_none_is_called_hard():
+    drawings = DrawingStore()
+    canvas = canvas_of(7)
+    drawings.add(7, preprocess(canvas), canvas, predicted=7, confidence=0.99)
+    page = open_page("Projector")
+    assert "None: it gives every drawing's digit at least 90%." in texts(page)
+    assert len(cards(page)) == 1
 
 
 def test_the_projector_opens_from_its_address_and_can_be_paused():

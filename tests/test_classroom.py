@@ -185,6 +185,15 @@ def test_the_hardest_are_the_lowest_probability_for_the_students_digit(drawings)
     assert summary.latest[0].label_probability is None  # latest carry no probabilities
 
 
+def test_drawings_it_reads_surely_are_not_called_hard(drawings):
+    for seed in range(3):
+        save(drawings, 4, 4, seed)
+    sure = np.zeros((3, 10), np.float32)
+    sure[:, 4] = [0.95, 0.89, 0.9]
+    summary = class_summary(drawings, lambda images: sure)
+    assert [round(item.label_probability, 2) for item in summary.hardest] == [0.89]
+
+
 def test_the_confusion_and_the_hardest_look_at_the_newest_drawings_only(drawings):
     for seed in range(5):
         save(drawings, 2, 5, seed)
