@@ -2,6 +2,7 @@
 drawing saved elsewhere arriving on the projector view without a reload."""
 
 import re
+from urllib.parse import urlparse
 
 import pytest
 
@@ -29,9 +30,13 @@ def class_server(tmp_path_factory, browser):
     running.stop()
 
 
-def open_class_page(browser, url: str, width: int, height: int, view: str = "join"):
+def open_class_page(browser, url: str, width: int, height: int, view: str = "join",
+                    requests: list | None = None):
+    """A new tab on the Class page, loaded; `requests` collects every URL it asks for."""
     context = browser.new_context(viewport={"width": width, "height": height})
     tab = context.new_page()
+    if requests is not None:
+        tab.on("request", lambda request: requests.append(request.url))
     tab.goto(f"{url}/Class?view={view}")
     tab.get_by_text("Model in use", exact=True).wait_for(timeout=60_000)
     return context, tab
@@ -47,7 +52,8 @@ def on_screen(tab, locator) -> bool:
 
 
 def test_the_address_and_its_qr_code_show_large_on_a_projector(browser, class_server):
-    context, tab = open_class_page(browser, class_server.url, 1280, 720)
+    requests = []
+    context, tab = open_class_page(browser, class_server.url, 1280, 720, requests=requests)
     try:
         address = tab.locator(".join-url")
         address.wait_for(timeout=30_000)
@@ -62,6 +68,10 @@ def test_the_address_and_its_qr_code_show_large_on_a_projector(browser, class_se
         tab.get_by_text("Phones can't connect?").click()
         tab.get_by_text("Guest networks").wait_for()
         screenshot(tab, "class-join-1280x720", full_page=False)
+        # The QR code is made on the server: nothing comes from outside (no QR service).
+        outside = [url for url in requests if urlparse(url).hostname != "127.0.0.1"
+                   and not url.startswith(("data:", "blob:"))]
+        assert not outside, outside
     finally:
         context.close()
 
