@@ -94,9 +94,12 @@ def join_info() -> JoinAddress:
 
 
 def breakable(url: str) -> str:
-    """The address with a line-break opportunity after its scheme (HTML)."""
+    """The address as HTML, with a line-break opportunity after its scheme (a teacher's
+    browser.serverAddress could hold anything, so it is escaped)."""
     scheme, separator, rest = url.partition("://")
-    return f"{scheme}{separator}<wbr>{rest}" if separator else url
+    if not separator:
+        return html.escape(url)
+    return f"{html.escape(scheme)}{separator}<wbr>{html.escape(rest)}"
 
 
 def show_join(join: JoinAddress) -> None:
@@ -111,7 +114,7 @@ def show_join(join: JoinAddress) -> None:
                         unsafe_allow_html=True)
             if len(join.urls) > 1:
                 st.markdown('<div class="big-line">If that does not open: '
-                            + " or ".join(f"<b>{url}</b>" for url in join.urls[1:])
+                            + " or ".join(f"<b>{breakable(url)}</b>" for url in join.urls[1:])
                             + "</div>", unsafe_allow_html=True)
         code.image(qr_png(join.urls[0]), width=340, caption="Scan to open the app")
     elif join.local_only:
@@ -123,12 +126,12 @@ def show_join(join: JoinAddress) -> None:
 def show_join_strip(join: JoinAddress) -> None:
     """A small QR code and the address, for the projector view's top right."""
     if not join.urls:
-        st.caption(join.problem or "")
+        st.warning(join.problem or "", icon=":material/wifi_off:")
         return
     # One piece of HTML, so the address stays beside its code in a narrow column.
     code = base64.b64encode(qr_png(join.urls[0], scale=4)).decode()
     st.markdown(f'<div class="join-strip"><img src="data:image/png;base64,{code}" '
-                f'alt="QR code of {join.urls[0]}" width="{STRIP_QR_PX}" '
+                f'alt="QR code of {html.escape(join.urls[0])}" width="{STRIP_QR_PX}" '
                 f'height="{STRIP_QR_PX}"><div class="join-label small">Join on your phone: '
                 f'scan the code, or open</div></div><div class="join-url small">'
                 f"{breakable(join.urls[0])}</div>", unsafe_allow_html=True)
