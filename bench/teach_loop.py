@@ -164,6 +164,8 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
         load_before = _load()
         began = time.perf_counter()
         if args.job:
+            # The job's process finds the drawings where the app would: in $MNIST_DRAWINGS_DIR.
+            os.environ["MNIST_DRAWINGS_DIR"] = str(drawings.folder)
             jobs = TrainingJobs(store)
             status = jobs.wait(jobs.start(config).job_id, timeout=600)
             if status.run_id is None:

@@ -132,3 +132,25 @@ def test_fine_tuning_keeps_the_models_own_layers(data):
     with pytest.raises(ConfigError, match="The model shipped has hidden layers 16, but the "
                                           "settings say 32"):
         train_model(config, data=data, start_weights=base)
+
+
+def test_a_fine_tune_draws_its_real_writers_digits_once_and_then_reads_them(data, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def pen_training_set(count, rng):
+        calls.append(count)
+        images, labels = data
+        return images[:count].copy(), labels[:count].copy()
+
+    monkeypatch.setattr("mnist_core.pendigits.pen_training_set", pen_training_set)
+    tuned = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.1,
+                           "tuned_from": "shipped"})
+    first = train_model(tuned, data=data)
+    second = train_model(tuned, data=data)
+    assert calls == [first.pen_digits] == [60]  # a ninth of 540: 10% of those fitted
+    assert second.pen_digits == 60 and second.status == "completed"
+    scratch = TrainConfig(**{**tuned.to_dict(), "tuned_from": None})
+    train_model(scratch, data=data)
+    assert calls == [60, 60]  # a run from scratch draws its own, as always

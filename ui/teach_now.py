@@ -104,7 +104,7 @@ def _running(job_id: str) -> None:
                + (f", about {describe_seconds(left, about=True)} left" if left is not None
                   else ""))
     if status.state != "stopping" and button(STOP, "Stop", icon=":material/stop:"):
-        apply(STOP, lambda: jobs.stop(job_id), rerun="fragment")
+        apply(STOP, lambda: jobs.stop(job_id))
 
 
 def _result(status: JobStatus, recognizer: Recognizer) -> None:
