@@ -329,4 +329,5 @@ if view == "Join":
 else:
     show_projector(live)
 
-# The lead calls the "Teach it now" panel (ui/teach_now.py) here, below the projector view.
+# The "Teach it now" panel (ui/teach_now.py) goes here, below either view; the lead adds the
+# call (teach_now_panel(shown_model), when shown_model is not None).
