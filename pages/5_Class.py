@@ -24,6 +24,7 @@ from mnist_core.classroom import (
 from mnist_core.recognizer import Recognizer
 from ui.models import active_recognizer, follow_model_in_use, model_label
 from ui.sidebar import sidebar
+from ui.teach_now import teach_now_panel
 
 REFRESH_S = 5  # the projector view's refresh: a saved drawing shows within this
 VIEWS = {"join": "Join", "projector": "Projector"}
@@ -329,5 +330,7 @@ if view == "Join":
 else:
     show_projector(live)
 
-# The "Teach it now" panel (ui/teach_now.py) goes here, below either view; the lead adds the
-# call (teach_now_panel(shown_model), when shown_model is not None).
+# Below either view: the teacher teaches the model in use the class's drawings.
+if shown_model is not None:
+    st.divider()
+    teach_now_panel(shown_model)

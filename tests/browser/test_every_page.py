@@ -8,10 +8,11 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["", "Train", "Curves", "Inside", "My_drawings"]
+PAGES = ["", "Train", "Curves", "Inside", "My_drawings", "Class"]
 # Streamlit itself, opened at a page's own address, first asks for /<page>/_stcore/health and
 # /<page>/_stcore/host-config (404), then the right ones: streamlit/streamlit#7074.
-STREAMLITS_OWN_404 = re.compile(r"/(Train|Curves|Inside|My_drawings)/_stcore/(health|host-config)$")
+STREAMLITS_OWN_404 = re.compile(
+    r"/(Train|Curves|Inside|My_drawings|Class)/_stcore/(health|host-config)$")
 
 
 @pytest.mark.parametrize("path", PAGES)
