@@ -177,6 +177,19 @@ class MlpWeights(NamedTuple):
 _SMALL_BATCH = 4  # rows; above this BLAS wins even on a busy machine
 
 
+def use_one_blas_thread() -> None:
+    """Let numpy's BLAS use one thread in this process, for a server answering many people.
+
+    A server's sessions are its parallelism: OpenBLAS's own threads only wait for cores the
+    other sessions hold. On the 2-core machine at load 9-10 a 500-drawing batch (the Class
+    page's summary) took 132 ms with OpenBLAS's 2 threads and 38 ms with one. Training runs in
+    its own process and keeps its threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
 def _small_product(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """x @ kernel for a few rows, without BLAS: (N, I) @ (I, U) -> (N, U) float32."""
     return np.einsum("ni,iu->nu", x, kernel)

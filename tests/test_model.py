@@ -79,3 +79,13 @@ def test_models_that_are_not_our_mlp_are_refused(make, message):
 
 def test_macs_count_every_dense_layer():
     assert count_macs((100,)) == 784 * 100 + 100 * 10
+
+
+def test_the_server_keeps_numpys_blas_to_one_thread():
+    from threadpoolctl import threadpool_info
+
+    from mnist_core.model import use_one_blas_thread
+
+    use_one_blas_thread()
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas), blas

@@ -8,7 +8,10 @@ import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunInfo
 from mnist_core.drawings import MIN_HELD_OUT, held_out_metrics
+from mnist_core.model import use_one_blas_thread
 from mnist_core.recognizer import Recognizer
+
+use_one_blas_thread()  # every page imports this module: the server's setting, set once
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
