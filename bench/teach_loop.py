@@ -177,8 +177,9 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
         metrics = run.metrics
         job = f", whole job {wall:.1f} s" if args.job else f", with scoring {wall:.1f} s"
         print(f"Fine-tuned {run.run_id}: {metrics['train_seconds']:.1f} s of fine-tuning "
-              f"({metrics.get('pen_seconds', 0):.1f} s of it drawing "
-              f"{metrics.get('pen_digits', 0):,} real writers' digits{job}); held-out drawings "
+              f"({metrics.get('pen_seconds', 0):.1f} s of it getting "
+              f"{metrics.get('pen_digits', 0):,} real writers' digits, drawn or from the cache"
+              f"{job}); held-out drawings "
               f"{metrics['tuned_from_drawings_accuracy']:.2%} -> "
               f"{metrics['drawings_accuracy']:.2%}, MNIST test "
               f"{metrics['tuned_from_test_accuracy']:.2%} -> {metrics['test_accuracy']:.2%} "

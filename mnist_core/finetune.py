@@ -19,7 +19,9 @@ No TensorFlow here: the pages import it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mnist_core.config import TrainConfig
@@ -27,7 +29,7 @@ from mnist_core.drawings import DrawingCounts
 from mnist_core.wording import plural
 
 __all__ = ["FINE_TUNE", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
-           "fine_tune_config", "teach_refusal"]
+           "fine_tune_config", "pen_cache_path", "replayed_pen_digits", "teach_refusal"]
 
 # The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
 # shared 2-core development machine at load 2-8 (README "Measured results"): the shipped model,
@@ -77,6 +79,26 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
         values["pen_fraction"] = 0.0
     values.update(overrides)
     return TrainConfig.from_dict(values)
+
+
+def replayed_pen_digits(config: TrainConfig, available: int = 60_000) -> int:
+    """How many real writers' pen digits `config` fits: `pen_fraction` of the MNIST images
+    it fits (`max_train_samples` of `available`, less the validation share)."""
+    samples = min(config.max_train_samples or available, available)
+    return config.pen_images(samples - max(1, round(samples * config.validation_split)))
+
+
+def pen_cache_path(config: TrainConfig, count: int) -> Path:
+    """Where a fine-tune's `count` real writers' digits are kept once drawn (every fine-tune
+    replays the same ones): in `drawn_training.cache_dir()`, named by the count, the seed and
+    the code that draws them, so a change to that code draws them anew."""
+    from mnist_core.drawn_training import cache_dir
+
+    digest = hashlib.sha1(f"{count}-{config.seed}".encode())
+    package = Path(__file__).resolve().parent
+    for name in ("pendigits.py", "drawn.py", "preprocessing.py"):
+        digest.update((package / name).read_bytes())
+    return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 
 
 def teach_refusal(counts: DrawingCounts) -> str | None:

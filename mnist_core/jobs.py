@@ -380,6 +380,12 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
     estimate = estimate_run(config, drawn_cached=has_cache(),
                             drawn_scored=data_path is None and config.tuned_from is None,
                             available=available, store=store)
+    if config.tuned_from is not None and config.pen_fraction > 0:
+        from mnist_core.finetune import pen_cache_path, replayed_pen_digits
+
+        if pen_cache_path(config, replayed_pen_digits(config, available)).is_file():
+            # Drawn by an earlier fine-tune: read in a moment (fine-tunes re-draw nothing).
+            estimate = dataclasses.replace(estimate, preparing=0.0)
     if config.include_drawings:
         # Each saved drawing to train on adds `drawings_weight` images to every epoch, which
         # the estimate (sized by MNIST's share alone) does not count.

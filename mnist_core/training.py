@@ -8,7 +8,6 @@ every batch and every epoch, and `should_stop()`, asked after every batch:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 import traceback
@@ -24,9 +23,10 @@ import tensorflow as tf
 from mnist_core.augment import augment_batch
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
-from mnist_core.drawn_training import cache_dir, redrawn_images, save_cache
+from mnist_core.drawn_training import redrawn_images, save_cache
 from mnist_core.errors import ConfigError
 from mnist_core.estimate import batch_pace
+from mnist_core.finetune import pen_cache_path
 from mnist_core.model import MlpWeights, build_model
 from mnist_core.progress import Progress
 
@@ -82,7 +82,7 @@ def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
     stage, step "real writers".
 
     A fine-tune (`config.tuned_from`) replays the same pen digits every time, so they are
-    drawn once and kept in the cache folder (`drawn_training.cache_dir()`): drawing them was
+    drawn once and kept in the cache folder (`finetune.pen_cache_path`): drawing them was
     most of a fine-tune's time on a busy machine (2,111 digits: 12 s at load 8, 63 s for a
     lowered-priority job at load 12). A run trained from scratch draws its own, as always.
     """
@@ -98,7 +98,7 @@ def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
                                  pace=elapsed / done if done else None))
 
     report(0)
-    cache = _pen_cache_path(config, count) if config.tuned_from is not None else None
+    cache = pen_cache_path(config, count) if config.tuned_from is not None else None
     cached = _read_pen_cache(cache, count) if cache is not None else None
     if cached is not None:
         images, labels = cached
@@ -109,16 +109,6 @@ def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
                                              axis=1))
     report(count)
     return images, labels, time.perf_counter() - began
-
-
-def _pen_cache_path(config: TrainConfig, count: int) -> Path:
-    """Where a fine-tune's `count` pen digits are kept: named by the count, the seed and the
-    code that draws them."""
-    digest = hashlib.sha1(f"{count}-{config.seed}".encode())
-    package = Path(__file__).resolve().parent
-    for name in ("pendigits.py", "drawn.py", "preprocessing.py"):
-        digest.update((package / name).read_bytes())
-    return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 
 
 def _read_pen_cache(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:

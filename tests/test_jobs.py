@@ -329,3 +329,16 @@ def test_lower_priority_lowers_the_threads_already_running():
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=jobs_module.PROJECT_DIR).stdout.split(maxsplit=2)
     assert output[0] == "3" and int(output[1]) >= 2 and output[2].strip() == "[3]"
+
+
+def test_a_fine_tune_whose_real_writers_digits_are_cached_is_estimated_without_drawing_them(
+        jobs, tmp_path, monkeypatch):
+    from mnist_core.finetune import fine_tune_config, pen_cache_path, replayed_pen_digits
+
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    config = fine_tune_config(jobs.store.get_run("shipped"), pen_digits=True)
+    assert jobs_module.estimate_job(config, jobs.store).preparing > 0  # drawn the first time
+    path = pen_cache_path(config, replayed_pen_digits(config))
+    path.parent.mkdir(parents=True)
+    path.touch()
+    assert jobs_module.estimate_job(config, jobs.store).preparing == 0

@@ -141,3 +141,19 @@ def test_stopping_a_fine_tune_saves_nothing_and_says_so(models, mnist_dir):
     assert jobs.current().state == "stopped"
     assert "Stopped: nothing was saved, and the model in use is unchanged." in texts(page)
     assert len(models.list_runs()[0]) == runs_before
+
+
+def test_the_panel_never_loads_keras_or_tensorflow():
+    """The Streamlit server must not (see mnist_core.model): teaching runs in its own process."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import ui.teach_now\n"
+            "from mnist_core.finetune import fine_tune_config\n"
+            "from mnist_core.store import ModelStore\n"
+            "fine_tune_config(ModelStore().get_run('shipped'))\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow'}))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]
