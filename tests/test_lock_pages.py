@@ -331,8 +331,7 @@ def test_every_page_has_the_unlock_field_in_its_sidebar(locked, models, path):
     assert field.proto.type == field.proto.PASSWORD  # dots, never the letters
     unlock(page)
     assert not page.exception
-    assert any(c.value.endswith("Unlocked: you can train and delete.")
-               for c in page.sidebar.caption)
+    assert any(c.value.endswith("Teacher: unlocked") for c in page.sidebar.caption)
     assert not page.sidebar.expander
 
 
@@ -341,7 +340,7 @@ def test_with_no_password_the_sidebar_says_so_once_quietly(models, path):
     page = open_page(path)
     assert not page.exception
     about = [c.value for c in page.sidebar.caption if PASSWORD_ENV in c.value]
-    assert about == [f"A teacher password (`{PASSWORD_ENV}`) locks training and deleting."]
+    assert about == [f"A teacher password ({PASSWORD_ENV}) locks training and deleting."]
     assert not page.sidebar.expander and not page.sidebar.warning
     assert "Only the teacher" not in said(page)
 

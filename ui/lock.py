@@ -96,16 +96,22 @@ def _lock() -> None:
     st.session_state.pop(_UNLOCKED, None)
 
 
-def lock_controls() -> None:
-    """The sidebar's part of the lock: with no password set, one quiet caption saying that
-    one locks training and deleting; locked, an "Unlock" expander with the password field;
-    unlocked, a line saying so and a "Lock" button."""
+def no_password_note() -> None:
+    """With no password set, one quiet caption (the sidebar's last line) saying that one
+    locks training and deleting; nothing otherwise."""
     if teacher_password() is None:
-        st.caption(f"A teacher password (`{PASSWORD_ENV}`) locks training and deleting.")
+        st.caption(f"A teacher password ({PASSWORD_ENV}) locks training and deleting.")
+
+
+def lock_controls() -> None:
+    """The sidebar's lock, one row: locked, a "Teacher: unlock" expander with the password
+    field; unlocked, "Teacher: unlocked" and a "Lock" button; no password set, nothing (see
+    `no_password_note`)."""
+    if teacher_password() is None:
         return
     if is_teacher():
         row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-        row.caption(":material/lock_open: Unlocked: you can train and delete.")
+        row.caption(":material/lock_open: Teacher: unlocked")
         row.button("Lock", key="teacher_lock", on_click=_lock, icon=":material/lock:",
                    type="tertiary", help="Lock again: this browser tab acts as a student's.")
         return

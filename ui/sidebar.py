@@ -7,7 +7,7 @@ import streamlit as st
 
 from mnist_core import MnistCoreError
 from mnist_core.recognizer import Recognizer
-from ui.lock import lock_controls
+from ui.lock import lock_controls, no_password_note
 from ui.models import active_recognizer, held_out_accuracies
 
 
@@ -16,10 +16,10 @@ def _percent(value: float | None) -> str:
 
 
 def sidebar() -> Recognizer | None:
-    """The sidebar of every page: links to the pages, the teacher's lock (ui.lock), then the
-    name, accuracies and date of the model in use. Returns that model, or None when no model
-    can be loaded at all (then the sidebar says so, and the links still lead to the Train
-    page)."""
+    """The sidebar of every page: links to the pages, the teacher's lock (ui.lock), the
+    name, accuracies and date of the model in use, and a note when no password is set.
+    Returns that model, or None when no model can be loaded at all (then the sidebar says
+    so, and the links still lead to the Train page)."""
     with st.sidebar:
         st.page_link("app.py", label="Draw a digit", icon=":material/draw:")
         st.page_link("pages/1_Train.py", label="Train the network",
@@ -37,8 +37,10 @@ def sidebar() -> Recognizer | None:
         except MnistCoreError as error:
             st.error(f"None: {error} Train a model on the Train page and use it.",
                      icon=":material/error:")
-            return None
-        _model_card(recognizer)
+            recognizer = None
+        else:
+            _model_card(recognizer)
+        no_password_note()
     return recognizer
 
 
