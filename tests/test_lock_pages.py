@@ -32,7 +32,7 @@ from tests.test_train_page import set_tiny
 
 PASSWORD = "correct horse 7"
 PAGES = ["app.py", "pages/1_Train.py", "pages/2_Curves.py", "pages/3_My_drawings.py",
-         "pages/4_Inside.py"]
+         "pages/4_Inside.py", "pages/5_Class.py"]
 UNLOCK = "FormSubmitter:teacher_unlock-Unlock"
 
 

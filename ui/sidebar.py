@@ -29,6 +29,8 @@ def sidebar() -> Recognizer | None:
         st.page_link("pages/4_Inside.py", label="Inside the network", icon=":material/neurology:")
         st.page_link("pages/3_My_drawings.py", label="My drawings",
                      icon=":material/photo_library:")
+        st.page_link("pages/5_Class.py", label="Class",
+                     icon=":material/groups:")
         lock_controls()
         st.divider()
         st.subheader("Model in use")
