@@ -114,7 +114,8 @@ def no_model_loads(monkeypatch):
 
 
 @pytest.mark.parametrize("page", [None, "pages/1_Train.py", "pages/2_Curves.py",
-                                  "pages/3_My_drawings.py", "pages/4_Inside.py"])
+                                  "pages/3_My_drawings.py", "pages/4_Inside.py",
+                                  "pages/5_Class.py"])
 def test_with_no_loadable_model_every_page_opens_and_says_so(app, no_model_loads, page):
     """The Train page must stay usable: training a new model is the way out."""
     app.run()
@@ -123,7 +124,7 @@ def test_with_no_loadable_model_every_page_opens_and_says_so(app, no_model_loads
     assert not app.exception, app.exception[0].value if app.exception else ""
     assert any("cannot be loaded: it is corrupt" in e.value and "Train a model" in e.value
                for e in app.sidebar.error)
-    assert len(app.sidebar.get("page_link")) == 5
+    assert len(app.sidebar.get("page_link")) == 6
     if page is None:
         assert any("No model could be loaded" in e.value for e in app.error)
     if page == "pages/1_Train.py":
