@@ -65,10 +65,9 @@ def teacher_only(action: str) -> str | None:
 
 def _unlock() -> None:
     # A form callback: runs before the script, so the whole page is drawn unlocked at once.
-    given = st.session_state.get(_FIELD) or ""
-    # The typed text is dropped from the widget's state too (the form clears the field in
-    # the browser): nothing keeps it past this callback.
-    del st.session_state[_FIELD]
+    # Taken out of the widget's state (the form clears the field in the browser too):
+    # nothing keeps the typed text past this callback.
+    given = st.session_state.pop(_FIELD, None) or ""
     password = teacher_password()
     if password is None:
         return
