@@ -204,6 +204,78 @@ def drawing_pool(count: int, seed: int = 0) -> tuple[list[Drawing], str]:
 
 # The server -------------------------------------------------------------------------------
 
+# For --profile and --switch-interval: `streamlit run` with every script run profiled (cProfile
+# in the run's own thread) and timed (its thread's CPU time), written out when the file `dump`
+# appears beside it; or with another GIL switch interval. Changes nothing else.
+LAUNCHER = """
+import cProfile, json, os, pstats, sys, threading, time
+from pathlib import Path
+from streamlit.runtime.scriptrunner import script_runner
+
+if os.environ.get("CLASS_LOAD_SWITCH_INTERVAL"):
+    sys.setswitchinterval(float(os.environ["CLASS_LOAD_SWITCH_INTERVAL"]))
+
+HERE = Path(__file__).parent
+profiles, runs, lock = [], [], threading.Lock()
+original = script_runner.ScriptRunner._run_script
+
+def profiled(self, rerun_data):
+    # CPU time of this thread: waiting for the GIL or a lock is not counted as work.
+    profile = cProfile.Profile(time.thread_time)
+    cpu, wall = time.thread_time(), time.perf_counter()
+    profile.enable()
+    try:
+        return original(self, rerun_data)
+    finally:
+        profile.disable()
+        with lock:
+            profiles.append(profile)
+            runs.append([time.thread_time() - cpu, time.perf_counter() - wall,
+                         bool(rerun_data.fragment_id_queue)])
+
+def dump_when_asked():
+    while True:
+        time.sleep(0.5)
+        if (HERE / "dump").exists():
+            with lock:
+                taken, timed = profiles[:], runs[:]
+                profiles.clear(); runs.clear()
+            if taken:
+                stats = pstats.Stats(taken[0])
+                for profile in taken[1:]:
+                    stats.add(profile)
+                stats.dump_stats(HERE / "runs.prof")
+            (HERE / "runs.json").write_text(json.dumps(timed))
+            (HERE / "dump").unlink()
+
+if os.environ.get("CLASS_LOAD_PROFILE"):
+    script_runner.ScriptRunner._run_script = profiled
+    threading.Thread(target=dump_when_asked, daemon=True).start()
+from streamlit.web.cli import main
+sys.argv = ["streamlit", *sys.argv[1:]]
+main()
+"""
+
+def snapshot(folder: Path) -> tuple[Path, str]:
+    """Copy the project's files as they are now (committed or not: `git ls-files`) into
+    `folder`, and say which version it is. Other people may edit the checkout during a run:
+    the server's file watcher would then reload the changed modules mid-measurement."""
+    import shutil
+
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                             "-z"], cwd=PROJECT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = PROJECT / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    head = subprocess.run(["git", "log", "-1", "--format=%h"], cwd=PROJECT,
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=PROJECT, capture_output=True, text=True).stdout.strip()
+    return folder, f"{head}{' with uncommitted changes' if dirty else ''}"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -211,14 +283,18 @@ def _free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` on a free localhost port with its own models and drawings folders.
+    """`streamlit run app.py` in `app_dir` (a snapshot of the project, see `snapshot`) on a free
+    localhost port, with its own models and drawings folders in `folder`.
 
     As tests/browser/conftest.py's Server (same flags), without importing the test suite, which
     loads TensorFlow: this client shares the machine with the server it measures. The file
     watcher is the project's own setting unless `file_watcher` is given.
     """
 
-    def __init__(self, folder: Path, file_watcher: str | None = None):
+    def __init__(self, folder: Path, app_dir: Path, file_watcher: str | None = None,
+                 profile: bool = False, nice: int = 0, switch_interval: float | None = None):
+        self.folder = folder
+        self.app_dir = app_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.models = folder / "models"
@@ -227,13 +303,21 @@ class Server:
                "MNIST_DRAWINGS_DIR": str(folder / "drawings"), "TF_CPP_MIN_LOG_LEVEL": "2"}
         self.log_path = folder / "streamlit.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
+        launcher = [sys.executable, "-m", "streamlit"]
+        if profile or switch_interval:
+            (folder / "launcher.py").write_text(LAUNCHER)
+            launcher = [sys.executable, str(folder / "launcher.py")]
+            env["CLASS_LOAD_PROFILE"] = "1" if profile else ""
+            env["CLASS_LOAD_SWITCH_INTERVAL"] = str(switch_interval or "")
+        command = [*launcher, "run", "app.py", "--server.headless",
                    "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false"]
         if file_watcher:
             command += ["--server.fileWatcherType", file_watcher]
-        self.process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        # Niceness is per thread on Linux: set before exec, every thread of the server has it.
+        self.process = subprocess.Popen(command, cwd=self.app_dir, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT,
+                                        preexec_fn=(lambda: os.nice(nice)) if nice else None)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
@@ -254,6 +338,22 @@ class Server:
         except OSError:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def script_profile(self):
+        """(pstats.Stats or None, [(thread CPU s, wall s, fragment run?)]) of the script runs
+        since the last call; only for a server started with `profile`."""
+        import pstats
+
+        (self.folder / "dump").touch()
+        deadline = time.monotonic() + 60
+        while (self.folder / "dump").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        runs = json.loads((self.folder / "runs.json").read_text())
+        prof = self.folder / "runs.prof"
+        stats = pstats.Stats(str(prof)) if prof.exists() and runs else None
+        if prof.exists():
+            prof.unlink()
+        return stats, runs
 
     def stop(self) -> None:
         self.process.terminate()
@@ -530,7 +630,8 @@ def training_batches(jobs, job_id: str) -> float | None:
 async def measure(server: Server, drawings: list[Drawing], students: int, seconds: float,
                   args, seed: int) -> tuple[Level, float, float]:
     """Connect `students` students, let them draw for `seconds`; returns the level's figures,
-    the server's CPU seconds and this client's CPU seconds over the measured part."""
+    the server's CPU seconds and this client's CPU seconds over the measured part (opening
+    the pages is not measured, nor profiled)."""
     rng = random.Random(seed)
     tabs = [Student(server.url, drawings, random.Random(rng.random()), tuple(args.interval),
                     args.timeout) for _ in range(students)]
@@ -538,6 +639,8 @@ async def measure(server: Server, drawings: list[Drawing], students: int, second
         for start in range(0, students, 5):  # students arrive a few at a time
             await asyncio.gather(*(tab.connect() for tab in tabs[start:start + 5]))
         await asyncio.sleep(2)
+        if args.profile:
+            server.script_profile()  # the page loads are not what is measured
         level = Level()
         for tab in tabs:
             tab.level = level
@@ -581,6 +684,31 @@ def report(students: int, level: Level, server_cpu: float, client_cpu: float,
         print(f"      error: {error}", flush=True)
 
 
+def print_profile(server: Server, server_cpu: float, top: int = 25) -> None:
+    """The level's script runs: their CPU against the whole server's, and the functions that
+    took the most CPU time in them (cumulative, then their own), as cProfile measures it with
+    each thread's CPU clock."""
+    stats, runs = server.script_profile()
+    if not runs:
+        return
+    cpu = np.array([run[0] for run in runs]) * 1e3
+    wall = np.array([run[1] for run in runs]) * 1e3
+    fragments = sum(run[2] for run in runs)
+    print(f"      profile: {len(runs)} script runs ({fragments} fragment runs): CPU "
+          f"{np.median(cpu):.0f} ms median, {np.percentile(cpu, 95):.0f} ms p95 (profiled), "
+          f"wall {np.median(wall):.0f} / {np.percentile(wall, 95):.0f} ms; script runs "
+          f"{cpu.sum() / 1e3:.1f} s of the server's {server_cpu:.1f} s CPU", flush=True)
+    if stats is not None:
+        buffer = io.StringIO()
+        stats.stream = buffer
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
+        for line in buffer.getvalue().splitlines():
+            if line.strip() and ("ncalls" in line or line.lstrip()[:1].isdigit()):
+                print("      " + line.replace(str(Path(np.__file__).parent.parent), "")
+                      .replace(str(PROJECT), "")[:150])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[1, 10, 30, 60],
@@ -599,14 +727,33 @@ def main() -> None:
     parser.add_argument("--file-watcher", choices=["poll", "none"], default=None,
                         help="the server's file watcher (default: the project's setting)")
     parser.add_argument("--drawings", type=int, default=300, help="distinct drawings sent")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness of the server and this client (default 0). On a shared "
+                             "machine, e.g. -10 (as root) keeps others' work from taking the "
+                             "server's CPU, roughly as if it ran alone with the training")
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="the server's GIL switch interval in s (Python's default 0.005), "
+                             "to try what sys.setswitchinterval in the app would do")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the server's script runs (cProfile; slows them) and "
+                             "print where each level's time went")
     args = parser.parse_args()
+    if args.nice:
+        os.nice(args.nice)
 
+    folder = Path(tempfile.mkdtemp(prefix="class-load-"))
+    # One version throughout: the server, the training job and this client's mnist_core.
+    app_dir, version = snapshot(folder / "app")
+    sys.path.insert(0, str(app_dir))
     drawings, source = drawing_pool(args.drawings)
     size = np.mean([len(drawing.state) for drawing in drawings]) / 1e3
     print(f"{len(drawings)} drawings: {source}; {size:.1f} kB of canvas state each", flush=True)
-    folder = Path(tempfile.mkdtemp(prefix="class-load-"))
-    server = Server(folder, args.file_watcher)
-    print(f"server: {server.url}, {os.cpu_count()} cores, log {server.log_path}", flush=True)
+    server = Server(folder, app_dir, args.file_watcher, profile=args.profile, nice=args.nice,
+                    switch_interval=args.switch_interval)
+    print(f"server: {server.url} running {version}, {os.cpu_count()} cores, niceness "
+          f"{os.nice(0)} (server and client), file watcher {args.file_watcher or 'as set'}, "
+          f"GIL switch interval {args.switch_interval or 0.005:g} s, log {server.log_path}",
+          flush=True)
     loop = asyncio.new_event_loop()
     phases = {"both": [False, True], "off": [False], "on": [True]}[args.training]
     try:
@@ -625,6 +772,8 @@ def main() -> None:
                         server, drawings, students, args.seconds, args, seed=number))
                     label = what if not jobs else f"training ({training_phase(jobs, job_id)})"
                     report(students, level, server_cpu, client_cpu, label)
+                    if args.profile:
+                        print_profile(server, server_cpu)
                     after = training_batches(jobs, job_id) if jobs else None
                     if batches is not None and after is not None:
                         pace = (after - batches) / (time.monotonic() - started)
