@@ -22,10 +22,16 @@ TINY = TrainConfig(hidden_units=(16,), dropout_rate=0.0, learning_rate=0.01, bat
 @pytest.fixture(scope="session", autouse=True)
 def _no_project_drawings(tmp_path_factory):
     """No test reads or writes the project's own saved drawings (data/), not even the
-    session-wide fixtures or the app servers the browser tests start."""
+    session-wide fixtures or the app servers the browser tests start; and none sees a
+    teacher password set outside the tests."""
     previous = os.environ.get("MNIST_DRAWINGS_DIR")
     os.environ["MNIST_DRAWINGS_DIR"] = str(tmp_path_factory.mktemp("drawings"))
+    # A teacher password in the developer's shell would lock every page and server; the lock's
+    # own tests set one where they want it.
+    password = os.environ.pop("MNIST_TEACHER_PASSWORD", None)
     yield
+    if password is not None:
+        os.environ["MNIST_TEACHER_PASSWORD"] = password
     if previous is None:
         del os.environ["MNIST_DRAWINGS_DIR"]
     else:
