@@ -65,9 +65,9 @@ st.markdown(
     /* Each row of drawings shows one line of cards, as many as fit whole (the newest or the
        hardest first): the others wrap onto a second line, which is cut off. The projector
        keeps its height as drawings arrive. */
-    .st-key-cards-latest, .st-key-cards-hardest {overflow: hidden; row-gap: 3rem;}
-    .st-key-cards-latest {max-height: 8.5rem;}
-    .st-key-cards-hardest {max-height: 10rem;}
+    .st-key-cards-latest, .st-key-cards-hardest {overflow: hidden; row-gap: 6rem;}
+    .st-key-cards-latest {max-height: 9.5rem;}
+    .st-key-cards-hardest {max-height: 11.5rem;}
     [data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
     [data-testid="stMainBlockContainer"] h1 {font-size: 2.2rem; padding: 0.25rem 0;}
     [data-testid="stImage"] img {image-rendering: pixelated;}
