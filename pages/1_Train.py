@@ -297,6 +297,10 @@ def show_result(status: JobStatus) -> None:
     elif status.state == "interrupted":
         st.warning(f"{status.error} The model in use is unchanged.")
     if status.run_id is None:
+        if status.state == "stopped":  # a fine-tune (saved only whole), or a training stopped early
+            what = "fine-tuning" if status.config.tuned_from else "training"
+            st.info(f"Stopped by request before the {what} had anything worth keeping: no run "
+                    "was saved, and the model in use is unchanged.")
         return
     try:
         run = store.get_run(status.run_id)

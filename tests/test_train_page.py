@@ -275,3 +275,26 @@ def test_with_the_pen_digits_the_quick_preset_learns_from_real_writers(models, p
     assert settings_caption(page) == "Settings: the Quick preset"
     assert page.slider[1].value == pytest.approx(QUICK.pen_fraction)
     assert any("30% real writers" in info.value for info in page.info)
+
+
+def test_a_fine_tune_stopped_halfway_says_nothing_was_saved(models):
+    import dataclasses
+    import json
+    import time
+
+    # As the job folder of a "Teach it now" stopped by the teacher: stopped, and no run.
+    job_dir = models.root / ".training" / "2026-12-02_050000-ab12"
+    job_dir.mkdir(parents=True)
+    config = dataclasses.replace(TINY, tuned_from="shipped").to_dict()
+    started = time.time() - 30
+    (job_dir / "job.json").write_text(json.dumps(
+        {"job_id": job_dir.name, "config": config, "started_at": started, "pid": None}))
+    (job_dir / "status.json").write_text(json.dumps(
+        {"state": "stopped", "finished_at": started + 20, "heartbeat": started + 20}))
+    page = open_page()
+    assert not page.exception
+    assert any("Last training (stopped" in header.value for header in page.subheader)
+    assert any("Stopped by request before the fine-tuning had anything worth keeping: no run "
+               "was saved, and the model in use is unchanged." in info.value
+               for info in page.info)
+    assert models.active_run_id() == "shipped"
