@@ -22,8 +22,8 @@ from mnist_core import (
 )
 from mnist_core.data import DOWNLOAD_URL
 from mnist_core.drawn_training import has_cache
-from mnist_core.estimate import describe_seconds, estimate_run, estimate_seconds
-from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.estimate import describe_seconds, estimate_seconds
+from mnist_core.jobs import JobStatus, TrainingJobs, estimate_job
 from mnist_core.runs import compare_runs
 from ui.actions import apply, button
 from ui.charts import learning_curves
@@ -206,7 +206,8 @@ def show_form() -> None:
                   help="Fix the settings marked above first.")
         return
     config = TrainConfig(**values)
-    estimate = estimate_run(config, drawn_cached=has_cache())
+    # The job's own estimate: the saved drawings it trains on are counted in its epochs.
+    estimate = estimate_job(config, ModelStore())
     st.info(f"**{config.describe()}**, batch {config.batch_size}. Estimated time on this "
             f"machine: about {duration(estimate.total, about=True)} (from {estimate.basis}).",
             icon=":material/timer:")
