@@ -1,7 +1,8 @@
 """How many students one server answers in time: N simulated students drawing at once.
 
 Starts a real `streamlit run app.py` (headless, a free localhost port, its own temporary models
-and drawings folders, so nothing of the project's changes) and connects N students to it over
+and drawings folders, so nothing of the project's changes; from a snapshot of the checkout, so
+edits made meanwhile are not reloaded mid-run) and connects N students to it over
 Streamlit's own websocket protocol, as a browser does, but without a browser (a browser per
 student cannot run on a two-core machine). Each student opens the home page, then every 1-3 s
 (at random) sends a new drawing, as the canvas does at the end of a stroke, and times
@@ -11,6 +12,7 @@ and with a training running, beside the load average.
     python bench/class_load.py                          # N = 1, 10, 30, 60; 30 s each; both
     python bench/class_load.py --students 1 30 --seconds 15 --training off
     python bench/class_load.py --training on --train-config quick   # the Quick preset as is
+    python bench/class_load.py --students 30 --profile --timeline    # where the server's time goes
 
 How a student talks to the server (recorded from Chromium on the home page, and replayed in
 the same shape):
@@ -36,8 +38,15 @@ The drawings are MNIST test digits re-drawn as pen strokes (mnist_core.drawn) wi
 default pen (22 px) at a random size and place, read beforehand by the shipped model so that
 only single digits are sent (a number or a dot gets no pills, hence no sure attribution).
 
-"Limit" lines: the server process's CPU time per answer (from /proc), so how many answers a
-second the machine can give at best, and this client's own CPU time (it shares the machine).
+Beside each level: the server process's CPU time per answer (from /proc), hence how many
+answers a second one core can give at best (the script runs share one Python interpreter, so
+one core is about the most the server uses), this client's own CPU time (it shares the
+machine), and with a training its pace in batches a second. The training is started through
+mnist_core.jobs.TrainingJobs, so it runs with the job's own CPU priority.
+
+On a shared machine, `--nice -10` (as root) gives the server and this client priority over
+the other work on it, while the training keeps its priority relative to the server (the job
+lowers its own by the same step from its parent's), roughly as if they ran alone.
 """
 
 from __future__ import annotations
@@ -248,9 +257,37 @@ def dump_when_asked():
             (HERE / "runs.json").write_text(json.dumps(timed))
             (HERE / "dump").unlink()
 
+samples = {}
+
+def sample_stacks():
+    # Every 20 ms, where each script thread is (its 4 innermost frames): waiting shows too.
+    import collections
+    counts = collections.Counter()
+    samples["counts"] = counts
+    while True:
+        time.sleep(0.02)
+        for ident, frame in sys._current_frames().items():
+            names, depth = [], 0
+            while frame is not None and depth < 4:
+                names.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}")
+                frame, depth = frame.f_back, depth + 1
+            counts[" < ".join(names)] += 1
+
+def dump_samples_when_asked():
+    while True:
+        time.sleep(0.5)
+        if (HERE / "dump-samples").exists():
+            counts = samples.get("counts", {})
+            top = sorted(counts.items(), key=lambda item: -item[1])[:40]
+            (HERE / "samples.json").write_text(json.dumps(top))
+            counts.clear()
+            (HERE / "dump-samples").unlink()
+
 if os.environ.get("CLASS_LOAD_PROFILE"):
     script_runner.ScriptRunner._run_script = profiled
     threading.Thread(target=dump_when_asked, daemon=True).start()
+    threading.Thread(target=sample_stacks, daemon=True).start()
+    threading.Thread(target=dump_samples_when_asked, daemon=True).start()
 from streamlit.web.cli import main
 sys.argv = ["streamlit", *sys.argv[1:]]
 main()
@@ -355,6 +392,14 @@ class Server:
             prof.unlink()
         return stats, runs
 
+    def stack_samples(self) -> list:
+        """[(stack, samples)] of every thread every 20 ms since the last call, most first."""
+        (self.folder / "dump-samples").touch()
+        deadline = time.monotonic() + 60
+        while (self.folder / "dump-samples").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return json.loads((self.folder / "samples.json").read_text())
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -371,6 +416,7 @@ class Level:
     """What the students of one level saw. answer_ms: send -> answer shown, per answer."""
 
     answer_ms: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # perf_counter of each answer's send
     finished_ms: list[float] = field(default_factory=list)  # send -> script_finished
     sent: int = 0
     right: int = 0  # answers reading the digit drawn
@@ -568,6 +614,7 @@ class Student:
         sent, drawing = found
         if run["verdict"] is not None:
             self.level.answer_ms.append((run["verdict"] - sent) * 1e3)
+            self.level.sent_at.append(sent)
             self.level.right += run["digit"] == str(drawing.label)
         self.level.finished_ms.append((arrived - sent) * 1e3)
         # Drawings sent before this one and still unanswered were replaced by it.
@@ -606,6 +653,20 @@ def start_training(models: Path, which: str):
     raise RuntimeError("The training did not start fitting within 10 minutes.")
 
 
+def set_training_policy(jobs, job_id: str, policy: str) -> None:
+    """Try another CPU policy on every thread of the running training process: "idle"
+    (SCHED_IDLE: it runs only when nothing else wants the CPU) or "one-core" (pinned to the
+    last core, leaving the others to the server); "job" leaves the job's own setting."""
+    if policy == "job":
+        return
+    pid = json.loads((jobs.dir / job_id / "job.json").read_text())["pid"]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        if policy == "idle":
+            os.sched_setscheduler(int(task), os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.sched_setaffinity(int(task), {max(os.sched_getaffinity(0))})
+
+
 def training_phase(jobs, job_id: str) -> str:
     """'fitting epoch 3 of 500' and the like, for the figures' line."""
     status = jobs.get(job_id)
@@ -639,8 +700,9 @@ async def measure(server: Server, drawings: list[Drawing], students: int, second
         for start in range(0, students, 5):  # students arrive a few at a time
             await asyncio.gather(*(tab.connect() for tab in tabs[start:start + 5]))
         await asyncio.sleep(2)
-        if args.profile:
-            server.script_profile()  # the page loads are not what is measured
+        if args.profile:  # the page loads are not what is measured
+            server.script_profile()
+            server.stack_samples()
         level = Level()
         for tab in tabs:
             tab.level = level
@@ -663,6 +725,20 @@ def _figures(values: list[float]) -> str:
     array = np.asarray(values)
     return (f"median {np.median(array):4.0f} ms, p95 {np.percentile(array, 95):4.0f} ms, "
             f"max {array.max():5.0f} ms")
+
+
+def print_timeline(level: Level, window: float = 2.0) -> None:
+    """Answer times by when they were sent: one line per `window` seconds."""
+    if not level.sent_at:
+        return
+    sent = np.asarray(level.sent_at)
+    answer = np.asarray(level.answer_ms)
+    start = sent.min()
+    for low in np.arange(0.0, sent.max() - start + window, window):
+        inside = answer[(sent - start >= low) & (sent - start < low + window)]
+        if len(inside):
+            print(f"      {low:5.0f}-{low + window:.0f} s: {len(inside):3d} answers, median "
+                  f"{np.median(inside):5.0f} ms, max {inside.max():5.0f} ms", flush=True)
 
 
 def report(students: int, level: Level, server_cpu: float, client_cpu: float,
@@ -689,6 +765,11 @@ def print_profile(server: Server, server_cpu: float, top: int = 25) -> None:
     took the most CPU time in them (cumulative, then their own), as cProfile measures it with
     each thread's CPU clock."""
     stats, runs = server.script_profile()
+    samples = server.stack_samples()
+    total = sum(count for _, count in samples) or 1
+    print("      where the server's threads were (every 20 ms, share of samples):")
+    for stack, count in samples[:15]:
+        print(f"      {count / total:5.1%} {stack[:140]}")
     if not runs:
         return
     cpu = np.array([run[0] for run in runs]) * 1e3
@@ -720,6 +801,9 @@ def main() -> None:
     parser.add_argument("--train-config", choices=["fit", "quick"], default="fit",
                         help="fit: Quick's network fitting all along (default); quick: the "
                              "Quick preset as the Train page starts it (its phases as they come)")
+    parser.add_argument("--training-policy", choices=["job", "idle", "one-core"], default="job",
+                        help="the training's CPU share: as the job sets it (default), or try "
+                             "SCHED_IDLE, or pinning it to one core")
     parser.add_argument("--interval", type=float, nargs=2, default=[1.0, 3.0],
                         metavar=("LOW", "HIGH"), help="seconds between drawings (default: 1 3)")
     parser.add_argument("--timeout", type=float, default=10.0,
@@ -734,6 +818,8 @@ def main() -> None:
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="the server's GIL switch interval in s (Python's default 0.005), "
                              "to try what sys.setswitchinterval in the app would do")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also print answer times every 2 s of each level")
     parser.add_argument("--profile", action="store_true",
                         help="profile the server's script runs (cProfile; slows them) and "
                              "print where each level's time went")
@@ -762,16 +848,20 @@ def main() -> None:
             what = "no training"
             if training:
                 jobs, job_id, what = start_training(server.models, args.train_config)
-                print(f"training: {what}, started; now {training_phase(jobs, job_id)}",
-                      flush=True)
+                print(f"training: {what}, started, CPU policy {args.training_policy}; now "
+                      f"{training_phase(jobs, job_id)}", flush=True)
             try:
                 for number, students in enumerate(args.students):
+                    if jobs is not None:  # again each level: threads started since inherit it
+                        set_training_policy(jobs, job_id, args.training_policy)
                     batches = training_batches(jobs, job_id) if jobs else None
                     started = time.monotonic()
                     level, server_cpu, client_cpu = loop.run_until_complete(measure(
                         server, drawings, students, args.seconds, args, seed=number))
                     label = what if not jobs else f"training ({training_phase(jobs, job_id)})"
                     report(students, level, server_cpu, client_cpu, label)
+                    if args.timeline:
+                        print_timeline(level)
                     if args.profile:
                         print_profile(server, server_cpu)
                     after = training_batches(jobs, job_id) if jobs else None
