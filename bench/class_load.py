@@ -26,6 +26,8 @@ the same shape):
   `{"drawing": {"raw": <Fabric.js JSON with the stroke paths>, "data": <PNG data URL,
   336x336 RGBA, white ink on opaque black>}}`, with the page's script hash and the canvas
   fragment's id (`fragment_id`), so only the fragment reruns, as in the browser;
+- the pictures of an answer (what the network sees) are fetched over HTTP, as the browser
+  fetches an st.image's URL;
 - the answer is shown when the delta carrying the verdict ("It reads <b>7</b>, ...") arrives;
   the run that made it is known by the key of the "Wrong? It was a …" pills that follow it,
   which holds the digest of the drawing's 28x28 input (ui/teach.py), computed here for every
@@ -583,6 +585,10 @@ class Student:
             run["digit"] = found.group() if found else None
         elif kind == "exception" and self.level is not None:
             self.level.errors.append(element.exception.message)
+        elif kind == "imgs":  # the browser then fetches each picture from the server
+            for picture in element.imgs.imgs:
+                if picture.url.startswith("/"):
+                    asyncio.get_running_loop().run_in_executor(None, self._fetch, picture.url)
         widget = getattr(element, kind, None)
         widget_id = getattr(widget, "id", "")
         if not widget_id.startswith("$$ID"):
@@ -607,6 +613,14 @@ class Student:
             return
         run["inside" if delta.fragment_id else "outside"][widget_id] = state
 
+    def _fetch(self, path: str) -> None:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=self.timeout) as reply:
+                reply.read()
+        except OSError as error:
+            if self.level is not None:
+                self.level.errors.append(f"{path}: {error}")
+
     def _answered(self, run: dict, arrived: float) -> None:
         found = self.pending.pop(run["key"], None)
         if found is None or self.level is None:
@@ -628,7 +642,8 @@ class Student:
 
 def start_training(models: Path, which: str):
     """Start a background training job in `models` (through TrainingJobs, so with the job's
-    own process settings) and wait until it fits. Returns (jobs, job id, what it is)."""
+    own process settings) and wait until it fits (the "fit" config: its second epoch).
+    Returns (jobs, job id, what it is)."""
     os.environ["MNIST_MODELS_DIR"] = str(models)
     from mnist_core.config import QUICK
     from mnist_core.jobs import TrainingJobs
@@ -647,7 +662,9 @@ def start_training(models: Path, which: str):
         if not status.active:
             raise RuntimeError(f"The training ended before the measurement: {status.state}, "
                                f"{status.error}")
-        if status.state == "running" and (which == "quick" or status.progress is not None):
+        # Past its first epoch (graph tracing, the first batches' set-up): its steady pace.
+        fitting = status.progress is not None and status.progress.epoch >= 2
+        if status.state == "running" and (which == "quick" or fitting):
             return jobs, status.job_id, what
         time.sleep(0.5)
     raise RuntimeError("The training did not start fitting within 10 minutes.")
