@@ -66,7 +66,7 @@ def test_with_no_drawing_it_invites_one(models):
     assert app.title[0].value == "Inside the network"
     assert any("Draw a digit in the black square" in info.value for info in app.info)
     assert '<div class="inside-answer">' not in markdown(app)
-    assert len(app.sidebar.get("page_link")) == 5
+    assert len(app.sidebar.get("page_link")) == 6  # every page, the Class page included
 
 
 def test_the_home_pages_drawing_shows_its_layers_and_why(models):
