@@ -159,10 +159,12 @@ class MlpWeights(NamedTuple):
             (N, 10) float32, each row summing to 1.
         """
         x = np.asarray(images, dtype=np.float32).reshape(len(images), 784)
-        # A drawing or a few: numpy's own loops, not BLAS. OpenBLAS's threads wait on each
-        # other on a busy machine (a 1x784 @ 784x1024 product took 11 ms median at load 4,
-        # 0.15 ms this way); batches keep BLAS, which is far faster for them.
-        product = _small_product if len(x) <= _SMALL_BATCH else np.matmul
+        # A drawing or a few: numpy's own loops, not a multi-threaded BLAS, whose threads wait
+        # on each other on a busy machine (a 1x784 @ 784x1024 product took 11 ms median at
+        # load 4, 0.15 ms this way); batches, and everything in the web server (one BLAS
+        # thread: use_one_blas_thread), go through BLAS, which is faster then.
+        product = _small_product if len(x) <= _SMALL_BATCH and not _one_blas_thread \
+            else np.matmul
         for kernel, bias in zip(self.kernels[:-1], self.biases[:-1], strict=True):
             x = product(x, kernel)
             x += bias
@@ -185,10 +187,16 @@ def use_one_blas_thread() -> None:
     page's summary) took 132 ms with OpenBLAS's 2 threads and 38 ms with one. Training runs in
     its own process and keeps its threads.
     """
+    global _one_blas_thread
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+    # With one thread BLAS has nobody to wait for: it beats einsum on one drawing too
+    # (0.041 against 0.078 ms for the first layer's product, measured at load 2).
+    _one_blas_thread = True
 
+
+_one_blas_thread = False  # set by use_one_blas_thread
 
 def _small_product(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """x @ kernel for a few rows, without BLAS: (N, I) @ (I, U) -> (N, U) float32."""

@@ -164,15 +164,23 @@ def not_a_digit(ink: np.ndarray, frame_side: int | None = None) -> InkShape | No
     Ink spanning more than any dot's or scribble's share of the picture, and not a flat bar
     (too round, or too steep, for a dash), is a digit whatever its pen width: the rules
     need the pen only for dots, dashes and blobs. So the pen, the slowest measurement, is
-    taken only when the answer could depend on it; the answer is always `measure_ink`'s.
+    taken only when the answer could depend on it, and the digit's axes are read off the ink
+    as drawn, with margins, when it is at least 100 px across; the answer is `measure_ink`'s.
 
     Raises:
         ValueError: as `measure_ink`.
     """
-    mask, extent, _ = _mask(ink, frame_side)
-    if extent > _PEN_FREE_EXTENT:
+    ink = ink_as_uint8(ink)
+    left, top, width, height = cv2.boundingRect(ink)
+    side = max(width, height)
+    frame = max(ink.shape) if frame_side is None else frame_side
+    if side >= _MIN_SIDE and side / frame > _PEN_FREE_EXTENT:  # the extent measure_ink finds
+        # The axes of the crop as drawn, not of measure_ink's copy scaled to 120 px: the same
+        # shape, so the same figures within far less than the margins (10% and 5 degrees).
+        crop = ink[top:top + height, left:left + width]
+        _, mask = cv2.threshold(crop, int(crop.max()) // 2, 255, cv2.THRESH_BINARY)
         elongation, angle, _ = _axes(mask)
-        if elongation < DASH_MIN_ELONGATION or angle > DASH_MAX_ANGLE:
+        if elongation < 0.9 * DASH_MIN_ELONGATION or angle > DASH_MAX_ANGLE + 5:
             return None
     shape = measure_ink(ink, frame_side)
     return None if shape.is_digit else shape

@@ -146,3 +146,13 @@ def test_no_held_out_pen_digit_is_refused_thin_or_thick_small_or_large(held_out,
         shape = measure_ink(steps.ink)
         assert shape.is_digit, f"a {digit.label} by writer {digit.writer}: {shape}"
         assert not_a_digit(steps.ink) is None
+
+
+@pytest.mark.parametrize("pen", [6, 22, 40])
+def test_the_quick_check_agrees_on_straight_strokes_at_every_angle_and_length(pen):
+    # Where a dash and a 1 part: the quick check reads the axes off the ink as drawn.
+    for length in (60, 150, 280):
+        for angle in range(0, 91, 5):
+            _, steps = preprocess(canvas([line(length, angle)], pen), return_steps=True)
+            quick = not_a_digit(steps.ink)
+            assert (quick is None) == measure_ink(steps.ink).is_digit, (length, angle)
