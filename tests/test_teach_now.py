@@ -120,7 +120,7 @@ def test_teaching_runs_a_fine_tune_job_then_shows_before_and_after_and_uses_it(m
     metrics = {metric.label: metric for metric in page.metric}
     drawings = next(value for label, value in metrics.items()
                     if label.startswith("Held-out class drawings"))
-    assert "points, from" in drawings.delta
+    assert "points, from" in drawings.delta or "unchanged from" in drawings.delta
     assert "MNIST test digits (10,000)" in metrics
     before = models.active_run_id()
     next(b for b in page.button if b.label == "Use it").click().run()
@@ -157,3 +157,16 @@ def test_the_panel_never_loads_keras_or_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
                             text=True, timeout=120)
     assert result.stdout.strip() == "[]", result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("after", "before", "decimals", "said", "colour"), [
+    (0.95, 0.91, 0, "+4 points, from 91%", "normal"),
+    (0.9932, 0.9933, 2, "-0.01 points, from 99.33%", "normal"),
+    (0.9091, 0.9091, 0, "unchanged from 91%", "off"),  # not a green "+0 points"
+    (0.99331, 0.99329, 2, "unchanged from 99.33%", "off"),
+])
+def test_a_change_in_points_says_unchanged_when_it_rounds_to_nothing(after, before, decimals,
+                                                                     said, colour):
+    from ui.teach_now import _change
+
+    assert _change(after, before, decimals) == (said, colour)

@@ -137,19 +137,27 @@ def _result(status: JobStatus, recognizer: Recognizer) -> None:
              f"{describe_seconds(scores.train_seconds)}):")
     columns = st.columns(2)
     if scores.drawings_after is not None and scores.drawings_before is not None:
+        change, colour = _change(scores.drawings_after, scores.drawings_before, 0)
         columns[0].metric(f"Held-out class drawings ({scores.drawings_count:,})",
-                          f"{scores.drawings_after:.0%}",
-                          f"{(scores.drawings_after - scores.drawings_before) * 100:+.0f} "
-                          f"points, from {scores.drawings_before:.0%}")
+                          f"{scores.drawings_after:.0%}", change, delta_color=colour)
     else:
         columns[0].caption(f"Held-out class drawings: fewer than {MIN_HELD_OUT} are held out, "
                            "so there is no score yet.")
     if scores.test_after is not None and scores.test_before is not None:
-        columns[1].metric("MNIST test digits (10,000)", f"{scores.test_after:.2%}",
-                          f"{(scores.test_after - scores.test_before) * 100:+.2f} points, "
-                          f"from {scores.test_before:.2%}")
+        change, colour = _change(scores.test_after, scores.test_before, 2)
+        columns[1].metric("MNIST test digits (10,000)", f"{scores.test_after:.2%}", change,
+                          delta_color=colour)
     in_use = recognizer.run is not None and recognizer.run.run_id == run.run_id
     if in_use:
         st.success("The taught model is the one in use.", icon=":material/check:")
     elif button(USE, "Use it", type="primary", icon=":material/check:"):
         apply(USE, lambda: store.activate(run.run_id))
+
+
+def _change(after: float, before: float, decimals: int) -> tuple[str, str]:
+    """A metric's change in points and its colour: grey "unchanged" when it rounds to 0 (a
+    green "+0 points" arrow said it had improved)."""
+    points = round((after - before) * 100, decimals)
+    if points == 0:
+        return f"unchanged from {before:.{decimals}%}", "off"
+    return f"{points:+.{decimals}f} points, from {before:.{decimals}%}", "normal"
