@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_core.config import TrainConfig  # noqa: E402
+from mnist_core.drawings import MIN_HELD_OUT, DrawingStore  # noqa: E402
 from mnist_core.store import ModelStore  # noqa: E402
 from mnist_core.workflow import train_and_save  # noqa: E402
 
@@ -103,3 +104,23 @@ def held_out(pen_dir):
     from mnist_core.pendigits import held_out_digits
 
     return held_out_digits()
+
+
+def save_new_kind_of_nine(drawings: DrawingStore, count: int) -> None:
+    """Saves `count` drawings of a shape the synthetic digits never show (a bright column
+    instead of a row), labelled 9, each with its own noise."""
+    rng = np.random.default_rng(7)
+    for _ in range(count):
+        image = rng.integers(0, 40, (28, 28)).astype(np.uint8)
+        image[4:24, 14 + rng.integers(-2, 3)] = 255
+        drawings.add(9, image, b"png", source="import")
+
+
+@pytest.fixture
+def new_nines(tmp_path) -> DrawingStore:
+    """A drawings store of 80 saved 9s of a shape the synthetic digits never show; some held
+    out."""
+    store = DrawingStore(tmp_path / "data")
+    save_new_kind_of_nine(store, 80)
+    assert store.counts().held_out >= MIN_HELD_OUT
+    return store

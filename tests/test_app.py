@@ -218,7 +218,7 @@ def test_before_and_after_shows_a_saved_drawing_under_two_models(app):
 
 def test_the_sidebar_scores_the_model_on_our_held_out_drawings_once_there_are_enough(app):
     from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
-    from tests.test_workflow import save_new_kind_of_nine
+    from tests.conftest import save_new_kind_of_nine
 
     app.run()
     assert "Our drawings" not in [metric.label for metric in app.sidebar.metric]

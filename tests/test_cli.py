@@ -89,7 +89,7 @@ def test_missing_mnist_is_a_clear_error_and_exit_1(cli_store, monkeypatch, capsy
 
 def test_trains_on_saved_drawings_and_reports_the_held_out_score(cli_store, capsys):
     from mnist_core.drawings import DrawingStore
-    from tests.test_workflow import save_new_kind_of_nine
+    from tests.conftest import save_new_kind_of_nine
 
     drawings = DrawingStore()  # $MNIST_DRAWINGS_DIR: a temporary folder in every test
     save_new_kind_of_nine(drawings, 80)
@@ -119,7 +119,7 @@ def test_progress_shows_the_estimate_the_time_left_and_each_scoring_step(cli_sto
 
 def test_fine_tunes_the_model_in_use_on_the_saved_drawings(cli_store, capsys):
     from mnist_core.drawings import DrawingStore
-    from tests.test_workflow import save_new_kind_of_nine
+    from tests.conftest import save_new_kind_of_nine
 
     save_new_kind_of_nine(DrawingStore(), 80)
     code = cli.main(["--fine-tune", "--learning-rate", "0.01", "--batch-size", "32",

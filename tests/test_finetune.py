@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import MIN_HELD_OUT, DrawingCounts, DrawingStore
+from mnist_core.drawings import DrawingCounts
 from mnist_core.errors import ConfigError, RunNotFoundError
 from mnist_core.finetune import (
     FINE_TUNE,
@@ -18,16 +18,6 @@ from mnist_core.finetune import (
 )
 from mnist_core.store import SHIPPED_ID
 from mnist_core.workflow import train_and_save
-from tests.test_workflow import save_new_kind_of_nine
-
-
-@pytest.fixture
-def drawings(tmp_path) -> DrawingStore:
-    """80 saved 9s of a shape the synthetic digits never show; some held out."""
-    store = DrawingStore(tmp_path / "data")
-    save_new_kind_of_nine(store, 80)
-    assert store.counts().held_out >= MIN_HELD_OUT
-    return store
 
 
 def test_the_settings_keep_the_models_layers_and_say_what_it_was_tuned_from(store):
@@ -81,16 +71,16 @@ def tiny_fine_tune(store, **overrides) -> TrainConfig:
 
 
 def test_a_fine_tune_learns_the_drawings_keeps_mnist_and_records_before_and_after(
-        store, drawings, synthetic_split):
+        store, new_nines, synthetic_split):
     shipped_file = (store.get_run(SHIPPED_ID).model_path).read_bytes()
     run, result = train_and_save(tiny_fine_tune(store), store=store, data=synthetic_split,
-                                 drawings=drawings)
+                                 drawings=new_nines)
     assert result.status == "completed"
     scores = before_and_after(run)
     assert scores.tuned_from == SHIPPED_ID
     assert scores.drawings_before < 0.5 and scores.drawings_after >= 0.9
-    assert scores.drawings_count == drawings.counts().held_out
-    assert scores.drawings_trained == drawings.counts().for_training
+    assert scores.drawings_count == new_nines.counts().held_out
+    assert scores.drawings_trained == new_nines.counts().for_training
     assert scores.test_before > 0.9 and scores.test_after > 0.9  # it did not forget
     saved = json.loads((run.path / "config.json").read_text())
     assert saved["tuned_from"] == SHIPPED_ID and saved["include_drawings"] is True
@@ -98,7 +88,7 @@ def test_a_fine_tune_learns_the_drawings_keeps_mnist_and_records_before_and_afte
     assert store.active_run_id() == SHIPPED_ID  # nothing is used until asked
 
 
-def test_a_fine_tune_stopped_halfway_saves_nothing(store, drawings, synthetic_split):
+def test_a_fine_tune_stopped_halfway_saves_nothing(store, new_nines, synthetic_split):
     batches = []
 
     def stop_after_three() -> bool:
@@ -106,18 +96,18 @@ def test_a_fine_tune_stopped_halfway_saves_nothing(store, drawings, synthetic_sp
         return len(batches) >= 3
 
     run, result = train_and_save(tiny_fine_tune(store), store=store, data=synthetic_split,
-                                 drawings=drawings, should_stop=stop_after_three)
+                                 drawings=new_nines, should_stop=stop_after_three)
     assert run is None and result.status == "stopped"
     runs, broken = store.list_runs()
     assert [r.run_id for r in runs] == [SHIPPED_ID] and broken == []
     assert not any(store.runs_dir.glob(".tmp-*")) if store.runs_dir.exists() else True
 
 
-def test_a_fine_tune_from_a_run_that_is_gone_says_so_before_any_work(store, drawings,
+def test_a_fine_tune_from_a_run_that_is_gone_says_so_before_any_work(store, new_nines,
                                                                      synthetic_split):
     config = TrainConfig(**{**tiny_fine_tune(store).to_dict(), "tuned_from": "2020-01-01_000000"})
     with pytest.raises(RunNotFoundError, match="No run named '2020-01-01_000000'"):
-        train_and_save(config, store=store, data=synthetic_split, drawings=drawings)
+        train_and_save(config, store=store, data=synthetic_split, drawings=new_nines)
 
 
 def test_a_run_trained_from_scratch_has_no_before_and_after(store, synthetic_split):

@@ -3,48 +3,29 @@
 import json
 import time
 
-import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+from mnist_core.drawings import DrawingStore
 from mnist_core.errors import DrawingStoreError
 from mnist_core.store import SHIPPED_ID
 from mnist_core.workflow import train_and_save
-from tests.conftest import TINY
+from tests.conftest import TINY, save_new_kind_of_nine
 
 
-def save_new_kind_of_nine(drawings: DrawingStore, count: int) -> None:
-    """Saves `count` drawings of a shape the synthetic digits never show (a bright column
-    instead of a row), labelled 9, each with its own noise."""
-    rng = np.random.default_rng(7)
-    for _ in range(count):
-        image = rng.integers(0, 40, (28, 28)).astype(np.uint8)
-        image[4:24, 14 + rng.integers(-2, 3)] = 255
-        drawings.add(9, image, b"png", source="import")
-
-
-@pytest.fixture
-def drawings(tmp_path) -> DrawingStore:
-    store = DrawingStore(tmp_path / "data")
-    save_new_kind_of_nine(store, 80)
-    assert store.counts().held_out >= MIN_HELD_OUT
-    return store
-
-
-def test_training_on_saved_drawings_teaches_what_they_show(store, drawings, synthetic_split):
-    without, _ = train_and_save(TINY, store=store, data=synthetic_split, drawings=drawings)
+def test_training_on_saved_drawings_teaches_what_they_show(store, new_nines, synthetic_split):
+    without, _ = train_and_save(TINY, store=store, data=synthetic_split, drawings=new_nines)
     config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True, "drawings_weight": 20})
     with_them, result = train_and_save(config, store=store, data=synthetic_split,
-                                       drawings=drawings)
+                                       drawings=new_nines)
     before = json.loads((without.path / "metrics.json").read_text())
     after = json.loads((with_them.path / "metrics.json").read_text())
-    held_out = drawings.counts().held_out
+    held_out = new_nines.counts().held_out
     assert before["drawings_count"] == after["drawings_count"] == held_out
     assert before["drawings_accuracy"] < 0.5 <= 0.9 <= after["drawings_accuracy"]
-    assert after["drawings_trained"] == drawings.counts().for_training
+    assert after["drawings_trained"] == new_nines.counts().for_training
     assert "drawings_trained" not in before
-    assert result.train_samples == 540 + 20 * drawings.counts().for_training
+    assert result.train_samples == 540 + 20 * new_nines.counts().for_training
     assert after["test_accuracy"] > 0.9  # MNIST-like digits are still read
 
 
@@ -74,7 +55,7 @@ def test_a_damaged_drawings_file_does_not_lose_the_run(store, tmp_path, syntheti
     assert metrics["test_accuracy"] > 0.9 and "move it away" in metrics["drawings_error"]
 
 
-def test_saved_drawings_mix_with_re_drawn_training_digits(store, drawings, synthetic_split,
+def test_saved_drawings_mix_with_re_drawn_training_digits(store, new_nines, synthetic_split,
                                                           tmp_path, monkeypatch):
     from mnist_core import drawn_training
 
@@ -84,9 +65,9 @@ def test_saved_drawings_mix_with_re_drawn_training_digits(store, drawings, synth
     config = TrainConfig(**{**TINY.to_dict(), "include_drawings": True, "drawn_fraction": 0.5,
                             "drawings_weight": 3})
     run, result = train_and_save(config, store=store, data=((x[:200], y[:200]), test),
-                                 drawings=drawings)
+                                 drawings=new_nines)
     assert result.status == "completed", result.error
-    assert result.train_samples == 180 + 3 * drawings.counts().for_training
+    assert result.train_samples == 180 + 3 * new_nines.counts().for_training
 
 
 def test_scoring_is_reported_step_by_step_and_every_phase_is_timed(store, synthetic_split):
