@@ -62,7 +62,6 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -75,6 +74,8 @@ import numpy as np
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+
+from tests.browser.serving import free_port, wait_until_serving  # noqa: E402
 
 CANVAS_SIZE = 336  # px, app.CANVAS_SIZE
 DEFAULT_PEN = 22  # px, app.DEFAULT_PEN
@@ -315,26 +316,21 @@ def snapshot(folder: Path) -> tuple[Path, str]:
     return folder, f"{head}{' with uncommitted changes' if dirty else ''}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """`streamlit run app.py` in `app_dir` (a snapshot of the project, see `snapshot`) on a free
     localhost port, with its own models and drawings folders in `folder`.
 
-    As tests/browser/conftest.py's Server (same flags), without importing the test suite, which
-    loads TensorFlow: this client shares the machine with the server it measures. The file
-    watcher is the project's own setting unless `file_watcher` is given.
+    As tests/browser/conftest.py's Server (same flags, the same tests/browser/serving.py),
+    without importing the test suite, which loads TensorFlow: this client shares the machine
+    with the server it measures. The file watcher is the project's own setting unless
+    `file_watcher` is given.
     """
 
     def __init__(self, folder: Path, app_dir: Path, file_watcher: str | None = None,
                  profile: bool = False, nice: int = 0, switch_interval: float | None = None):
         self.folder = folder
         self.app_dir = app_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.models = folder / "models"
         self.models.mkdir()
@@ -357,18 +353,9 @@ class Server:
         self.process = subprocess.Popen(command, cwd=self.app_dir, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT,
                                         preexec_fn=(lambda: os.nice(nice)) if nice else None)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-            if self.process.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"streamlit did not start; see {self.log_path}")
+        if not wait_until_serving(self.url, self.process, timeout=90):
+            self.stop()
+            raise RuntimeError(f"streamlit did not start; see {self.log_path}")
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server process so far, or None without /proc."""

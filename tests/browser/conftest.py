@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.browser.serving import free_port, wait_until_serving
 from tests.conftest import PROJECT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,19 +42,13 @@ def _require_browser() -> None:
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """A `streamlit run app.py` on a free localhost port, with its own models folder."""
 
     def __init__(self, models_dir: Path, extra_env: dict[str, str] | None = None,
                  script: str = "app.py"):
         self.models_dir = models_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MNIST_MODELS_DIR": str(models_dir), **(extra_env or {})}
         self.log = open(models_dir.parent / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
@@ -65,18 +57,9 @@ class Server:
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=PROJECT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-            if self.process.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"streamlit did not start; see {self.log.name}")
+        if not wait_until_serving(self.url, self.process, timeout=60):
+            self.stop()
+            raise RuntimeError(f"streamlit did not start; see {self.log.name}")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -11,13 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port
+from tests.browser.serving import free_port, wait_until_serving
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.browser
@@ -42,7 +40,7 @@ def test_a_virtual_environment_inside_the_project_is_not_watched(browser, tmp_pa
         ".git", "screenshots-tmp", "runs", ".training", "data", "__pycache__", ".venv"))
     for index in range(VENV_FOLDERS):  # site-packages/<package>/ folders, as pip makes them
         (project / ".venv" / "lib" / "site-packages" / f"package{index}").mkdir(parents=True)
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -50,14 +48,7 @@ def test_a_virtual_environment_inside_the_project_is_not_watched(browser, tmp_pa
         cwd=project, env={**os.environ, "MNIST_MODELS_DIR": str(tmp_path / "m")},
         stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                            timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_serving(f"http://127.0.0.1:{port}", server, timeout=60)
         tab = browser.new_page()
         tab.goto(f"http://127.0.0.1:{port}")
         tab.get_by_text("Draw any digit").wait_for(timeout=60_000)
