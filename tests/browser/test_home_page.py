@@ -85,9 +85,13 @@ def test_on_a_phone_the_answer_shows_under_the_canvas_and_nothing_is_cut_off(pag
     canvas = drawing_canvas(page).bounding_box()
     under = short.bounding_box()
     assert 0 <= under["y"] - (canvas["y"] + canvas["height"]) < 60
-    assert under["y"] + under["height"] <= 844 <= page.locator(".big-digit").bounding_box()["y"]
+    big = page.locator(".big-digit")
+    big.wait_for(timeout=20_000)
+    assert under["y"] + under["height"] <= 844 <= big.bounding_box()["y"]
     # Every digit under "Wrong? It was a …" can be reached: none sticks out of the window.
+    # The answer arrives in pieces: wait for the last of the ten before counting them.
     choices = page.get_by_role("radiogroup", name="Wrong? It was a …").get_by_role("radio")
+    choices.nth(9).wait_for(timeout=20_000)
     assert choices.count() == 10
     for index in range(10):
         box = choices.nth(index).bounding_box()

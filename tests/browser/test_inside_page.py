@@ -56,7 +56,9 @@ def test_drawing_shows_the_layers_and_why(inside):
         inside.get_by_text(caption).first.wait_for(timeout=20_000)
     inside.get_by_text(re.compile(r"Score of 7: [\d.]+ =")).wait_for(timeout=20_000)
     inside.get_by_text("Top supporters", exact=True).wait_for()
-    assert inside.get_by_text(re.compile(r"^unit \d+: [\d.]+ × [+-][\d.]+ = \+")).count() == 5
+    supporters = inside.get_by_text(re.compile(r"^unit \d+: [\d.]+ × [+-][\d.]+ = \+"))
+    supporters.nth(4).wait_for(timeout=20_000)
+    assert supporters.count() == 5
     screenshot(inside, "inside-why-1280")
 
 
