@@ -296,6 +296,55 @@ def test_pen_inputs_is_the_same_on_all_cores(monkeypatch):
     assert np.array_equal(alone, pooled)
 
 
+def circle(points=40, radius=100.0) -> np.ndarray:
+    angles = np.linspace(0, 2 * np.pi, points)
+    return np.stack([250 + radius * np.cos(angles), 250 + radius * np.sin(angles)], axis=1)
+
+
+def signed_area(points: np.ndarray) -> float:
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def test_a_varied_digit_is_another_version_of_the_same_strokes():
+    loop, tail = circle(), np.array([(350.0, 250.0), (350.0, 0.0)])
+    varied = pendigits.vary_strokes([loop, tail], np.random.default_rng(3))
+    assert [stroke.shape for stroke in varied] == [loop.shape, tail.shape]
+    assert all(stroke.dtype == np.float32 for stroke in varied)
+    again = pendigits.vary_strokes([loop, tail], np.random.default_rng(3))
+    assert all(np.array_equal(a, b) for a, b in zip(varied, again, strict=True))
+    other = pendigits.vary_strokes([loop, tail], np.random.default_rng(4))
+    assert not np.array_equal(varied[0], other[0])
+    # Changed, but the same digit: no point moves by more than a third of its size...
+    size = 350.0
+    for seed in range(50):
+        warped = pendigits.vary_strokes([loop, tail], np.random.default_rng(seed))
+        moved = max(np.abs(w - s).max() for w, s in zip(warped, (loop, tail), strict=True))
+        assert 0 < moved < size / 3, seed
+        # ...and the loop stays a loop, the same way round, neither closed up nor blown up.
+        assert 0.4 < signed_area(warped[0]) / signed_area(loop) < 2.5, seed
+        assert np.allclose(warped[0][0], warped[0][-1], atol=1e-3)  # still closed
+
+
+def test_varying_needs_strokes_of_points():
+    with pytest.raises(ValueError, match="shapes=\\[\\(3,\\)\\]"):
+        pendigits.vary_strokes([np.zeros(3)], np.random.default_rng(0))
+    with pytest.raises(ValueError, match="one or more strokes"):
+        pendigits.vary_strokes([], np.random.default_rng(0))
+
+
+def test_training_drawings_are_varied_and_held_out_ones_never(monkeypatch):
+    monkeypatch.setattr(pendigits, "training_digits", lambda: tuple(SYNTHETIC))
+    varied, _ = pendigits.pen_training_set(3, np.random.default_rng(1))
+    own, _ = pendigits.pen_training_set(3, np.random.default_rng(1), vary=False)
+    assert not np.array_equal(varied, own)
+    calls = []
+    monkeypatch.setattr(pendigits, "vary_strokes", lambda *args: calls.append(args))
+    pendigits.pen_inputs(SYNTHETIC, np.random.default_rng(0))
+    pendigits.pen_training_set(3, np.random.default_rng(1), vary=False)
+    assert calls == []
+
+
 def test_training_set_draws_every_training_digit_once_per_round(monkeypatch):
     monkeypatch.setattr(pendigits, "training_digits", lambda: tuple(SYNTHETIC))
     images, labels = pendigits.pen_training_set(7, np.random.default_rng(1))
