@@ -175,12 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
     from mnist_core.workflow import train_and_save
 
-    tuned = config.tuned_from is not None  # scored on MNIST and the drawings, before and after
+    # Teaching the drawings is judged by MNIST and the held-out drawings, before and after, at
+    # once; every other run (a fine-tune on MNIST and real writers too) gets every score.
+    teaching = config.tuned_from is not None and config.include_drawings
     try:
         run, result = train_and_save(
             config, store=store, on_progress=None if args.quiet else _ProgressBar(estimate),
-            extra_metrics=None if tuned else drawn_accuracy_metrics,
-            pen_metrics=None if tuned else pen_metrics, started_at=started_at)
+            extra_metrics=None if teaching else drawn_accuracy_metrics,
+            pen_metrics=None if teaching else pen_metrics, started_at=started_at)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130

@@ -134,6 +134,18 @@ def test_fine_tunes_the_model_in_use_on_the_saved_drawings(cli_store, capsys):
     assert "MNIST test" in out and "Drawn-digit accuracy" not in out  # scored quickly
 
 
+def test_a_fine_tune_without_drawings_gets_every_score(cli_store, capsys):
+    # How the shipped model was made: the Best run fine-tuned on MNIST and real writers. It is
+    # judged like any model people will use, on the re-drawn digits too.
+    code = cli.main(["--fine-tune", SHIPPED_ID, "--no-drawings", "--learning-rate", "0.01",
+                     "--batch-size", "32", "--max-train-samples", "0", "--pen-fraction", "0",
+                     "--quiet"])
+    assert code == 0
+    new = [run for run in cli_store.list_runs()[0] if run.run_id != SHIPPED_ID][0]
+    assert new.config.tuned_from == SHIPPED_ID and not new.config.include_drawings
+    assert f"Drawn-digit accuracy: {new.drawn_accuracy:.2%}" in capsys.readouterr().out
+
+
 def test_fine_tuning_a_run_that_does_not_exist_is_a_clear_error(cli_store):
     with pytest.raises(SystemExit, match="No run named 'nope'"):
         cli.main(["--fine-tune", "nope", "--quiet"])
