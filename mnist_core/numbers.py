@@ -91,9 +91,8 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
     groups = _group(stats)
     if len(groups) == 1:
         left, top, box_width, box_height = cv2.boundingRect(ink)
-        return [_piece(ink, (top, left, top + box_height, left + box_width), None, labels)]
-    if block > 1:
-        labels = np.repeat(np.repeat(labels, block, axis=0), block, axis=1)[:height, :width]
+        return [_piece(ink, (top, left, top + box_height, left + box_width), None, labels,
+                       block)]
     pieces = []
     for members in groups:
         spans = stats[members]
@@ -102,7 +101,7 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
         right = int((spans[:, cv2.CC_STAT_LEFT] + spans[:, cv2.CC_STAT_WIDTH]).max()) * block
         bottom = int((spans[:, cv2.CC_STAT_TOP] + spans[:, cv2.CC_STAT_HEIGHT]).max()) * block
         pieces.append(_piece(ink, (top, left, min(bottom, height), min(right, width)),
-                             [m + 1 for m in members], labels))
+                             [m + 1 for m in members], labels, block))
     return sorted(pieces, key=lambda piece: piece.box[1])
 
 
@@ -135,16 +134,29 @@ def _group(stats: np.ndarray) -> list[list[int]]:
 
 
 def _piece(ink: np.ndarray, box: tuple[int, int, int, int], members: list[int] | None,
-           labels: np.ndarray) -> DigitPiece:
-    """Cut one digit out: its box plus a margin, other digits' ink removed, at least 8x8."""
+           labels: np.ndarray, block: int) -> DigitPiece:
+    """Cut one digit out: its box plus a margin, other digits' ink removed, at least 8x8.
+
+    `labels` are the pieces found on the pooled mask: pixel (r, c) of `ink` belongs to piece
+    labels[r // block, c // block].
+    """
     top, left, bottom, right = box
     height, width = ink.shape
     rows = slice(max(0, top - _MARGIN), min(height, bottom + _MARGIN))
     cols = slice(max(0, left - _MARGIN), min(width, right + _MARGIN))
     cut = ink[rows, cols].copy()
     if members is not None:
-        # Faint pixels belong to no piece; keep those next to this digit's pieces only.
-        own = np.isin(labels[rows, cols], members).astype(np.uint8)
+        # Faint pixels belong to no piece; keep those next to this digit's pieces only. The
+        # pooled labels of the cut, looked up and only then blown up to full size.
+        mine = np.zeros(int(labels.max()) + 1, np.uint8)
+        mine[members] = 1
+        pooled = mine[labels[rows.start // block:-(-rows.stop // block),
+                             cols.start // block:-(-cols.stop // block)]]
+        if block > 1:
+            pooled = np.repeat(np.repeat(pooled, block, axis=0), block, axis=1)
+        first_row, first_col = rows.start % block, cols.start % block
+        own = np.ascontiguousarray(pooled[first_row:first_row + cut.shape[0],
+                                          first_col:first_col + cut.shape[1]])
         own = cv2.dilate(own, np.ones((3, 3), np.uint8))
         cut[own == 0] = 0
         # The box of the ink kept (the pooled pieces' box is a block too large).

@@ -35,6 +35,18 @@ def test_numpy_forward_pass_matches_keras():
     np.testing.assert_allclose(actual.sum(axis=1), 1, atol=1e-5)
 
 
+@pytest.mark.parametrize("one_blas_thread", [False, True])
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 5])
+def test_every_batch_size_reads_the_same_in_every_setting(monkeypatch, rows, one_blas_thread):
+    # A drawing, the digits of a number, a batch: each size takes its own product.
+    monkeypatch.setattr("mnist_core.model._one_blas_thread", one_blas_thread)
+    model = build_model(TrainConfig(hidden_units=(64, 32), dropout_rate=0.5))
+    images = np.random.default_rng(rows).random((rows, 28, 28), dtype=np.float32)
+    expected = model(images, training=False).numpy()
+    np.testing.assert_allclose(MlpWeights.from_model(model).predict(images), expected,
+                               atol=1e-5)
+
+
 def test_hidden_units_are_read_back():
     weights = MlpWeights.from_model(build_model(TrainConfig(hidden_units=(12, 7))))
     assert weights.hidden_units == (12, 7)
