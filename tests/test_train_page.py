@@ -274,7 +274,7 @@ def test_with_the_pen_digits_the_quick_preset_learns_from_real_writers(models, p
     page = open_page()
     assert settings_caption(page) == "Settings: the Quick preset"
     assert page.slider[1].value == pytest.approx(QUICK.pen_fraction)
-    assert any("30% real writers" in info.value for info in page.info)
+    assert any("40% real writers" in info.value for info in page.info)
 
 
 def test_a_fine_tune_stopped_halfway_says_nothing_was_saved(models):
