@@ -20,6 +20,7 @@ Needs PENDIGITS_DATA_DIR and MNIST_DATA_DIR (a set without its data is left out 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -201,11 +202,22 @@ def main() -> None:
 
 def show_speed(recognizer: Recognizer, digits, rng, runs: int = 1500) -> None:
     """Median times, interleaved in one loop so a busy machine slows all of them alike, and
-    each as a multiple of preprocess + the model alone (predict before the not-a-digit check)."""
+    each as a multiple of preprocess + the model alone (predict before the not-a-digit check);
+    in a plain process, then as the web server runs them (numpy's BLAS on one thread)."""
+    from mnist_core.model import use_one_blas_thread
+
+    three = next(pen_numbers(digits, 1, 3, GAPS["realistic"], rng))[0]
+    for setting in ("in a plain process", "as the web server runs it (BLAS on one thread)"):
+        if setting.startswith("as the web server"):
+            use_one_blas_thread()  # what ui/models.py does in the server
+        print(f"{setting} (load average {os.getloadavg()[0]:.1f}):")
+        _time_readings(recognizer, digits, three, runs)
+
+
+def _time_readings(recognizer: Recognizer, digits, three, runs: int) -> None:
     from mnist_core.pendigits import draw_pen_digit
     from mnist_core.preprocessing import preprocess
 
-    three = next(pen_numbers(digits, 1, 3, GAPS["realistic"], rng))[0]
     single = draw_pen_digit(digits[0], pen_width=22, height=200)
     functions = {
         "preprocess + the model alone, one pen digit":
@@ -224,7 +236,7 @@ def show_speed(recognizer: Recognizer, digits, rng, runs: int = 1500) -> None:
     base = float(np.median(next(iter(times.values()))))
     for name, values in times.items():
         ms = np.array(values) * 1000
-        print(f"{name}: median {np.median(ms):.2f} ms ({np.median(values) / base:.2f}x), "
+        print(f"  {name}: median {np.median(ms):.2f} ms ({np.median(values) / base:.2f}x), "
               f"p99 {np.percentile(ms, 99):.2f} ms")
 
 

@@ -639,10 +639,11 @@ def pen_training_set(count: int, rng: np.random.Generator, *, vary: bool = True
     The 5,495 training writers' digits are taken in shuffled rounds (every digit once before
     any twice), each varied as another writer might draw it (vary_strokes; `vary=False`
     keeps the writers' own shapes), drawn anew with render_pen_digit's random pen, size,
-    slant, place and canvas format, and read back through preprocess, exactly the app's path. Uses every core
-    from 4,000 images up. About 3.5 ms of CPU an image (measured by bench/pen_digits.py on the
-    shared 2-core machine at load 9: 12,000 images in 62 s; keeping loops open, as
-    drawn.redraw_digit does, is half of it).
+    slant, place and canvas format, and read back through preprocess, exactly the app's
+    path. Uses every core from 4,000 images up. About 3.5 ms of CPU an image (measured by
+    bench/pen_digits.py on the shared 2-core machine at load 9: 12,000 images in 62 s;
+    keeping loops open, as drawn.redraw_digit does, is half of it; varying the shapes adds
+    under 0.2 ms).
 
     Args:
         count: how many images, >= 0.

@@ -21,7 +21,8 @@ import numpy as np
 
 from mnist_core.errors import DrawingError, EmptyDrawingError
 
-__all__ = ["PreprocessSteps", "preprocess"]
+__all__ = ["FoundInk", "Prepared", "PreprocessSteps", "find_ink", "prepare", "prepare_found",
+           "preprocess"]
 
 # Measured on the 60,000 MNIST training images (tests/test_preprocess.py re-checks the first two):
 # mean centre of mass (row, col) = (13.996, 14.007) px, std 0.29 px on each axis, in pixel-index
@@ -159,9 +160,35 @@ class Prepared(NamedTuple):
         )
 
 
+class FoundInk(NamedTuple):
+    """The ink found in a drawing, before it is made MNIST-like (`find_ink`'s result).
+
+    Attributes:
+        ink: (H, W) uint8 in [0, 255], 255 = full ink, noise and specks removed, at working
+            size (the input's, or downscaled so its longer side is 512 px): `Prepared.ink`.
+        box: (top, left, bottom, right), half-open, the ink's bounding box in `ink`'s px.
+        working_scale: `ink`'s size over the input's, 1.0 unless the input was downscaled.
+        input_shape: (height, width) of the input image, px.
+    """
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int]
+    working_scale: float
+    input_shape: tuple[int, int]
+
+
 def prepare(image: np.ndarray) -> Prepared:
     """`preprocess` without the float copies of its steps: for code that measures the ink
     (the recognizer's not-a-digit check and number split read the uint8 ink directly).
+
+    Args and errors: as `preprocess`.
+    """
+    return prepare_found(find_ink(image))
+
+
+def find_ink(image: np.ndarray) -> FoundInk:
+    """`prepare`'s first half: find the ink and its box. A number is split into digits here,
+    before any work is spent making the whole drawing MNIST-like.
 
     Args and errors: as `preprocess`.
     """
@@ -178,17 +205,23 @@ def prepare(image: np.ndarray) -> Prepared:
         pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
     ink = _find_ink(pixels)
-    ink, (top, left, bottom, right) = _drop_specks(ink)
+    ink, box = _drop_specks(ink)
+    return FoundInk(ink, box, working_scale, (full_height, full_width))
 
-    cropped = _correct_stroke_width(ink[top:bottom, left:right])
+
+def prepare_found(found: FoundInk) -> Prepared:
+    """`prepare`'s second half: the found ink cropped, its stroke made MNIST-like, scaled to
+    20 px and centred by mass; `prepare_found(find_ink(image))` is `prepare(image)`."""
+    top, left, bottom, right = found.box
+    cropped = _correct_stroke_width(found.ink[top:bottom, left:right])
     height, width = cropped.shape
     side = max(height, width)
     size = (max(1, round(width * _BOX / side)), max(1, round(height * _BOX / side)))
     scaled = cv2.resize(cropped, size, interpolation=cv2.INTER_AREA)
     centred = _centre_by_mass(scaled)
-    bounding_box = tuple(round(edge / working_scale) for edge in (top, left, bottom, right))
-    return Prepared(centred.astype(np.float32) * np.float32(1 / 255), ink, bounding_box,
-                    cropped, scaled, centred, (full_height, full_width))
+    bounding_box = tuple(round(edge / found.working_scale) for edge in found.box)
+    return Prepared(centred.astype(np.float32) * np.float32(1 / 255), found.ink, bounding_box,
+                    cropped, scaled, centred, found.input_shape)
 
 
 def _to_uint8(image: object) -> np.ndarray:

@@ -23,7 +23,13 @@ import numpy as np
 from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.model import MlpWeights
 from mnist_core.numbers import split_digits
-from mnist_core.preprocessing import Prepared, PreprocessSteps, prepare
+from mnist_core.preprocessing import (
+    Prepared,
+    PreprocessSteps,
+    find_ink,
+    prepare,
+    prepare_found,
+)
 from mnist_core.shape import check_ink, not_a_digit
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
@@ -166,12 +172,14 @@ class Recognizer:
                 scribble; the message says which.
             DrawingError: the image has the wrong shape or dtype.
         """
-        prepared = prepare(image)
-        pieces = split_digits(prepared.ink)
+        found = find_ink(image)
+        pieces = split_digits(found.ink)
         if len(pieces) == 1:  # predict's own path, on the same preprocessing
+            prepared = prepare_found(found)
             return NumberPrediction((self._read_one(prepared, return_steps),),
                                     (prepared.bounding_box,))
-        frame = prepared.ink.shape[0]  # digits in a row compare with the picture's height
+        # Several digits: the whole drawing is never made MNIST-like, only each digit.
+        frame = found.ink.shape[0]  # digits in a row compare with the picture's height
         inputs, all_steps = [], []
         for place, piece in enumerate(pieces, start=1):
             shape = not_a_digit(piece.ink, frame_side=frame)
@@ -183,7 +191,7 @@ class Recognizer:
             inputs.append(piece_prepared.model_input)
             all_steps.append(piece_prepared.steps() if return_steps else None)
         probabilities = self.weights.predict(np.stack(inputs))
-        scale = max(prepared.input_shape) / max(prepared.ink.shape)
+        scale = max(found.input_shape) / max(found.ink.shape)
         boxes = tuple(tuple(round(edge * scale) for edge in piece.box) for piece in pieces)
         return NumberPrediction(
             tuple(Prediction(int(p.argmax()), p, x, s) for p, x, s in
