@@ -29,7 +29,8 @@ from mnist_core.drawings import DrawingCounts
 from mnist_core.wording import plural
 
 __all__ = ["FINE_TUNE", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
-           "fine_tune_config", "pen_cache_path", "replayed_pen_digits", "teach_refusal"]
+           "fine_tune_config", "pen_cache_path", "replayed_pen_digits", "scored_quickly",
+           "teach_refusal"]
 
 # The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
 # shared 2-core development machine at load 2-8 (README "Measured results"): the shipped model,
@@ -79,6 +80,14 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
         values["pen_fraction"] = 0.0
     values.update(overrides)
     return TrainConfig.from_dict(values)
+
+
+def scored_quickly(config: TrainConfig) -> bool:
+    """True for teaching the saved drawings (a fine-tune with `include_drawings`, as Teach it
+    now makes): it is judged at once by MNIST and the held-out drawings, before and after, and
+    skips the re-drawn digits and real writers (about 25 s). Every other run, a fine-tune on
+    MNIST and real writers alone included, gets every score."""
+    return config.tuned_from is not None and config.include_drawings
 
 
 def replayed_pen_digits(config: TrainConfig, available: int = 60_000) -> int:

@@ -365,12 +365,14 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
                  ) -> TimeEstimate:
     """How long a job training `config` should take, from the runs trained in `store`
     (`mnist_core.estimate.estimate_run`); a job on its own data (`data_path`) is sized by its
-    count of images, and neither it nor a fine-tune is scored on re-drawn digits or real
-    writers. The saved drawings it trains on are counted in its epochs."""
+    count of images, and neither it nor teaching the saved drawings
+    (`finetune.scored_quickly`) is scored on re-drawn digits or real writers. The saved
+    drawings it trains on are counted in its epochs."""
     import numpy as np
 
     from mnist_core.config import MNIST_TRAIN_SIZE
     from mnist_core.drawn_training import has_cache  # no TensorFlow
+    from mnist_core.finetune import scored_quickly
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:
@@ -378,7 +380,7 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
                 np.load(data_path) as arrays:
             available = max(1, len(arrays["y_train"]))
     estimate = estimate_run(config, drawn_cached=has_cache(),
-                            drawn_scored=data_path is None and config.tuned_from is None,
+                            drawn_scored=data_path is None and not scored_quickly(config),
                             available=available, store=store)
     if config.tuned_from is not None and config.pen_fraction > 0:
         from mnist_core.finetune import pen_cache_path, replayed_pen_digits
@@ -581,13 +583,13 @@ def _run(job_dir: Path) -> int:
     stop_file = str(job_dir / "stop")
     final: dict[str, Any] = {}
     try:
+        from mnist_core.finetune import scored_quickly
         from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
         from mnist_core.workflow import train_and_save
 
         config = TrainConfig.from_dict(job["config"])
         data = _load_data(job["data_path"]) if job.get("data_path") else None
-        # A fine-tune is judged by MNIST and the held-out drawings, before and after, at once.
-        full_scoring = data is None and config.tuned_from is None
+        full_scoring = data is None and not scored_quickly(config)
         if os.path.exists(stop_file):
             final = {"state": "stopped"}  # stopped before training began: nothing to save
         else:

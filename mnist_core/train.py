@@ -172,17 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Estimated time on this machine: about {describe_seconds(estimate.total, about=True)} "
           f"(from {estimate.basis})", file=sys.stderr)
 
+    from mnist_core.finetune import scored_quickly
     from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
     from mnist_core.workflow import train_and_save
 
-    # Teaching the drawings is judged by MNIST and the held-out drawings, before and after, at
-    # once; every other run (a fine-tune on MNIST and real writers too) gets every score.
-    teaching = config.tuned_from is not None and config.include_drawings
+    quickly = scored_quickly(config)
     try:
         run, result = train_and_save(
             config, store=store, on_progress=None if args.quiet else _ProgressBar(estimate),
-            extra_metrics=None if teaching else drawn_accuracy_metrics,
-            pen_metrics=None if teaching else pen_metrics, started_at=started_at)
+            extra_metrics=None if quickly else drawn_accuracy_metrics,
+            pen_metrics=None if quickly else pen_metrics, started_at=started_at)
     except KeyboardInterrupt:
         print("\nStopped: nothing was saved.", file=sys.stderr)
         return 130
