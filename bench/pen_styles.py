@@ -31,13 +31,18 @@ PER_ROW = 16
 LABEL = 150  # px of the row's caption on the left
 
 
-def row(digits, weights, caption: str) -> np.ndarray:
-    """One writer's digits as tiles, the model's answer on each, a caption on the left."""
+def read_all(digits, weights) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each digit drawn with one pen and size, and the model's answer on each."""
     canvases = [draw_pen_digit(digit, pen_width=16, height=220, format="white-on-black")
-                for digit in digits[:PER_ROW]]
+                for digit in digits]
     answers = weights.predict(np.stack([preprocess(canvas) for canvas in canvases])).argmax(1)
+    return canvases, answers
+
+
+def row(digits, canvases, answers, caption: str) -> np.ndarray:
+    """The first PER_ROW digits as tiles, the model's answer on each, a caption on the left."""
     tiles = []
-    for digit, canvas, answer in zip(digits, canvases, answers, strict=False):
+    for digit, canvas, answer in list(zip(digits, canvases, answers, strict=True))[:PER_ROW]:
         tile = cv2.cvtColor(cv2.resize(canvas[..., 0], (TILE, TILE),
                                        interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2BGR)
         colour = (90, 200, 90) if answer == digit.label else (60, 60, 255)
@@ -74,12 +79,10 @@ def main() -> None:
         if not digits:
             parser.error(f"Writer {writer} wrote no {label}s (writers are 1-30).")
         side = "held out" if writer in HELD_OUT_WRITERS else "trained on"
-        answers = weights.predict(np.stack([
-            preprocess(draw_pen_digit(d, pen_width=16, height=220, format="white-on-black"))
-            for d in digits])).argmax(1)
+        canvases, answers = read_all(digits, weights)
         right = float(np.mean(answers == label))
-        rows.append(row(digits, weights, f"{label}s of writer {writer}\n{side}\n"
-                                         f"{right:.0%} read right"))
+        rows.append(row(digits, canvases, answers, f"{label}s of writer {writer}\n{side}\n"
+                                                   f"{right:.0%} read right"))
         print(f"{label}s of writer {writer} ({side}): {right:.0%} of {len(digits)} read right "
               f"by {run_id}")
     args.picture.parent.mkdir(parents=True, exist_ok=True)
