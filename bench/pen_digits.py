@@ -8,9 +8,10 @@ app receives (the same drawing in each), read through preprocess by the model, a
     python bench/pen_digits.py                    # the model in use
     python bench/pen_digits.py --run 2026-11-21_081502 --copies 2
 
-Prints accuracy overall, per format, per digit and per writer, the ten most common confusions,
-a picture of the misses (drawing and model input side by side) and the cost of
-pen_accuracy_metrics and pen_training_set. Needs PENDIGITS_DATA_DIR.
+Prints accuracy overall, per format, per digit and per writer, how far the overall and
+per-digit figures could move with other writers like these (a bootstrap over writers), the
+ten most common confusions, a picture of the misses (drawing and model input side by side)
+and the cost of pen_accuracy_metrics and pen_training_set. Needs PENDIGITS_DATA_DIR.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from mnist_core import pendigits  # noqa: E402
+from mnist_core.evaluate import writer_interval  # noqa: E402
 from mnist_core.pendigits import (  # noqa: E402
     FORMATS,
     HELD_OUT_WRITERS,
@@ -143,6 +145,13 @@ def main() -> None:
     print("per digit:  " + "  ".join(f"{d}:{right[labels == d].mean():.1%}" for d in range(10)))
     print("per writer: " + "  ".join(f"{w}:{right[writers == w].mean():.1%}"
                                      for w in sorted(HELD_OUT_WRITERS)))
+    # How much of each figure is these 8 writers: the middle 90% of it over resampled writers.
+    low, high = writer_interval(right, writers)
+    print(f"with other writers like these (90% bootstrap over writers): overall "
+          f"{low:.1%}-{high:.1%}")
+    print("  per digit: " + "  ".join(
+        "{}:{:.0%}-{:.0%}".format(d, *writer_interval(right[labels == d], writers[labels == d]))
+        for d in range(10)))
     confusions = Counter(zip(labels[~right].tolist(), predicted[~right].tolist(), strict=True))
     print("most common confusions (true -> read as: count, all formats):")
     for (true, read), count in confusions.most_common(10):

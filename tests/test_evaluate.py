@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mnist_core.evaluate import evaluate_predictions, evaluate_weights
+from mnist_core.evaluate import evaluate_predictions, evaluate_weights, writer_interval
 from mnist_core.model import MlpWeights
 
 
@@ -65,3 +65,36 @@ def test_weights_are_scored_on_uint8_and_float_images_alike():
     from_float = evaluate_weights(weights, images / 255.0, labels)
     assert from_uint8.accuracy == from_float.accuracy
     assert from_uint8.predictions.tolist() == from_float.predictions.tolist()
+
+
+def test_writers_who_all_read_alike_leave_no_doubt_about_the_accuracy():
+    writers = np.repeat(np.arange(8), 10)
+    right = np.tile([True] * 9 + [False], 8)
+    assert writer_interval(right, writers) == pytest.approx((0.9, 0.9))
+
+
+def test_one_hard_writer_makes_the_figure_far_less_certain_than_its_digit_count_suggests():
+    # 8 writers of 250 digits: 7 read perfectly, 1 at 80%, so 97.5% overall. Counting 2,000
+    # independent digits would give about +-0.6% at 90%; resampling writers cannot tell
+    # whether the next class has no such writer (100%) or two (95%).
+    writers = np.repeat(np.arange(8), 250)
+    right = np.ones(2000, bool)
+    right[writers == 3] = np.arange(250) % 5 != 0
+    low, high = writer_interval(right, writers)
+    assert right.mean() == pytest.approx(0.975)
+    assert low < 0.955 and high == 1.0
+    assert writer_interval(right, writers) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("right", "writers", "options", "message"),
+    [
+        (np.ones(3, bool), np.zeros(4), {}, "same shape"),
+        (np.ones(0, bool), np.zeros(0), {}, "N >= 1"),
+        (np.ones(3, bool), np.zeros(3), {"level": 1.0}, "0 < level < 1"),
+        (np.ones(3, bool), np.zeros(3), {"draws": 10}, "draws >= 100"),
+    ],
+)
+def test_a_writer_interval_refuses_bad_inputs(right, writers, options, message):
+    with pytest.raises(ValueError, match=message):
+        writer_interval(right, writers, **options)
