@@ -61,7 +61,8 @@ def _model_card(recognizer: Recognizer) -> None:
     if run.pen_accuracy is not None:
         left.metric("Real writers", _percent(run.pen_accuracy),
                     help="Accuracy on real pen digits by 8 people it never saw, drawn on the "
-                         "canvas: the best guide to how it reads your handwriting.")
+                         "canvas: the best guide to how it reads your handwriting. Only 8 "
+                         "people, so another 8 could differ by a point or two.")
     [ours] = held_out_accuracies([run])
     if ours is not None:
         (right if run.pen_accuracy is not None else left).metric("Our drawings", _percent(ours),
