@@ -382,11 +382,14 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
     estimate = estimate_run(config, drawn_cached=has_cache(),
                             drawn_scored=data_path is None and not scored_quickly(config),
                             available=available, store=store)
-    if config.tuned_from is not None and config.pen_fraction > 0:
+    redraws = config.drawn_fraction > 0 and not has_cache()
+    if config.tuned_from is not None and config.pen_fraction > 0 and not redraws:
         from mnist_core.finetune import pen_cache_path, replayed_pen_digits
 
         if pen_cache_path(config, replayed_pen_digits(config, available)).is_file():
-            # Drawn by an earlier fine-tune: read in a moment (fine-tunes re-draw nothing).
+            # Drawn by an earlier fine-tune: read in a moment, and nothing else is drawn. (A
+            # command-line fine-tune with --drawn-fraction re-draws MNIST first: that time,
+            # far the larger, stays in the estimate with the pen digits' few seconds.)
             estimate = dataclasses.replace(estimate, preparing=0.0)
     if config.include_drawings:
         # Each saved drawing to train on adds `drawings_weight` images to every epoch, which

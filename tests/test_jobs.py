@@ -345,3 +345,6 @@ def test_a_fine_tune_whose_real_writers_digits_are_cached_is_estimated_without_d
     path.parent.mkdir(parents=True)
     path.touch()
     assert jobs_module.estimate_job(config, jobs.store).preparing == 0
+    # A fine-tune that also re-draws MNIST digits (none cached) still waits for that.
+    redrawing = dataclasses.replace(config, drawn_fraction=0.3)
+    assert jobs_module.estimate_job(redrawing, jobs.store).preparing > 60
