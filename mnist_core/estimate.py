@@ -327,8 +327,9 @@ def _nearest(samples: Sequence[_Sample], config: TrainConfig, formula: float,
 
 
 def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
-                 drawn_cached: bool = True, drawn_scored: bool = True,
-                 available: int = MNIST_TRAIN_SIZE, store: Any = None) -> TimeEstimate:
+                 drawn_cached: bool = True, pen_cached: bool = False,
+                 drawn_scored: bool = True, available: int = MNIST_TRAIN_SIZE,
+                 store: Any = None) -> TimeEstimate:
     """How long `config` should take here, phase by phase: a guide, and what the page's "Time
     left" starts from.
 
@@ -337,6 +338,8 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         calibration: what this machine measured; by default `machine_calibration(store)`.
         drawn_cached: False when the re-drawn training digits must be rendered first (the
             first run with `drawn_fraction` > 0 on a machine).
+        pen_cached: True when the real writers' pen digits are read from a cache instead of
+            drawn (a fine-tune whose replayed digits an earlier fine-tune drew).
         drawn_scored: False when the run is not scored on re-drawn test digits (a job given
             its own data instead of MNIST).
         available: training images to draw from: MNIST's 60,000, or a job's own data.
@@ -374,7 +377,7 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         digits = (fit + validation if config.max_train_samples is not None
                   and config.max_train_samples < available // 3 else available)
         preparing = digits * COPIES * measured("redrawn_digit", _SECONDS_PER_REDRAWN_DIGIT)
-    if config.pen_fraction > 0:
+    if config.pen_fraction > 0 and not pen_cached:
         mnist_fit = _sizes(dataclasses.replace(config, pen_fraction=0.0), available)[0]
         preparing += config.pen_images(mnist_fit) * measured("pen_digit", _SECONDS_PER_PEN_DIGIT)
     scoring = {}

@@ -372,25 +372,19 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
 
     from mnist_core.config import MNIST_TRAIN_SIZE
     from mnist_core.drawn_training import has_cache  # no TensorFlow
-    from mnist_core.finetune import scored_quickly
+    from mnist_core.finetune import pen_cache_path, replayed_pen_digits, scored_quickly
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile), \
                 np.load(data_path) as arrays:
             available = max(1, len(arrays["y_train"]))
-    estimate = estimate_run(config, drawn_cached=has_cache(),
+    # A fine-tune's real writers' digits, drawn by an earlier fine-tune, are read in a moment.
+    pen_cached = config.tuned_from is not None and config.pen_fraction > 0 and pen_cache_path(
+        config, replayed_pen_digits(config, available)).is_file()
+    estimate = estimate_run(config, drawn_cached=has_cache(), pen_cached=pen_cached,
                             drawn_scored=data_path is None and not scored_quickly(config),
                             available=available, store=store)
-    redraws = config.drawn_fraction > 0 and not has_cache()
-    if config.tuned_from is not None and config.pen_fraction > 0 and not redraws:
-        from mnist_core.finetune import pen_cache_path, replayed_pen_digits
-
-        if pen_cache_path(config, replayed_pen_digits(config, available)).is_file():
-            # Drawn by an earlier fine-tune: read in a moment, and nothing else is drawn. (A
-            # command-line fine-tune with --drawn-fraction re-draws MNIST first: that time,
-            # far the larger, stays in the estimate with the pen digits' few seconds.)
-            estimate = dataclasses.replace(estimate, preparing=0.0)
     if config.include_drawings:
         # Each saved drawing to train on adds `drawings_weight` images to every epoch, which
         # the estimate (sized by MNIST's share alone) does not count.

@@ -128,6 +128,11 @@ def test_rendering_and_drawn_scoring_count_only_when_they_happen():
     rendering = estimate_run(plain, calibration, drawn_cached=False).preparing
     assert rendering == pytest.approx(120_000 * estimate_module._SECONDS_PER_REDRAWN_DIGIT)
     assert estimate_run(QUICK, calibration, drawn_scored=False).scoring["re-drawn digits"] == 0
+    # Real writers' digits already drawn cost nothing; re-drawing MNIST still counts.
+    assert estimate_run(BEST, calibration).preparing > 0
+    assert estimate_run(BEST, calibration, pen_cached=True).preparing == 0.0
+    assert estimate_run(BEST, calibration, drawn_cached=False, pen_cached=True).preparing == \
+        pytest.approx(rendering)
 
 
 def test_a_matmul_trial_on_a_busy_machine_does_not_lower_the_speed(monkeypatch):
