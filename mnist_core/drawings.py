@@ -25,10 +25,11 @@ import datetime as dt
 import hashlib
 import io
 import os
+import shutil
 import sqlite3
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +65,18 @@ _BUSY_TIMEOUT_S = 10.0
 MAX_IMPORT_FILES = 20_000
 MAX_IMPORT_FILE_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_TOTAL_BYTES = 500 * 1024 * 1024
+MAX_IMPORT_ROWS = MAX_IMPORT_FILES  # rows of labels.csv: more rows than files is a mistake
+MAX_IMPORT_SECONDS = 120.0  # s of reading pictures; a class's export takes a few
 LABELS_FILE = "labels.csv"
 EXPORT_COLUMNS = ("file", "label", "predicted", "confidence", "model", "created_at", "source",
-                  "input_file")
+                  "input_file", "hidden")
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...)).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Under this much free space a failed write is the disk being full, whatever SQLite said
+# ("disk I/O error" as often as "database or disk is full").
+_FULL_DISK_BYTES = 16 * 1024 * 1024
 
+# Version 1's tables, then what each later version adds; `_make_schema` runs what a file lacks.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drawings (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,12 +94,15 @@ CREATE TABLE IF NOT EXISTS drawings (
 CREATE INDEX IF NOT EXISTS drawings_by_label ON drawings (label, id);
 CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER);
 INSERT OR IGNORE INTO changes VALUES (1, 0);
-PRAGMA user_version = 1;
 """
-_SCHEMA_VERSION = 1  # PRAGMA user_version of a database _SCHEMA has made
-_COLUMNS = "id, label, predicted, confidence, model, created_at, source, held_out, model_input"
+# Version 2: the teacher can hide a drawing from the projector.
+_SCHEMA_2 = "ALTER TABLE drawings ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 " \
+            "CHECK (hidden IN (0, 1))"
+_SCHEMA_VERSION = 2  # PRAGMA user_version of a database `_make_schema` has brought up to date
+_COLUMNS = ("id, label, predicted, confidence, model, created_at, source, held_out, "
+            "model_input, hidden")
 _INSERT = ("INSERT INTO drawings (label, predicted, confidence, model, created_at, source,"
-           " held_out, digest, model_input, image_png) VALUES (?,?,?,?,?,?,?,?,?,?)")
+           " held_out, digest, model_input, image_png, hidden) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class SavedDrawing:
         source: "canvas", "upload" or "import".
         held_out: True for the drawings kept out of training to score models on.
         model_input: (28, 28) uint8 in [0, 255], white digit on black.
+        hidden: True when the teacher hid it from the projector (it still trains and scores).
     """
 
     id: int
@@ -117,6 +130,7 @@ class SavedDrawing:
     source: str
     held_out: bool
     model_input: np.ndarray
+    hidden: bool = False
 
     @property
     def image(self) -> np.ndarray:
@@ -198,8 +212,9 @@ def _png(image: np.ndarray) -> bytes:
 
 
 def _make_schema(connection: sqlite3.Connection) -> None:
-    """Switch a new file to WAL and make the tables; safe when several sessions open a new
-    file at the same moment (the schema is idempotent, made in one immediate transaction)."""
+    """Switch a new file to WAL and make the tables, or bring an older file's tables up to
+    date; safe when several sessions open the file at the same moment (one immediate
+    transaction, which reads the version again once it holds the write lock)."""
     # Switching the journal mode needs the file to itself, and SQLite answers "locked" at once
     # instead of waiting out the busy timeout (seen 1 time in 40 with 8 sessions saving their
     # first drawings together): wait for it here.
@@ -212,7 +227,19 @@ def _make_schema(connection: sqlite3.Connection) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.005)
-    connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                connection.execute(statement)
+        if version < 2:
+            connection.execute(_SCHEMA_2)
+        connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def _now() -> str:
@@ -264,8 +291,29 @@ class DrawingStore:
             connection.close()
 
     def _unusable(self, error: Exception) -> str:
-        return (f"The saved drawings at {self.path} cannot be read or written: {error}. If the "
-                "file is damaged, move it away (a new one is made) and import your last export.")
+        """What to tell people when SQLite fails: a full disk, a damaged file, or neither.
+
+        Only a file SQLite calls damaged is said to be: moving a healthy file away would lose
+        every drawing since the last export."""
+        text = str(error)
+        if "full" in text or self._free_bytes() < _FULL_DISK_BYTES:
+            return (f"The disk holding the saved drawings ({self.folder}) is full, so they "
+                    "cannot be saved or read just now. Every drawing saved so far is safe: "
+                    "free some space (delete old training runs on the Training runs page, or "
+                    "other files on that disk), then try again.")
+        if any(sign in text for sign in ("malformed", "not a database", "corrupt")):
+            return (f"The file of saved drawings, {self.path}, is damaged ({text}): move it away "
+                    "(a new, empty one is made) and import your last export.")
+        return (f"The saved drawings at {self.path} cannot be read or written: {text}. Check "
+                "that the folder is writable and its disk is connected; nothing saved so far "
+                "has been deleted.")
+
+    def _free_bytes(self) -> int:
+        """Free space on the drawings' disk in bytes; a large number when it cannot be told."""
+        try:
+            return shutil.disk_usage(self.folder).free
+        except OSError:
+            return 2**62
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -288,7 +336,8 @@ class DrawingStore:
 
     def add(self, label: int, model_input: np.ndarray, image: np.ndarray | bytes, *,
             predicted: int | None = None, confidence: float | None = None,
-            model: str | None = None, source: str = "canvas") -> tuple[int, str]:
+            model: str | None = None, source: str = "canvas",
+            relabel: bool = True) -> tuple[int, str]:
         """Save a drawing with the digit a person says it is.
 
         Args:
@@ -297,9 +346,13 @@ class DrawingStore:
             image: the original picture: PNG bytes, or an (H, W[, 3|4]) uint8 array.
             predicted, confidence, model: the model's answer at the time, and its run id.
             source: "canvas", "upload" or "import".
+            relabel: whether a drawing saved before with another label takes this one. With
+                False it keeps its label (someone else saved it; only they or the teacher
+                may change it).
         Returns:
             `(id, what)`: what is "added", "relabelled" (this drawing was saved before with
-            another label; the new one replaces it) or "unchanged".
+            another label; the new one replaces it), "unchanged", or "kept" (saved before
+            with another label, kept because `relabel` is False).
         Raises:
             ValueError: a label, prediction, confidence or source out of range.
             DrawingError: a model input of the wrong shape or values.
@@ -323,11 +376,13 @@ class DrawingStore:
             if row is not None:
                 if row[1] == label:
                     return row[0], "unchanged"
+                if not relabel:
+                    return row[0], "kept"
                 connection.execute("UPDATE drawings SET label = ? WHERE id = ?", (label, row[0]))
                 return row[0], "relabelled"
             cursor = connection.execute(_INSERT, (
                 int(label), None if predicted is None else int(predicted), confidence, model,
-                _now(), source, int(_is_held_out(digest)), digest, pixels.tobytes(), png))
+                _now(), source, int(_is_held_out(digest)), digest, pixels.tobytes(), png, 0))
             return cursor.lastrowid, "added"
 
     def find(self, model_input: np.ndarray) -> SavedDrawing | None:
@@ -368,6 +423,19 @@ class DrawingStore:
             deleted = connection.execute("DELETE FROM drawings WHERE id = ?",
                                          (int(drawing_id),)).rowcount
             if not deleted:
+                raise DrawingStoreError(_gone(drawing_id))
+
+    def hide(self, drawing_id: int, hidden: bool = True) -> None:
+        """Hide a drawing from the projector (or show it again with `hidden=False`). It is
+        still trained on, scored and listed on the My drawings page.
+
+        Raises:
+            DrawingStoreError: no drawing with that id (perhaps deleted in another window).
+        """
+        with self._writing() as connection:
+            changed = connection.execute("UPDATE drawings SET hidden = ? WHERE id = ?",
+                                         (int(bool(hidden)), int(drawing_id))).rowcount
+            if not changed:
                 raise DrawingStoreError(_gone(drawing_id))
 
     # -- reading ----------------------------------------------------------------------------
@@ -435,19 +503,28 @@ class DrawingStore:
 
     # -- export and import ------------------------------------------------------------------
 
-    def export_zip(self) -> bytes:
-        """Every drawing as a zip: `drawings/<id>-<label>.png` (the original picture),
-        `inputs/<id>-<label>.png` (the 28x28 model input) and `labels.csv` (one row per
-        drawing: file, label, predicted, confidence, model, created_at, source, input_file).
-        `import_zip` reads it back; so can any spreadsheet or script."""
+    def export_zip(self, ids: Iterable[int] | None = None) -> bytes:
+        """Every drawing (or those of `ids`) as a zip: `drawings/<id>-<label>.png` (the
+        original picture), `inputs/<id>-<label>.png` (the 28x28 model input) and `labels.csv`
+        (one row per drawing: file, label, predicted, confidence, model, created_at, source,
+        input_file, hidden). `import_zip` reads it back; so can any spreadsheet or script: a
+        text cell a spreadsheet would run as a formula (an imported model name such as
+        "=HYPERLINK(...)") is written with a leading apostrophe, as text."""
         buffer = io.BytesIO()
         table = io.StringIO()
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(EXPORT_COLUMNS)
+        if ids is None:
+            where, arguments = "", []
+        else:
+            arguments = sorted({int(drawing_id) for drawing_id in ids})
+            where = f"WHERE id IN ({', '.join('?' * len(arguments))})" if arguments else \
+                "WHERE 0"
         with self._connect() as connection, \
                 zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for row in connection.execute(
-                    f"SELECT {_COLUMNS}, image_png FROM drawings ORDER BY id"):
+                    f"SELECT {_COLUMNS}, image_png FROM drawings {where} ORDER BY id",
+                    arguments):
                 drawing = _drawing(row[:-1])
                 name = f"{drawing.id:06d}-{drawing.label}.png"
                 archive.writestr(f"drawings/{name}", row[-1])
@@ -455,13 +532,14 @@ class DrawingStore:
                 writer.writerow([f"drawings/{name}", drawing.label,
                                  "" if drawing.predicted is None else drawing.predicted,
                                  "" if drawing.confidence is None else f"{drawing.confidence:.4f}",
-                                 drawing.model or "", drawing.created_at, drawing.source,
-                                 f"inputs/{name}"])
+                                 _as_text_cell(drawing.model or ""), drawing.created_at,
+                                 drawing.source, f"inputs/{name}", int(drawing.hidden)])
             archive.writestr(LABELS_FILE, table.getvalue())
         return buffer.getvalue()
 
     def import_zip(self, data: bytes,
-                   preprocess: Callable[[np.ndarray], np.ndarray] | None = None) -> ImportReport:
+                   preprocess: Callable[[np.ndarray], np.ndarray] | None = None, *,
+                   clock: Callable[[], float] = time.monotonic) -> ImportReport:
         """Add the drawings in a zip like `export_zip` makes: all good ones, or none.
 
         Needs `labels.csv` with at least the columns `file` (a path inside the zip) and
@@ -470,14 +548,16 @@ class DrawingStore:
         be used are skipped, each reported as one sentence naming its row, its file and why,
         e.g. "labels.csv row 3 (missing.png): listed in labels.csv but not in the zip;
         skipped."; drawings already saved count as duplicates. The good ones are written in
-        one transaction.
+        one transaction. A file named in several rows is read once.
 
         Args:
             data: the zip file's bytes.
             preprocess: image -> (28, 28) float model input; `mnist_core.preprocess` if None.
+            clock: seconds from a monotonic clock (tests pass a fake one).
         Raises:
-            DrawingStoreError: not a zip, no labels.csv, too big, or the database cannot be
-                written (then nothing was added).
+            DrawingStoreError: not a zip, no labels.csv, a labels.csv that cannot be read or
+                has over MAX_IMPORT_ROWS rows, too big, reading the pictures took over
+                MAX_IMPORT_SECONDS, or the database cannot be written: nothing was added.
         """
         if preprocess is None:
             from mnist_core.preprocessing import preprocess
@@ -488,16 +568,33 @@ class DrawingStore:
         problems: list[str] = []
         found: dict[str, tuple[int, np.ndarray, bytes, dict[str, Any]]] = {}
         first_row: dict[str, tuple[int, str]] = {}  # digest -> its first row's number, file
+        # file -> its digest, or why it could not be read: each picture is decoded once.
+        read: dict[str, str | ValueError] = {}
+        deadline = clock() + MAX_IMPORT_SECONDS
         for number, row in rows:
             where = f"labels.csv row {number}" + (f" ({row['file']})" if row.get("file") else "")
             try:
                 label, extras = _row_values(row)
-                picture = read_image_file(_member_bytes(archive, row["file"]))
-                model_input = _as_model_input(preprocess(picture))
+                earlier = read.get(row["file"])
+                if isinstance(earlier, ValueError):
+                    raise earlier
+                if earlier is None:
+                    if clock() > deadline:
+                        raise DrawingStoreError(
+                            f"Reading the pictures took over {MAX_IMPORT_SECONDS:.0f} s, "
+                            f"{len(read):,} of them so far; split the zip into smaller ones.")
+                    try:
+                        picture = read_image_file(_member_bytes(archive, row["file"]))
+                        model_input = _as_model_input(preprocess(picture))
+                    except ValueError as error:
+                        read[row["file"]] = error
+                        raise
+                    read[row["file"]] = _digest(model_input)
+                    png = _png(picture)
             except ValueError as error:  # DrawingError is a ValueError
                 problems.append(f"{where}: {_reason(error)}; skipped.")
                 continue
-            digest = _digest(model_input)
+            digest = read[row["file"]]
             if digest in found:
                 earlier, name = first_row[digest]
                 same = f"the same picture as row {earlier} ({name})"
@@ -505,7 +602,7 @@ class DrawingStore:
                     same += f", which says it is {a_digit(found[digest][0])}"
                 problems.append(f"{where}: {same}; skipped.")
                 continue
-            found[digest] = (label, model_input, _png(picture), extras)
+            found[digest] = (label, model_input, png, extras)
             first_row[digest] = (number, row["file"])
         added = duplicates = 0
         with self._writing() as connection:
@@ -517,7 +614,7 @@ class DrawingStore:
                 connection.execute(_INSERT, (
                     label, extras["predicted"], extras["confidence"], extras["model"],
                     extras["created_at"] or _now(), "import", int(_is_held_out(digest)), digest,
-                    model_input.tobytes(), png))
+                    model_input.tobytes(), png, int(extras["hidden"])))
                 added += 1
         return ImportReport(added, duplicates, tuple(problems))
 
@@ -554,9 +651,17 @@ def _is_digit(value: Any) -> bool:
 
 
 def _drawing(row: tuple) -> SavedDrawing:
-    identifier, label, predicted, confidence, model, created_at, source, held_out, pixels = row
+    (identifier, label, predicted, confidence, model, created_at, source, held_out, pixels,
+     hidden) = row
     return SavedDrawing(identifier, label, predicted, confidence, model, created_at, source,
-                        bool(held_out), np.frombuffer(pixels, np.uint8).reshape(28, 28).copy())
+                        bool(held_out), np.frombuffer(pixels, np.uint8).reshape(28, 28).copy(),
+                        bool(hidden))
+
+
+def _as_text_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading
+    apostrophe (OWASP's advice on CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _reason(error: ValueError) -> str:
@@ -605,14 +710,22 @@ def _read_labels(archive: zipfile.ZipFile) -> list[tuple[int, dict]]:
     except (UnicodeDecodeError, ValueError) as error:
         raise DrawingStoreError(f"labels.csv cannot be read as UTF-8 text: {error}") from error
     reader = csv.DictReader(io.StringIO(text))
-    if not {"file", "label"} <= set(reader.fieldnames or ()):
-        raise DrawingStoreError("labels.csv needs a 'file' and a 'label' column. Found: "
-                                f"{', '.join(reader.fieldnames or ()) or 'no header'}.")
     rows = []
-    for number, row in enumerate(reader, start=2):  # row 1 is the header
-        if row.get("file"):
-            row["file"] = prefix + row["file"].strip().lstrip("/")
-        rows.append((number, row))
+    try:
+        if not {"file", "label"} <= set(reader.fieldnames or ()):
+            raise DrawingStoreError("labels.csv needs a 'file' and a 'label' column. Found: "
+                                    f"{', '.join(reader.fieldnames or ()) or 'no header'}.")
+        for number, row in enumerate(reader, start=2):  # row 1 is the header
+            if len(rows) == MAX_IMPORT_ROWS:
+                raise DrawingStoreError(
+                    f"labels.csv has more than {MAX_IMPORT_ROWS:,} rows; split the zip into "
+                    "smaller ones.")
+            if row.get("file"):
+                row["file"] = prefix + row["file"].strip().lstrip("/")
+            rows.append((number, row))
+    except csv.Error as error:  # e.g. a field over the csv module's 128 KiB limit
+        raise DrawingStoreError(
+            f"labels.csv cannot be read as CSV: {error} (line {reader.line_num}).") from error
     return rows
 
 
@@ -644,7 +757,8 @@ def _row_values(row: dict[str, str]) -> tuple[int, dict[str, Any]]:
     if text not in {str(digit) for digit in range(10)}:
         raise ValueError(f"the label {text!r} is not a digit from 0 to 9")
     extras: dict[str, Any] = {"predicted": None, "confidence": None, "model": None,
-                              "created_at": None}
+                              "created_at": None,
+                              "hidden": (row.get("hidden") or "").strip() == "1"}
     predicted = (row.get("predicted") or "").strip()
     if predicted in {str(digit) for digit in range(10)}:
         extras["predicted"] = int(predicted)

@@ -18,7 +18,8 @@ _FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # the formats uploads are said
 
 
 def read_image_file(data: bytes) -> np.ndarray:
-    """Decode PNG, JPEG, GIF, BMP or WebP bytes into an image array.
+    """Decode PNG, JPEG, GIF, BMP or WebP bytes into an image array; any other format
+    (PostScript, TIFF, PDF, ...) is refused unread, whatever the file is called.
 
     Phone photos are turned upright by their EXIF orientation.
 
@@ -36,7 +37,9 @@ def read_image_file(data: bytes) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            # Only the formats named: left to guess, Pillow would hand a PostScript file
+            # (whatever its name) to its EPS plug-in, which runs Ghostscript on it.
+            image = Image.open(io.BytesIO(data), formats=_FORMATS)
             if image.width * image.height > MAX_PIXELS:
                 raise DrawingError(_too_large(image.size))
             image.load()

@@ -12,7 +12,7 @@ import numpy as np
 
 from mnist_core.preprocessing import PreprocessSteps
 
-__all__ = ["Panel", "enlarge", "preprocessing_panels", "viewable_png"]
+__all__ = ["Panel", "enlarge", "preprocessing_panels", "preview", "viewable_png"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MARK = (255, 64, 64)  # red: bounding box and centre of mass, visible on black and white
@@ -44,6 +44,25 @@ def enlarge(image: np.ndarray, size: int = 224) -> np.ndarray:
     top, left = (size - height) // 2, (size - width) // 2
     square[top:top + height, left:left + width] = block
     return np.repeat(square[..., None], 3, axis=2)
+
+
+def preview(image: np.ndarray, longest: int = 672) -> np.ndarray:
+    """An uploaded picture shrunk for showing: a page never has to encode it at full size
+    (a browser image is at most 65,500 px a side; a 1 x 100,000 upload broke the page).
+
+    Args:
+        image: (H, W), (H, W, 3) or (H, W, 4) uint8, as `read_image_file` returns.
+        longest: the longer side of the result at most, px (>= 1).
+    Returns:
+        The same kind of array, at most `longest` px on its longer side and at least 1 px on
+        each; unchanged (not copied) when already small enough.
+    """
+    image = np.asarray(image)
+    scale = longest / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def preprocessing_panels(steps: PreprocessSteps, size: int = 224) -> list[Panel]:

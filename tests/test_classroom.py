@@ -222,5 +222,5 @@ def test_an_unreadable_store_raises_its_own_error(tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()
     (folder / "drawings.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(DrawingStoreError, match="cannot be read"):
+    with pytest.raises(DrawingStoreError, match="is damaged"):
         class_summary(DrawingStore(folder))

@@ -362,3 +362,178 @@ def test_a_correction_can_be_taken_back_by_relabelling_to_the_digit_it_had(drawi
     drawings.delete(drawing_id)
     with pytest.raises(DrawingStoreError, match="not saved"):
         drawings.relabel(drawing_id, 3)
+
+
+# -- what one student must not be able to do to the class's drawings ------------------------
+
+
+def test_a_drawing_someone_else_saved_keeps_its_label_when_relabelling_is_not_allowed(drawings):
+    canvas = canvas_of(7)
+    first, _ = drawings.add(7, preprocess(canvas), canvas)
+    assert drawings.add(3, preprocess(canvas), canvas, relabel=False) == (first, "kept")
+    assert drawings.get(first).label == 7
+    assert drawings.add(7, preprocess(canvas), canvas, relabel=False) == (first, "unchanged")
+
+
+def test_a_hidden_drawing_is_marked_and_can_be_shown_again(drawings):
+    drawing_id, _ = drawings.add(7, random_input(0), b"png")
+    drawings.hide(drawing_id)
+    assert drawings.get(drawing_id).hidden and drawings.list()[0].hidden
+    drawings.hide(drawing_id, hidden=False)
+    assert not drawings.get(drawing_id).hidden
+    with pytest.raises(DrawingStoreError, match="not saved"):
+        drawings.hide(drawing_id + 1)
+
+
+def test_a_database_from_before_hiding_is_brought_up_to_date_with_every_drawing(drawings):
+    drawings.folder.mkdir(parents=True)
+    old = sqlite3.connect(drawings.path)
+    old.executescript(  # version 1's tables, as an earlier release made them
+        "PRAGMA journal_mode=WAL; CREATE TABLE drawings (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " label INTEGER NOT NULL, predicted INTEGER, confidence REAL, model TEXT, created_at"
+        " TEXT NOT NULL, source TEXT NOT NULL, held_out INTEGER NOT NULL, digest TEXT NOT NULL"
+        " UNIQUE, model_input BLOB NOT NULL, image_png BLOB NOT NULL);"
+        " CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER);"
+        " INSERT INTO changes VALUES (1, 5); PRAGMA user_version = 1;")
+    old.execute("INSERT INTO drawings (label, created_at, source, held_out, digest, model_input,"
+                " image_png) VALUES (4, '2026-11-30T10:00:00+00:00', 'canvas', 0, 'abc', ?,"
+                " x'00')", (bytes(784),))
+    old.commit()
+    old.close()
+    [drawing] = drawings.list()
+    assert (drawing.label, drawing.hidden, drawings.version()) == (4, False, 5)
+    drawings.hide(drawing.id)
+    assert drawings.get(drawing.id).hidden
+
+
+def labels_of(data: bytes) -> list[dict[str, str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return list(csv.DictReader(io.StringIO(archive.read("labels.csv").decode())))
+
+
+def test_a_students_export_holds_only_the_drawings_asked_for(drawings):
+    ids = [drawings.add(seed % 10, random_input(seed), png_of(canvas_of(1)))[0]
+           for seed in range(4)]
+    assert [row["label"] for row in labels_of(drawings.export_zip(ids[1:3]))] == ["1", "2"]
+    assert labels_of(drawings.export_zip([])) == []
+
+
+@pytest.mark.parametrize("model", ["=HYPERLINK(\"http://x\",\"click\")", "+1+1", "-2", "@SUM(A1)",
+                                   "\tcmd"])
+def test_an_export_never_holds_a_cell_a_spreadsheet_would_run(drawings, model):
+    canvas = canvas_of(7)
+    drawings.add(7, preprocess(canvas), canvas, model=model)
+    [row] = labels_of(drawings.export_zip())
+    assert row["model"] == "'" + model
+
+
+def test_hidden_drawings_stay_hidden_through_an_export_and_import(drawings, tmp_path):
+    for digit in (1, 7):
+        canvas = canvas_of(digit)
+        drawing_id, _ = drawings.add(digit, preprocess(canvas), canvas)
+    drawings.hide(drawing_id)
+    other = DrawingStore(tmp_path / "other")
+    other.import_zip(drawings.export_zip())
+    assert [(drawing.label, drawing.hidden) for drawing in other.list()] == [(7, True),
+                                                                          (1, False)]
+
+
+def test_a_picture_named_in_many_rows_is_read_once(drawings, monkeypatch):
+    reads = []
+    real = read_image_file
+    monkeypatch.setattr("mnist_core.images.read_image_file",
+                        lambda data: (reads.append(1), real(data))[1])
+    rows = "".join(["seven.png,7\n"] * 5000 + ["noise.png,1\n"] * 5000)
+    report = drawings.import_zip(zip_of({"labels.csv": f"file,label\n{rows}".encode(),
+                                         "seven.png": png_of(canvas_of(7)),
+                                         "noise.png": b"not a picture"}))
+    assert len(reads) == 2
+    assert (report.added, len(report.problems)) == (1, 9999)
+    assert report.problems[-1] == ("labels.csv row 10001 (noise.png): this file is not an "
+                                   "image that can be read; skipped.")
+
+
+def test_a_labels_file_with_too_many_rows_is_refused_before_any_picture_is_read(drawings):
+    from mnist_core.drawings import MAX_IMPORT_ROWS
+
+    rows = "seven.png,7\n" * (MAX_IMPORT_ROWS + 1)
+    with pytest.raises(DrawingStoreError, match=f"more than {MAX_IMPORT_ROWS:,} rows"):
+        drawings.import_zip(zip_of({"labels.csv": f"file,label\n{rows}".encode(),
+                                    "seven.png": png_of(canvas_of(7))}))
+    assert drawings.counts().total == 0
+
+
+def test_an_import_that_reads_too_long_stops_and_adds_nothing(drawings):
+    from mnist_core.drawings import MAX_IMPORT_SECONDS
+
+    ticks = iter(range(0, 10_000, 50))  # each look at the clock: 50 s later
+    files = {f"{index}.png": png_of(canvas_of(7, slant=8.0 * index)) for index in range(5)}
+    labels = "file,label\n" + "".join(f"{index}.png,7\n" for index in range(5))
+    with pytest.raises(DrawingStoreError, match=f"took over {MAX_IMPORT_SECONDS:.0f} s"):
+        drawings.import_zip(zip_of({"labels.csv": labels.encode(), **files}),
+                            clock=lambda: next(ticks))
+    assert drawings.counts().total == 0
+
+
+def test_a_labels_file_with_a_huge_field_is_refused_with_a_message(drawings):
+    data = zip_of({"labels.csv": b"file,label\n\"" + b"x" * 200_000 + b"\",7\n"})
+    with pytest.raises(DrawingStoreError, match="cannot be read as CSV"):
+        drawings.import_zip(data)
+
+
+# -- a full disk -----------------------------------------------------------------------------
+
+
+def test_a_full_disk_is_called_full_and_no_one_is_told_to_move_the_drawings_away(
+        drawings, monkeypatch):
+    drawings.add(1, random_input(0), b"png")
+
+    class Full:
+        free = 4096
+
+    monkeypatch.setattr("mnist_core.drawings.shutil.disk_usage", lambda path: Full)
+    monkeypatch.setattr("mnist_core.drawings._is_held_out", lambda digest: (_ for _ in ()).throw(
+        sqlite3.OperationalError("disk I/O error")))
+    with pytest.raises(DrawingStoreError) as caught:
+        drawings.add(2, random_input(1), b"png")
+    message = str(caught.value)
+    assert "is full" in message and "safe" in message and "move it away" not in message
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB file system of its own (tmpfs), or a skip where mounting is not allowed."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode()[:200]}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_drawings_on_a_disk_that_fills_up_are_all_there_once_space_is_freed(small_disk):
+    drawings = DrawingStore(small_disk)
+    for seed in range(5):
+        drawings.add(seed, random_input(seed), b"png")
+    filler = open(small_disk / "filler", "wb")  # noqa: SIM115 - written until the disk is full
+    try:
+        while True:
+            filler.write(bytes(4096))
+            filler.flush()
+    except OSError:
+        pass
+    with pytest.raises(DrawingStoreError) as caught:
+        drawings.add(9, random_input(9), b"png")
+    assert "is full" in str(caught.value) and "move it away" not in str(caught.value)
+    try:
+        filler.close()
+    except OSError:
+        pass
+    (small_disk / "filler").unlink()
+    connection = sqlite3.connect(drawings.path)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+    assert drawings.counts().by_label == (1, 1, 1, 1, 1, 0, 0, 0, 0, 0)
+    drawings.add(9, random_input(9), b"png")

@@ -76,3 +76,32 @@ def test_the_pixel_limit_is_the_one_said(monkeypatch):
     monkeypatch.setattr(images, "MAX_PIXELS", 100)
     with pytest.raises(DrawingError, match="too large: 20 x 20 pixels"):
         images.read_image_file(encode(Image.new("L", (20, 20)), "PNG"))
+
+
+# PostScript that Pillow recognises (and, left to guess, hands to Ghostscript), named seven.png.
+POSTSCRIPT = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\n"
+              b"newpath 4 4 moveto 24 24 lineto stroke showpage\n%%EOF\n")
+
+
+@pytest.mark.parametrize(("data", "plugin"), [
+    pytest.param(POSTSCRIPT, "EpsImagePlugin", id="postscript"),
+    pytest.param(encode(Image.new("L", (30, 40), 255), "TIFF"), "TiffImagePlugin", id="tiff"),
+    pytest.param(encode(Image.new("L", (30, 40), 255), "PCX"), "PcxImagePlugin", id="pcx"),
+    pytest.param(encode(Image.new("RGB", (32, 32), 255), "ICO"), "IcoImagePlugin", id="ico"),
+])
+def test_a_picture_in_a_format_the_page_does_not_name_is_refused_unopened(data, plugin,
+                                                                          monkeypatch):
+    # The plug-in must never be asked: Pillow's EPS plug-in runs Ghostscript on the file.
+    import importlib
+
+    module = importlib.import_module(f"PIL.{plugin}")
+    opened = []
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Image.Image) and "_open" in vars(value):
+            original = value._open
+            monkeypatch.setattr(value, "_open",
+                                lambda self, original=original: (opened.append(self),
+                                                                 original(self))[1])
+    with pytest.raises(DrawingError, match="PNG, JPEG, GIF, BMP or WebP"):
+        images.read_image_file(data)
+    assert opened == []

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from mnist_core import visualize
 from mnist_core.visualize import viewable_png
 
 
@@ -47,3 +48,11 @@ def test_opaque_pictures_and_unreadable_bytes_come_back_unchanged():
     opaque = png_of(np.dstack([bar_on_see_through(255)[..., :3]]))
     assert viewable_png(opaque) == opaque
     assert viewable_png(b"not a png") == b"not a png"
+
+
+@pytest.mark.parametrize(("shape", "expected"), [
+    ((1, 100_000), (1, 672)), ((100_000, 1), (672, 1)), ((3, 70_000, 3), (1, 672, 3)),
+    ((2000, 1000, 4), (672, 336, 4)), ((300, 200), (300, 200)),
+])
+def test_a_preview_fits_the_page_whatever_the_upload_shape(shape, expected):
+    assert visualize.preview(np.full(shape, 200, np.uint8)).shape == expected
