@@ -15,12 +15,13 @@ from mnist_core import (
 )
 from mnist_core.images import MAX_FILE_BYTES, read_image_file
 from mnist_core.recognizer import NumberPrediction, Prediction
-from mnist_core.visualize import enlarge, preprocessing_panels
+from mnist_core.visualize import enlarge, preprocessing_panels, preview
 from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
 from ui.models import follow_model_in_use, model_label, run_recognizer
 from ui.sidebar import sidebar
 from ui.teach import feedback
+from ui.text import plain
 
 CANVAS_SIZE = 336  # px: 12 canvas pixels per MNIST pixel; fits a phone held upright
 DEFAULT_PEN = 22  # px: a natural felt-tip on this canvas; preprocessing evens widths out anyway
@@ -33,6 +34,9 @@ st.markdown(
     .big-digit {font-size: 9rem; font-weight: 800; line-height: 1; margin: 0.2rem 0 0.6rem 0;}
     .big-digit.unsure {font-size: 4rem; white-space: nowrap;}
     .verdict {font-size: 1.5rem; line-height: 1.3; margin-bottom: 0.8rem;}
+    /* Room above the square for the canvas's toolbar (undo, redo, reset; ui/canvas.py), on
+       every device: this and the gaps around it leave 2.9 rem between the pen-width slider
+       and the square, the toolbar's height, so it covers neither. */
     .toolbar-room {height: 1.9rem;}
     /* On a phone the answer wraps below the canvas, out of sight while drawing: then a
        one-line answer shows under the canvas too. The row wraps when the canvas (352 px), the
@@ -64,8 +68,6 @@ st.markdown(
     /* The chart's toolbar (full screen, show data) would sit over the "8" and "9" buttons
        above it: a click meant for 8 turned the chart into a table and saved nothing. */
     [class*="st-key-probabilities"] [data-testid="stElementToolbar"] {display: none;}
-    /* Touch screens have no pointing: the undo arrows are always shown (ui/canvas.py). */
-    @media (hover: none) {.hint-pointer {display: none;}}
     </style>
     """,
     unsafe_allow_html=True,
@@ -227,9 +229,7 @@ def draw_and_read() -> None:
         below_canvas = st.empty()
         st.session_state["last_drawing"] = canvas  # pages/4_Inside.py starts from it
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
-        st.caption('Undo or redo a stroke with the arrows above the square<span '
-                   'class="hint-pointer"> (they show when you point at it)</span>.',
-                   unsafe_allow_html=True)
+        st.caption("Undo or redo a stroke with the arrows above the square.")
     with answer_column:
         prediction = show_reading(canvas.image_data, "canvas")
     # Always filled, empty or not, so Clear does not move when an answer appears.
@@ -249,10 +249,12 @@ def read_upload() -> None:
     try:
         image = read_image_file(uploaded.getvalue())
     except DrawingError as error:
-        st.error(f"{uploaded.name}: {error}")
+        st.error(f"{plain(uploaded.name)}: {plain(error)}")
         return
     picture, reading = st.columns([5, 6], gap="large")
-    picture.image(image, caption=uploaded.name, width=CANVAS_SIZE)
+    # Shown shrunk: a 1 x 100,000 picture cannot be sent to a browser at full size.
+    picture.image(preview(image, 2 * CANVAS_SIZE), caption=plain(uploaded.name),
+                  width=CANVAS_SIZE)
     with reading:
         show_reading(image, "upload")
 
@@ -321,8 +323,8 @@ def compare_saved() -> None:
                    "the Train page (with the saved drawings), use it, and come back to see the "
                    "difference; or pick another model above.")
     if drawing.model and drawing.model not in runs:
-        st.caption(f"The model that read it when it was saved ({drawing.model}) has been "
-                   "deleted; 'Before' starts at the shipped model.")
+        st.caption(f"The model that read it when it was saved ({plain(drawing.model)}) has "
+                   "been deleted; 'Before' starts at the shipped model.")
 
 
 # Tabs rerun the page when switched, so "Before and after" shows drawings saved a moment ago

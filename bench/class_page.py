@@ -1,5 +1,5 @@
 """What the Class page's projector costs per refresh: `classroom.class_summary` on a store of
-saved drawings, one thumbnail, and the counter read when nothing changed.
+saved drawings, one card's picture, and the counter read when nothing changed.
 
 Saves COUNT MNIST test digits re-drawn as mouse strokes into a temporary drawings store, as the
 home page saves them (picture, 28x28 input, what the model read), then times each with the
@@ -22,13 +22,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.classroom import class_summary, thumbnail_png  # noqa: E402
+from mnist_core.classroom import class_summary  # noqa: E402
 from mnist_core.data import load_mnist  # noqa: E402
 from mnist_core.drawings import DrawingStore  # noqa: E402
 from mnist_core.drawn import iter_redrawn  # noqa: E402
 from mnist_core.model import use_one_blas_thread  # noqa: E402
 from mnist_core.preprocessing import preprocess  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
+from mnist_core.visualize import enlarge  # noqa: E402
 
 
 def timed(function, runs: int) -> str:
@@ -59,8 +60,9 @@ def main() -> None:
         print(f"{store.counts().total} drawings saved; model: {recognizer.source}")
         print("class_summary, with the model in use:",
               timed(lambda: class_summary(store, recognizer.weights.predict), 20))
-        print("thumbnail_png, one drawing (made once per drawing):",
-              timed(lambda: thumbnail_png(store, 1), 50))
+        drawing = store.get(1)
+        print("a card's picture (the 28x28 input enlarged to 88 px):",
+              timed(lambda: enlarge(drawing.image, 88), 50))
         print("store.version(), the read of an unchanged refresh:", timed(store.version, 100))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

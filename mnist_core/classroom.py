@@ -7,8 +7,9 @@ computer's IPv4 addresses (`lan_ipv4_addresses`, which sends nothing on the netw
 Projector: `class_summary` reads the saved drawings once and returns what the projector shows:
 how many of each digit, the latest ones, what students said each drawing was against what the
 model read when they saved it (a 10x10 confusion), and the drawings the model in use finds
-hardest (the lowest probability for the student's digit). `thumbnail_png` makes a drawing's
-small picture; a drawing's picture never changes, so the page caches it by drawing.
+hardest (the lowest probability for the student's digit). The projector shows each drawing as
+the network sees it (its 28x28 input), never the picture as uploaded, and leaves out drawings
+the teacher hid (`DrawingStore.hide`).
 
 Plain values and numpy only; no streamlit (the Class page, `pages/5_Class.py`, draws these).
 """
@@ -21,12 +22,10 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import segno
 
 from mnist_core.drawings import DrawingStore, SavedDrawing
-from mnist_core.visualize import viewable_png
 
 __all__ = [
     "SERVE_COMMAND",
@@ -37,13 +36,11 @@ __all__ = [
     "join_address",
     "lan_ipv4_addresses",
     "qr_png",
-    "thumbnail_png",
 ]
 
 SERVE_COMMAND = "streamlit run app.py --server.address 0.0.0.0"
 SUMMARY_LIMIT = 2_000  # drawings the confusion and the hardest look at: the newest this many
 HARD_BELOW = 0.9  # a drawing is hard when the model gives its digit less than this
-THUMBNAIL_SIDE = 160  # px: a projector shows them at about 110 px; the canvas saves 336 px
 _ALL_INTERFACES = {"", "0.0.0.0", "::"}
 # Virtual interfaces of containers, virtual machines and VPNs: no phone on the Wi-Fi reaches
 # them, so they are never offered (the Class page would show a dead address first).
@@ -230,8 +227,8 @@ class ClassDrawing:
     """One drawing as the projector shows it.
 
     Attributes:
-        drawing: the saved drawing (label, what the model read when it was saved, ...); its
-            picture is `thumbnail_png(store, drawing.id)`.
+        drawing: the saved drawing (label, what the model read when it was saved, ...); the
+            projector shows its `model_input`.
         label_probability: the model in use's probability for the student's digit, in [0, 1];
             None when no model was given.
         reads: the digit the model in use reads now, 0-9; None when no model was given.
@@ -248,14 +245,14 @@ class ClassSummary:
 
     Attributes:
         by_label: drawings saved of each digit 0-9 (all of them).
-        latest: the newest drawings, newest first.
+        latest: the newest drawings not hidden from the projector, newest first.
         confusion: (10, 10) int64; [said, read] counts the drawings students said were digit
             `said` that the model read as `read` when they were saved. Only drawings saved with
             the model's answer (imports may have none), among the newest `considered`.
         considered: drawings the confusion and the hardest looked at (the newest SUMMARY_LIMIT).
-        hardest: the drawings the model in use gives the lowest probability for the student's
-            digit, below HARD_BELOW, lowest first (newer first on ties); () when none is that
-            hard or no model was given.
+        hardest: the drawings not hidden from the projector that the model in use gives the
+            lowest probability for the student's digit, below HARD_BELOW, lowest first (newer
+            first on ties); () when none is that hard or no model was given.
     """
 
     by_label: tuple[int, ...]
@@ -293,7 +290,7 @@ def class_summary(store: DrawingStore,
                   predict: Callable[[np.ndarray], np.ndarray] | None = None, *,
                   latest: int = 8, hardest: int = 8, hard_below: float = HARD_BELOW,
                   limit: int = SUMMARY_LIMIT) -> ClassSummary:
-    """What the projector shows, read from the store in two queries (pictures: `thumbnail_png`).
+    """What the projector shows, read from the store in two queries.
 
     Args:
         store: the saved drawings.
@@ -311,35 +308,17 @@ def class_summary(store: DrawingStore,
     for drawing in drawings:
         if drawing.predicted is not None:
             confusion[drawing.label, drawing.predicted] += 1
-    newest = tuple(ClassDrawing(drawing) for drawing in drawings[:latest])
+    shown = [drawing for drawing in drawings if not drawing.hidden]
+    newest = tuple(ClassDrawing(drawing) for drawing in shown[:latest])
     hard: tuple[ClassDrawing, ...] = ()
-    if predict is not None and drawings and hardest > 0:
-        images = np.stack([drawing.model_input for drawing in drawings]).astype(np.float32)
+    if predict is not None and shown and hardest > 0:
+        images = np.stack([drawing.model_input for drawing in shown]).astype(np.float32)
         probabilities = np.asarray(predict(images / 255.0))
-        labels = np.array([drawing.label for drawing in drawings])
-        of_label = probabilities[np.arange(len(drawings)), labels]
+        labels = np.array([drawing.label for drawing in shown])
+        of_label = probabilities[np.arange(len(shown)), labels]
         # Lowest probability first; on ties the newer drawing (drawings are newest first).
-        order = np.lexsort((np.arange(len(drawings)), of_label))[:hardest]
+        order = np.lexsort((np.arange(len(shown)), of_label))[:hardest]
         order = order[of_label[order] < hard_below]
-        hard = tuple(ClassDrawing(drawings[index], float(of_label[index]),
+        hard = tuple(ClassDrawing(shown[index], float(of_label[index]),
                                   int(probabilities[index].argmax())) for index in order)
     return ClassSummary(tuple(by_label), newest, confusion, len(drawings), hard)
-
-
-def thumbnail_png(store: DrawingStore, drawing_id: int) -> bytes:
-    """A saved drawing's original picture as PNG bytes, at most THUMBNAIL_SIDE px on its
-    longer side and visible on any page (`viewable_png`: see-through canvas ground filled).
-
-    Raises:
-        DrawingStoreError: the store cannot be read, or there is no such drawing.
-    """
-    png = store.image_png(drawing_id)
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is not None and max(image.shape[:2]) > THUMBNAIL_SIDE:
-        scale = THUMBNAIL_SIDE / max(image.shape[:2])
-        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        ok, encoded = cv2.imencode(".png", cv2.resize(image, size,
-                                                      interpolation=cv2.INTER_AREA))
-        if ok:
-            png = encoded.tobytes()
-    return viewable_png(png)  # after shrinking: its decode and encode are then cheap

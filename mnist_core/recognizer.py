@@ -118,15 +118,15 @@ class Recognizer:
              store: ModelStore | None = None) -> Recognizer:
         """Load the active model, a run by id, or the `.keras` file (or run folder) at `path`.
 
-        For the active model or a run id, a model that cannot be loaded is replaced by the
-        shipped one and `fallback_reason` says why.
+        For the active model or a run id, a model that cannot be loaded (or an active run whose
+        folder is gone) is replaced by the shipped one and `fallback_reason` says why.
 
         Raises:
             ModelLoadError: the model at `path` (or the shipped model) cannot be loaded.
         """
         if path is None:
             store = store or ModelStore()
-            loaded = store.load_with_fallback(run_id or store.active_run_id())
+            loaded = store.load_with_fallback(run_id) if run_id else store.load_active()
             return cls(loaded.weights, loaded.run, loaded.fallback_reason)
         path = Path(path)
         if path.is_dir():

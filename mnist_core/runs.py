@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
 
 __all__ = ["Comparison", "compare_runs", "confusion_cells", "ensure_evaluation", "history_csv",
-           "misclassified_in_cell", "overfitting_epoch", "read_right", "run_summary"]
+           "history_rows", "misclassified_in_cell", "overfitting_epoch", "read_right",
+           "run_summary"]
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
                    "complete")
@@ -102,6 +104,14 @@ def overfitting_epoch(history: list[dict[str, Any]]) -> int | None:
     if all(loss > best_loss * (1 + rise) for _, loss in last):
         return best_epoch
     return None
+
+
+def history_rows(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
+    """The runs' per-epoch records as the rows of one chart or table: each with "run" (its
+    id) and every one of HISTORY_COLUMNS, None where the record has none (a run may lack
+    validation figures, an older one "complete"), then any other figures it recorded."""
+    return [{"run": run.run_id, **dict.fromkeys(HISTORY_COLUMNS), **record}
+            for run in runs for record in run.history]
 
 
 def history_csv(run: RunInfo) -> str:

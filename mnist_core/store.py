@@ -8,8 +8,10 @@
 
 A run is written to a hidden temporary folder and renamed into place, so nobody ever sees half
 a run. The active pointer is replaced atomically. Readers skip and report a broken run folder;
-they never crash on one. The shipped model always lives in the project's own `models/shipped`,
-so a store moved elsewhere (tests, a server's data disk) still has it.
+they never crash on one: a run's JSON files are checked when read (`_read_run`), so every
+figure a `RunInfo` holds has the type and range its readers expect. The shipped model always
+lives in the project's own `models/shipped`, so a store moved elsewhere (tests, a server's
+data disk) still has it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import os
 import shutil
 import time
@@ -56,9 +59,13 @@ class RunInfo:
         path: the run's folder.
         config: the settings it was trained with.
         history: one dict per epoch (epoch, loss, accuracy, val_loss, val_accuracy, seconds,
-            complete).
+            complete). Checked when read: "epoch" an integer >= 1; the others, where present
+            and not null, a loss >= 0 (NaN or infinity for a run that diverged), an accuracy
+            in [0, 1], seconds finite >= 0, complete true or false.
         metrics: measured figures: status, test_accuracy, test_loss, drawn_accuracy (when
-            measured), train_seconds, finished_at (ISO 8601, UTC), versions, ...
+            measured), train_seconds, finished_at (ISO 8601, UTC), versions, ... Checked when
+            read: the figures the app shows or computes with have their type and range
+            (`_METRIC_RULES`); keys it does not know are kept unchecked.
     """
 
     run_id: str
@@ -107,11 +114,13 @@ class RunInfo:
         return str(self.metrics.get("finished_at", ""))
 
     def evaluation(self) -> dict[str, Any] | None:
-        """The stored test-set evaluation (confusion matrix, misclassified images), if any."""
+        """The stored test-set evaluation (confusion matrix, misclassified images), if any
+        and well formed; None otherwise (`runs.ensure_evaluation` then computes it again)."""
         try:
-            return json.loads((self.path / "evaluation.json").read_text())
-        except (OSError, ValueError):
+            evaluation = json.loads((self.path / "evaluation.json").read_text())
+        except (OSError, ValueError, RecursionError):
             return None
+        return evaluation if _is_evaluation(evaluation) else None
 
 
 class BrokenRun(NamedTuple):
@@ -192,14 +201,33 @@ class ModelStore:
         return runs, broken
 
     def active_run_id(self) -> str:
-        """The run the app predicts with: the one `activate` chose, else the shipped model."""
+        """The run the app predicts with: the one `activate` chose, else the shipped model
+        (also when the chosen run's folder is gone: `active_problem` then says so)."""
+        return self._active_pointer()[0]
+
+    def active_problem(self) -> str | None:
+        """Why the shipped model is in use although another run was chosen, as a sentence for
+        people: the run named by active.json is no longer in the models folder, or active.json
+        cannot be read. None when no run was chosen, or the chosen run's folder exists (one
+        that cannot be read or loaded is `load_with_fallback`'s to explain)."""
+        return self._active_pointer()[1]
+
+    def _active_pointer(self) -> tuple[str, str | None]:
+        """(the active run id, why it is the shipped model instead of the one chosen)."""
+        path = self.root / "active.json"
         try:
-            run_id = json.loads((self.root / "active.json").read_text())["run_id"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return SHIPPED_ID
-        if not isinstance(run_id, str) or not self.run_path_exists(run_id):
-            return SHIPPED_ID
-        return run_id
+            run_id = json.loads(path.read_text())["run_id"]
+        except FileNotFoundError:
+            return SHIPPED_ID, None  # nothing chosen yet: the shipped model, as intended
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            run_id = None
+        if not isinstance(run_id, str):
+            return SHIPPED_ID, (f"The file naming the model in use ({path}) cannot be read: "
+                                "using the shipped model.")
+        if not self.run_path_exists(run_id):
+            return SHIPPED_ID, (f"The model in use, run {_cut(run_id)}, is no longer in the "
+                                "models folder (deleted or moved): using the shipped model.")
+        return run_id, None
 
     def run_path_exists(self, run_id: str) -> bool:
         """True when `run_id` names an existing run folder."""
@@ -217,12 +245,15 @@ class ModelStore:
         return load_model_file(self.run_path(run_id) / MODEL_FILE)
 
     def load_active(self) -> LoadedModel:
-        """The active run's model; if it cannot be loaded, the shipped one, saying why.
+        """The active run's model; if it cannot be loaded, or its folder is gone, the shipped
+        one, saying why (`fallback_reason`).
 
         Raises:
             ModelLoadError: the shipped model itself cannot be loaded.
         """
-        return self.load_with_fallback(self.active_run_id())
+        run_id, problem = self._active_pointer()
+        loaded = self.load_with_fallback(run_id)
+        return loaded._replace(fallback_reason=loaded.fallback_reason or problem)
 
     def load_with_fallback(self, run_id: str) -> LoadedModel:
         """`run_id`'s model; if it cannot be loaded, the shipped one, saying why.
@@ -423,7 +454,7 @@ def _read_run(run_id: str, path: Path) -> RunInfo:
             values[name] = json.loads((path / name).read_text())
         except FileNotFoundError:
             raise StoreError(f"Run {run_id!r} is broken: {name} is missing.") from None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:  # (JSON nested too deep)
             raise StoreError(f"Run {run_id!r} is broken: {name} cannot be read ({error}).") \
                 from error
     try:
@@ -432,11 +463,113 @@ def _read_run(run_id: str, path: Path) -> RunInfo:
         raise StoreError(f"Run {run_id!r} is broken: config.json is invalid ({error}).") \
             from error
     history, metrics = values["history.json"], values["metrics.json"]
-    if not isinstance(history, list) or not isinstance(metrics, dict):
-        raise StoreError(f"Run {run_id!r} is broken: history.json or metrics.json malformed.")
+    problem = _metrics_problem(metrics) or _history_problem(history)
+    if problem:
+        raise StoreError(f"Run {run_id!r} is broken: {problem}.")
     if metrics.get("status") != "failed" and not (path / MODEL_FILE).is_file():
         raise StoreError(f"Run {run_id!r} is broken: {MODEL_FILE} is missing.")
     return RunInfo(run_id, path, config, history, metrics)
+
+
+# What a run's JSON files must hold, checked once when a run is read so that no page meets a
+# figure it cannot show: (test, what is expected, as a phrase for people).
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_SHARE = (lambda value: _is_number(value) and 0 <= value <= 1, "a number from 0 to 1")
+# A run whose training diverged records a loss of NaN or infinity (json writes both): it is a
+# real run to see and delete, not a broken file. `not value < 0` lets both through.
+_LOSS = (lambda value: _is_number(value) and not value < 0, "a number 0 or more")
+_SECONDS = (lambda value: _is_number(value) and math.isfinite(value) and value >= 0,
+            "a number of seconds, 0 or more")
+_COUNT = (lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+          "a whole number, 0 or more")
+_TEXT = (lambda value: isinstance(value, str), "text")
+_STATUSES = ("completed", "stopped", "failed", "interrupted")
+# The metrics the app shows or computes with (RunInfo's properties, the runs table, Teach it
+# now's before and after, the command line's summary). Null stands for "not measured", except
+# where a reader would show it as the word "None". The timings only the time estimate reads
+# (startup_seconds, scoring_steps, ...) are left to it: `estimate` skips a bad one.
+_METRIC_RULES: dict[str, tuple[Any, str]] = {
+    "status": (lambda value: value in _STATUSES, "one of " + ", ".join(_STATUSES)),
+    "finished_at": _TEXT,
+    "error": _TEXT,
+    **dict.fromkeys(("test_accuracy", "drawn_accuracy", "pen_accuracy", "drawings_accuracy",
+                     "tuned_from_test_accuracy", "tuned_from_drawings_accuracy"), _SHARE),
+    "test_loss": _LOSS,
+    "train_seconds": _SECONDS,
+    **dict.fromkeys(("test_count", "test_errors", "drawn_count", "pen_count", "drawings_count",
+                     "drawings_trained", "epochs_run"), _COUNT),
+}
+_NOT_NULL = {"status", "finished_at", "error"}
+_HISTORY_RULES: dict[str, tuple[Any, str]] = {
+    "loss": _LOSS, "val_loss": _LOSS, "accuracy": _SHARE, "val_accuracy": _SHARE,
+    "seconds": _SECONDS, "complete": (lambda value: isinstance(value, bool), "true or false"),
+}
+_SHOWN_CHARACTERS = 40  # of a bad value, in a message
+
+
+def _shown(value: Any) -> str:
+    """A value from a file as a message shows it, cut short: text quoted, the rest as JSON
+    ('very good', null, [0.9])."""
+    return _cut(repr(value) if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN_CHARACTERS else text[:_SHOWN_CHARACTERS - 3] + "..."
+
+
+def _metrics_problem(metrics: Any) -> str | None:
+    """What is wrong with a metrics.json's contents, as a phrase; None when nothing is."""
+    if not isinstance(metrics, dict):
+        return (f"metrics.json is malformed: expected an object of named figures, found "
+                f"{_shown(metrics)}")
+    for key, (test, expected) in _METRIC_RULES.items():
+        if key not in metrics or (metrics[key] is None and key not in _NOT_NULL):
+            continue
+        if not test(metrics[key]):
+            return f"metrics.json: {key} is {_shown(metrics[key])}, expected {expected}"
+    return None
+
+
+def _history_problem(history: Any) -> str | None:
+    """What is wrong with a history.json's contents, as a phrase; None when nothing is."""
+    if not isinstance(history, list):
+        return (f"history.json is malformed: expected a list of epochs, found "
+                f"{_shown(history)}")
+    for number, record in enumerate(history, start=1):
+        epoch = record.get("epoch") if isinstance(record, dict) else None
+        if not _COUNT[0](epoch) or epoch < 1:
+            return (f"history.json: entry {number} is {_shown(record)}, expected an object "
+                    "with its epoch, a whole number from 1")
+        for key, (test, expected) in _HISTORY_RULES.items():
+            value = record.get(key)
+            if value is not None and not test(value):
+                return (f"history.json: epoch {epoch}'s {key} is {_shown(value)}, "
+                        f"expected {expected}")
+    return None
+
+
+def _is_evaluation(value: Any) -> bool:
+    """Whether an evaluation.json holds what the Curves page shows: an accuracy, 10 per-digit
+    accuracies (null for a digit with no test images), a 10x10 confusion of counts and the
+    misclassified images' records."""
+    if not isinstance(value, dict):
+        return False
+    share, count = _SHARE[0], _COUNT[0]
+    per_class, confusion = value.get("per_class_accuracy"), value.get("confusion")
+    wrong = value.get("misclassified", [])
+    return (share(value.get("accuracy"))
+            and isinstance(per_class, list) and len(per_class) == 10
+            and all(item is None or share(item) for item in per_class)
+            and isinstance(confusion, list) and len(confusion) == 10
+            and all(isinstance(row, list) and len(row) == 10 and all(map(count, row))
+                    for row in confusion)
+            and isinstance(wrong, list)
+            and all(isinstance(item, dict) and count(item.get("index"))
+                    and item.get("true") in range(10) and item.get("predicted") in range(10)
+                    and share(item.get("confidence")) for item in wrong))
 
 
 def _write_json(path: Path, value: Any) -> None:

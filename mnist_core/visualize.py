@@ -47,22 +47,30 @@ def enlarge(image: np.ndarray, size: int = 224) -> np.ndarray:
 
 
 def preview(image: np.ndarray, longest: int = 672) -> np.ndarray:
-    """An uploaded picture shrunk for showing: a page never has to encode it at full size
-    (a browser image is at most 65,500 px a side; a 1 x 100,000 upload broke the page).
+    """An uploaded picture made fit for showing: a page never has to encode it at full size
+    (a browser image is at most 65,500 px a side), nor shrink a sliver to nothing (a
+    1 x 100,000 upload broke the page both ways).
 
     Args:
         image: (H, W), (H, W, 3) or (H, W, 4) uint8, as `read_image_file` returns.
-        longest: the longer side of the result at most, px (>= 1).
+        longest: the longer side of the result at most, px (>= 16).
     Returns:
-        The same kind of array, at most `longest` px on its longer side and at least 1 px on
-        each; unchanged (not copied) when already small enough.
+        The same kind of array, at most `longest` px on its longer side and at least
+        `longest // 16` on its shorter (a sliver is widened with copies of its edge), so it
+        still shows when scaled to half of `longest`. Unchanged (not copied) when it fits.
     """
     image = np.asarray(image)
-    scale = longest / max(image.shape[:2])
-    if scale >= 1:
-        return image
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    height, width = image.shape[:2]
+    scale = min(longest / max(height, width), 1.0)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if scale < 1:
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    least = longest // 16
+    grow_y, grow_x = max(least - size[1], 0), max(least - size[0], 0)
+    if grow_y or grow_x:
+        image = cv2.copyMakeBorder(image, grow_y // 2, grow_y - grow_y // 2, grow_x // 2,
+                                   grow_x - grow_x // 2, cv2.BORDER_REPLICATE)
+    return image
 
 
 def preprocessing_panels(steps: PreprocessSteps, size: int = 224) -> list[Panel]:

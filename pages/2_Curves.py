@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_core import DrawingStore, MnistCoreError, ModelStore, load_mnist
+from mnist_core import SHIPPED_ID, DrawingStore, MnistCoreError, ModelStore, load_mnist
 from mnist_core.drawings import MIN_HELD_OUT
 from mnist_core.runs import (
     compare_runs,
     confusion_cells,
     ensure_evaluation,
     history_csv,
+    history_rows,
     misclassified_in_cell,
     overfitting_epoch,
     read_right,
@@ -22,6 +23,7 @@ from ui.charts import learning_curves
 from ui.lock import teacher_only
 from ui.models import held_out_accuracies, run_recognizer
 from ui.sidebar import sidebar
+from ui.text import plain
 
 st.set_page_config(page_title="Curves", page_icon="📈", layout="wide")  # emoji: served locally
 st.title("Training runs")
@@ -33,15 +35,22 @@ store = ModelStore()
 runs, broken = store.list_runs()
 active_id = store.active_run_id()
 by_id = {run.run_id: run for run in runs}
+# The model the app reads with: the chosen run, or the shipped model when the chosen run is
+# listed as broken below (the sidebar says why). The chosen one stays `active_id`: it cannot
+# be deleted, and the shipped model keeps its "Use this model", the way back.
+in_use_id = active_id if active_id in by_id else SHIPPED_ID
 
 for damaged in broken:
     with st.container(border=True):
-        st.warning(f"Broken run folder {damaged.run_id}: {damaged.reason}",
+        st.warning(f"Broken run folder {plain(damaged.run_id)}: {plain(damaged.reason)}",
                    icon=":material/broken_image:")
         if button("delete runs", "Delete this folder", key=f"delete-broken-{damaged.run_id}"):
             apply("delete runs", lambda run_id=damaged.run_id: store.delete(run_id))
 
-table = pd.DataFrame([{**run_summary(run, active_id), "drawings_accuracy": score}
+if not runs:
+    st.info("No run can be read, not even the shipped model: train one on the Train page.")
+    st.stop()
+table = pd.DataFrame([{**run_summary(run, in_use_id), "drawings_accuracy": score}
                       for run, score in zip(runs, held_out_accuracies(runs), strict=True)])
 # The accuracies first: they are what runs are compared by, and stay in view. "Our drawings"
 # only once there is a score to show: a column of "None" says nothing.
@@ -82,13 +91,13 @@ if held_out < MIN_HELD_OUT:
     st.caption(f"A column 'Our drawings', how well each run reads the class's own saved "
                f"drawings, appears once {MIN_HELD_OUT} are held out from training: {held_out} "
                f"so far (one saved drawing in five is held out).")
-rows = picked.selection.rows or [int(table.index[table["active"]][0])]
+rows = picked.selection.rows or table.index[table["active"]].tolist()[:1] or [0]
 selected = [runs[row] for row in rows]
 
 st.subheader("Learning curves")
 if len(rows) == 1 and not picked.selection.rows:
     st.caption("Showing the model in use. Select rows in the table to compare runs.")
-histories = [{"run": run.run_id, **record} for run in selected for record in run.history]
+histories = history_rows(selected)
 if not histories:
     st.info("The selected runs have no epochs recorded.")
 else:
@@ -113,11 +122,11 @@ else:
 st.divider()
 names = [run.run_id for run in runs]
 chosen = by_id[st.selectbox("One run in detail", names, index=names.index(selected[0].run_id))]
-st.subheader(f"Run {chosen.run_id}" + (" (in use)" if chosen.run_id == active_id else ""))
+st.subheader(f"Run {chosen.run_id}" + (" (in use)" if chosen.run_id == in_use_id else ""))
 st.caption(f"{chosen.config.describe()}; status {chosen.status}")
 
-if chosen.run_id != active_id and chosen.status != "failed" and active_id in by_id:
-    comparison = compare_runs(chosen, by_id[active_id])
+if chosen.run_id != in_use_id and chosen.status != "failed" and in_use_id in by_id:
+    comparison = compare_runs(chosen, by_id[in_use_id])
     st.caption(comparison.sentence)
 else:
     comparison = None
@@ -152,7 +161,8 @@ with actions[3]:
             apply("delete runs", lambda: store.delete(chosen.run_id))
 
 if chosen.status == "failed":
-    st.error(f"This run failed: {str(chosen.metrics.get('error', '')).splitlines()[0]}")
+    why = chosen.metrics.get("error", "").strip() or "no reason was recorded."
+    st.error(f"This run failed: {plain(why.splitlines()[0])}")
     st.stop()
 try:
     evaluation = ensure_evaluation(store, chosen)

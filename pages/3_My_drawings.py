@@ -7,11 +7,13 @@ import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
-from mnist_core.visualize import viewable_png
-from mnist_core.wording import a_digit, article
-from ui.actions import apply, button
+from mnist_core.visualize import enlarge, viewable_png
+from mnist_core.wording import a_digit, article, plural
+from ui.actions import apply, button, download_button
 from ui.lock import teacher_only
 from ui.sidebar import sidebar
+from ui.teach import my_drawing_ids
+from ui.text import plain
 
 PER_PAGE = 36
 CARD_WIDTH = 150  # px: two across a phone, five or six across a laptop
@@ -57,7 +59,9 @@ if counts.total:
     st.subheader("Gallery")
     cannot_delete = teacher_only("delete drawings")
     if cannot_delete:
-        st.caption(cannot_delete)
+        # Students see what the network sees of each drawing, never another student's upload
+        # as it was (a photo may hold anything); the teacher sees the originals.
+        st.caption(f"{cannot_delete} Shown as the network sees them (28x28).")
     choice = st.segmented_control(
         "Show", ["All", *range(10)], default="All", key="gallery-digit",
         format_func=lambda option: "All" if option == "All" else f"{option}s "
@@ -72,12 +76,19 @@ if counts.total:
     grid = st.container(horizontal=True, gap="small")
     for drawing in on_page:
         with grid.container(width=CARD_WIDTH):
-            st.image(viewable_png(drawings.image_png(drawing.id)), width="stretch")
+            st.image(enlarge(drawing.image, CARD_WIDTH) if cannot_delete
+                     else viewable_png(drawings.image_png(drawing.id)), width="stretch")
             said = "" if drawing.predicted is None else (
                 ", read right" if drawing.predicted == drawing.label
                 else f", read as {drawing.predicted}")
             st.caption(f"No. {drawing.id}: {article(drawing.label)} **{drawing.label}**{said}"
-                       f"{' · held out' if drawing.held_out else ''}")
+                       f"{' · held out' if drawing.held_out else ''}"
+                       f"{' · hidden from the projector' if drawing.hidden else ''}")
+            if drawing.hidden and not cannot_delete and st.button(
+                    "Show on the projector", key=f"unhide-{drawing.id}", type="tertiary",
+                    icon=":material/visibility:"):
+                apply("show drawings on the projector",
+                      lambda drawing_id=drawing.id: drawings.hide(drawing_id, hidden=False))
             with st.popover("Delete", icon=":material/delete:", disabled=bool(cannot_delete),
                             help=cannot_delete):
                 st.write(f"Delete drawing No. {drawing.id} ({a_digit(drawing.label)})?")
@@ -91,10 +102,19 @@ left, right = st.columns(2, gap="large")
 with left:
     st.write("All drawings as a zip: each picture as PNG, its 28x28 network input, and "
              "labels.csv with the digits. Keep it as a backup or share it with another class.")
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}"
+    # Every drawing is the teacher's to export (a student could upload another's picture
+    # again and find it saved); a student may take the ones they saved in this tab.
+    download_button("download all drawings", "Download all as a zip", drawings.export_zip,
+                    icon=":material/download:", file_name=f"drawings-{stamp}.zip",
+                    mime="application/zip", disabled=not counts.total)
+    mine = my_drawing_ids()
     st.download_button(
-        "Download all as a zip", drawings.export_zip, icon=":material/download:",
-        file_name=f"drawings-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.zip",
-        mime="application/zip", disabled=not counts.total)
+        f"Download mine ({len(mine)})", lambda: drawings.export_zip(mine),
+        icon=":material/download:", file_name=f"my-drawings-{stamp}.zip",
+        mime="application/zip", disabled=not mine,
+        help=f"The {plural(len(mine), 'drawing')} saved from this browser tab." if mine else
+        "The drawings you save from this browser tab (home page: Right, or Wrong? It was a …).")
 with right:
     cannot_import = teacher_only("import drawings")
     uploaded = st.file_uploader(
@@ -112,14 +132,16 @@ with right:
             st.session_state.import_report = (uploaded.name, report)
 
         apply("import drawings", import_zip,
-              explain=lambda error: f"{uploaded.name}: {error} Nothing was imported.")
+              explain=lambda error: f"{plain(uploaded.name)}: {plain(error)} Nothing was "
+                                    "imported.")
     if "import_report" in st.session_state:
         name, report = st.session_state.pop("import_report")
-        st.success(f"{name}: {report.added} drawing{'s' if report.added != 1 else ''} added"
+        st.success(f"{plain(name)}: {report.added} drawing{'s' if report.added != 1 else ''} added"
                    + (f", {report.duplicates} already saved" if report.duplicates else "")
                    + ".")
         if report.problems:
             with st.expander(f"{len(report.problems)} file"
                              f"{'s' if len(report.problems) != 1 else ''} skipped",
                              expanded=len(report.problems) <= 5):
-                st.markdown("\n".join(f"- {problem}" for problem in report.problems))
+                # Each names a file and cells of the zip: text, never Markdown.
+                st.text("\n".join(report.problems))

@@ -90,7 +90,6 @@ st.markdown(
       [data-testid="stMainBlockContainer"] {{padding-left: 0.5rem; padding-right: 0.5rem;}}
     }}
     [class*="st-key-outputs"] [data-testid="stElementToolbar"] {{display: none;}}
-    @media (hover: none) {{.hint-pointer {{display: none;}}}}
     </style>
     """,
     unsafe_allow_html=True,
@@ -537,9 +536,7 @@ def look_inside() -> None:
                            initial_drawing=getattr(remembered, "json_data", None),
                            key=f"inside-canvas-{st.session_state.get('inside_round', 0)}")
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="inside-clear")
-        st.caption('Undo or redo a stroke with the arrows above the square<span '
-                   'class="hint-pointer"> (they show when you point at it)</span>.',
-                   unsafe_allow_html=True)
+        st.caption("Undo or redo a stroke with the arrows above the square.")
     image = canvas.image_data
     if image is None or not image[..., 3].any():
         image = getattr(remembered, "image_data", None)

@@ -19,9 +19,11 @@ from mnist_core.classroom import (
     join_address,
     lan_ipv4_addresses,
     qr_png,
-    thumbnail_png,
 )
 from mnist_core.recognizer import Recognizer
+from mnist_core.visualize import enlarge
+from ui.actions import apply
+from ui.lock import is_unlocked_teacher
 from ui.models import active_recognizer, follow_model_in_use, model_label
 from ui.sidebar import sidebar
 from ui.teach_now import teach_now_panel
@@ -147,13 +149,6 @@ def summary_of(folder: str, version: int, model: str, _recognizer: Recognizer | 
                          None if _recognizer is None else _recognizer.weights.predict)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def thumbnail_of(folder: str, drawing_id: int, created_at: str) -> bytes:
-    # A drawing's picture never changes (ids are never reused; created_at tells a store
-    # made anew after a damaged one was moved away).
-    return thumbnail_png(DrawingStore(folder), drawing_id)
-
-
 def percent(probability: float) -> str:
     """'3%', or '<1%' rather than a misleading '0%'."""
     return "<1%" if probability < 0.005 else f"{probability:.0%}"
@@ -174,20 +169,30 @@ def card_lines(item: ClassDrawing, *, hardest: bool) -> list[str]:
     return [f'<b>{drawing.label}</b> · <span class="wrong">read {drawing.predicted}</span>']
 
 
+HIDE = "hide drawings from the projector"
+
+
 def show_cards(name: str, folder: str, drawings: tuple[ClassDrawing, ...], *,
                hardest: bool) -> None:
-    """One row of drawings (as many as fit), each with its digit and what the model read."""
+    """One row of drawings (as many as fit), each with its digit and what the model read.
+
+    Each shows as the network sees it (its 28x28 input), never the picture as uploaded: a
+    photo may hold anything. The unlocked teacher hides one from the projector in one click.
+    """
+    teacher = is_unlocked_teacher()
     row = st.container(horizontal=True, gap="small", key=f"cards-{name}")
     for item in drawings:
-        try:
-            picture = thumbnail_of(folder, item.drawing.id, item.drawing.created_at)
-        except MnistCoreError:  # deleted since the summary was read
-            continue
+        drawing = item.drawing
         with row.container(width=THUMB_PX + 12, gap=None):
-            st.image(picture, width=THUMB_PX)
+            st.image(enlarge(drawing.image, THUMB_PX), width=THUMB_PX)
             st.markdown("".join(f'<div class="card-line">{line}</div>'
                                 for line in card_lines(item, hardest=hardest)),
                         unsafe_allow_html=True)
+            if teacher and st.button("Hide", key=f"hide-{name}-{drawing.id}",
+                                     icon=":material/visibility_off:", type="tertiary",
+                                     help="Hide this drawing from the projector (it stays "
+                                          "saved; My drawings lists it)."):
+                apply(HIDE, lambda drawing_id=drawing.id: DrawingStore(folder).hide(drawing_id))
 
 
 COUNTS_CHART = {

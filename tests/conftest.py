@@ -45,6 +45,28 @@ def _own_drawings(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DRAWINGS_DIR", str(tmp_path / "saved-drawings"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_limits(monkeypatch):
+    """Each test starts with no wrong passwords and no saves counted: those limits live as long
+    as the server process (ui.lock.GUARD, ui.teach.SAVES), which AppTest tests share."""
+    import sys
+
+    from mnist_core.lock import PasswordGuard
+    from mnist_core.ratelimit import ClientBuckets
+
+    if "ui.lock" in sys.modules:
+        monkeypatch.setattr("ui.lock.GUARD", PasswordGuard())
+    if "ui.teach" in sys.modules:
+        monkeypatch.setattr("ui.teach.SAVES", ClientBuckets())
+
+
+def as_shown(markdown: str) -> str:
+    """Markdown as a reader sees it: escaped marks (`ui.text.plain`) without their backslash."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Images a tiny MLP learns in seconds: digit k is a bright bar at row 4 + 2k, plus noise.
 

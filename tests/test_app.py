@@ -3,6 +3,8 @@
 import io
 import json
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.drawn import render_strokes, sketch
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, as_shown
 
 
 @pytest.fixture
@@ -95,6 +97,52 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tm
     assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)
 
 
+def copy_of_shipped_as_active(tmp_path) -> Path:
+    """A run folder holding a copy of the shipped model's files, made the model in use."""
+    run = tmp_path / "models" / "runs" / "2026-01-01_000000"
+    shutil.copytree(PROJECT / "models" / "shipped", run)
+    (tmp_path / "models" / "active.json").write_text(json.dumps({"run_id": run.name}))
+    return run
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "reason"),
+    [
+        ("metrics.json", lambda metrics: {**metrics, "test_accuracy": "very good"},
+         "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
+        ("metrics.json", lambda metrics: {**metrics, "drawn_accuracy": [0.9]},
+         "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
+        ("history.json", lambda history: [1, "x", None],
+         "history.json: entry 1 is 1, expected an object"),
+    ],
+)
+def test_an_active_run_with_malformed_figures_falls_back_and_says_why(app, tmp_path, name,
+                                                                      change, reason):
+    """The sidebar showed a traceback on every page for such a run."""
+    run = copy_of_shipped_as_active(tmp_path)
+    (run / name).write_text(json.dumps(change(json.loads((run / name).read_text()))))
+    app.run()
+    assert not app.exception, app.exception[0].value if app.exception else ""
+    assert any(reason in as_shown(w.value) and "using the shipped model instead" in w.value
+               for w in app.sidebar.warning)
+    assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)
+
+
+def test_an_active_run_that_is_gone_is_named_in_the_sidebar(app, tmp_path):
+    """It fell back to the shipped model without a word."""
+    run = copy_of_shipped_as_active(tmp_path)
+    app.run()
+    assert f"Run {run.name}" in " ".join(str(m.value) for m in app.sidebar.markdown)
+    assert not app.sidebar.warning
+    shutil.rmtree(run)
+    app.run()
+    assert not app.exception
+    assert "Shipped model" in " ".join(str(m.value) for m in app.sidebar.markdown)
+    assert [as_shown(w.value) for w in app.sidebar.warning] == [
+        f"The model in use, run {run.name}, is no longer in the models folder (deleted or "
+        "moved): using the shipped model."]
+
+
 @pytest.fixture
 def no_model_loads(monkeypatch):
     """Every model file reads as corrupt, the shipped one too (as if models/shipped/ were
@@ -122,13 +170,34 @@ def test_with_no_loadable_model_every_page_opens_and_says_so(app, no_model_loads
     if page:
         app.switch_page(page).run()
     assert not app.exception, app.exception[0].value if app.exception else ""
-    assert any("cannot be loaded: it is corrupt" in e.value and "Train a model" in e.value
-               for e in app.sidebar.error)
+    assert any("cannot be loaded: it is corrupt" in as_shown(e.value)
+               and "Train a model" in e.value for e in app.sidebar.error)
     assert len(app.sidebar.get("page_link")) == 6
     if page is None:
         assert any("No model could be loaded" in e.value for e in app.error)
     if page == "pages/1_Train.py":
         assert [b for b in app.button if b.label == "Start training"]
+
+
+@pytest.mark.parametrize("size", [(1, 100_000), (100_000, 1), (40, 70_000)])
+def test_a_picture_far_too_long_or_thin_gets_a_sentence_not_a_traceback(app, size):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", size, 255).save(buffer, format="PNG")
+    app.run()
+    app.file_uploader[0].upload("strip.png", buffer.getvalue(), "image/png").run()
+    assert not app.exception
+    assert app.warning or app.error or app.info
+
+
+def test_a_file_name_is_shown_as_text_never_as_markdown(app):
+    app.run()
+    name = "![x](http://203.0.113.9/track.png).png"
+    app.file_uploader[0].upload(name, b"these are not pixels", "image/png").run()
+    [error] = app.error
+    assert "![x](" not in error.value and r"\!\[x\]\(http\://203.0.113.9/track.png\)" in \
+        error.value
 
 
 def upload_and_read(app, digit: int):
@@ -175,21 +244,53 @@ def test_deselecting_the_digit_takes_the_correction_back(app):
     assert DrawingStore().counts().total == 0
 
 
-def test_undo_gives_a_drawing_saved_before_its_old_digit_back(app):
-    """Saved as a 1 in an earlier visit, corrected to 4 then 8 now: "Take back" makes it a 1 again,
-    not a 4, and keeps it saved."""
+def test_take_back_after_several_picks_goes_back_to_before_the_first_save(app):
+    """Saved with Right as a 1, corrected to 4 then 8: "Take back" leaves it unsaved, as it
+    was before this session's first save."""
     from mnist_core.drawings import DrawingStore
 
     upload_and_read(app, 1)
     next(b for b in app.button if b.label == "Right, it's a 1").click().run()
-    app.session_state["saved_drawings"] = {}  # a new visit: this session saved nothing yet
     app.pills[0].set_value(4).run()
     app.pills[0].set_value(8).run()
+    assert [d.label for d in DrawingStore().list()] == [8]
     next(b for b in app.button if b.label == "Take back").click().run()
     assert not app.exception
-    assert any("Taken back: it is saved as a 1 again." in c.value for c in app.caption)
+    assert any("Taken back: this drawing is not saved." in c.value for c in app.caption)
     assert app.pills[0].value is None
-    assert [d.label for d in DrawingStore().list()] == [1]
+    assert DrawingStore().list() == []
+
+
+def test_a_drawing_someone_else_saved_keeps_its_digit(app):
+    """A student who uploads another's exported picture finds it saved: picking another
+    digit must not change it for everyone (it did: 36 of 36)."""
+    from mnist_core.drawings import DrawingStore
+
+    upload_and_read(app, 1)
+    next(b for b in app.button if b.label == "Right, it's a 1").click().run()
+    app.session_state["saved_drawings"] = {}  # another student's session: it saved nothing
+    app.pills[0].set_value(3).run()
+    assert not app.exception
+    assert any("Already saved as a 1 by someone else: only the teacher can change it." in
+               c.value for c in app.caption)
+    assert app.pills[0].value is None  # no digit shown as picked: nothing changed
+    assert not any(b.label == "Take back" for b in app.button)
+    next(b for b in app.button if b.label == "Right, it's a 1").click().run()  # same digit
+    next(b for b in app.button if b.label == "Take back").click().run()
+    assert [d.label for d in DrawingStore().list()] == [1]  # taking back leaves theirs
+
+
+def test_the_unlocked_teacher_may_correct_any_drawing(app, monkeypatch):
+    from mnist_core.drawings import DrawingStore
+    from tests.test_lock_pages import PASSWORD, unlock
+
+    monkeypatch.setenv("MNIST_TEACHER_PASSWORD", PASSWORD)
+    upload_and_read(app, 1)
+    next(b for b in app.button if b.label == "Right, it's a 1").click().run()
+    app.session_state["saved_drawings"] = {}
+    unlock(app)
+    app.pills[0].set_value(3).run()
+    assert [d.label for d in DrawingStore().list()] == [3]
 
 
 def test_a_drawings_folder_that_cannot_be_written_gets_a_message_not_a_crash(app, tmp_path,

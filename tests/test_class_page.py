@@ -145,5 +145,33 @@ def test_an_unreadable_store_is_one_sentence():
     drawings.path.write_bytes(b"this is not a database" * 100)
     page = open_page("Projector")
     [error] = page.main.error
-    assert error.value.startswith("The class's drawings cannot be shown: The saved drawings at")
+    assert error.value.startswith("The class's drawings cannot be shown: The file of saved "
+                                  "drawings")
     assert "192.168.1.20:8501" in texts(page)
+
+
+def test_the_projector_never_shows_an_uploaded_picture_as_it_is(saved, monkeypatch):
+    """A picture with words round a 7 went on the projector legibly: the cards now show what
+    the network sees, so the originals are never even read."""
+    def no_originals(self, drawing_id):
+        raise AssertionError("the projector read an original picture")
+
+    monkeypatch.setattr(DrawingStore, "image_png", no_originals)
+    page = open_page("Projector")
+    assert len(page.main.get("image")) == 5  # 4 latest + 1 hardest, from their 28x28 inputs
+
+
+def test_the_unlocked_teacher_hides_a_drawing_from_the_projector_in_one_click(saved,
+                                                                             monkeypatch):
+    from tests.test_lock_pages import PASSWORD, unlock
+
+    monkeypatch.setenv("MNIST_TEACHER_PASSWORD", PASSWORD)
+    page = open_page("Projector")
+    assert not [b for b in page.button if b.label == "Hide"]  # not for a locked student
+    unlock(page)
+    newest = saved.list()[0]
+    next(b for b in page.button if b.key == f"hide-latest-{newest.id}").click().run()
+    assert not page.exception
+    assert saved.get(newest.id).hidden
+    assert len(cards(page)) == 3  # three latest left, and it was the hardest: none now
+    assert saved.counts().total == 4  # still saved, still counted

@@ -10,18 +10,16 @@ import pytest
 
 from mnist_core.classroom import (
     SERVE_COMMAND,
-    THUMBNAIL_SIDE,
     _usable,
     class_summary,
     join_address,
     lan_ipv4_addresses,
     qr_png,
-    thumbnail_png,
 )
 from mnist_core.drawings import DrawingStore
 from mnist_core.errors import DrawingStoreError
 from tests.conftest import PROJECT
-from tests.test_drawings import canvas_of, random_input
+from tests.test_drawings import random_input
 
 LAN = ("192.168.1.20", "10.0.0.5")
 
@@ -202,20 +200,14 @@ def test_the_confusion_and_the_hardest_look_at_the_newest_drawings_only(drawings
     assert len(summary.hardest) == 3
 
 
-def test_a_thumbnail_is_small_and_visible_on_a_light_page(drawings):
-    canvas = canvas_of(7)  # white strokes on a see-through 280x280 canvas, as the app saves
-    drawing_id = save(drawings, 7, 7, 1, picture=canvas)
-    image = cv2.imdecode(np.frombuffer(thumbnail_png(drawings, drawing_id), np.uint8),
-                         cv2.IMREAD_UNCHANGED)
-    assert image.shape == (THUMBNAIL_SIDE, THUMBNAIL_SIDE, 3)  # opaque now
-    assert image.min() == 0 and image.max() > 200  # light ink on a black ground
-
-
-def test_a_small_picture_is_not_enlarged(drawings):
-    drawing_id = save(drawings, 1, 1, 2, picture=np.full((40, 30, 3), 90, np.uint8))
-    image = cv2.imdecode(np.frombuffer(thumbnail_png(drawings, drawing_id), np.uint8),
-                         cv2.IMREAD_UNCHANGED)
-    assert image.shape[:2] == (40, 30)
+def test_hidden_drawings_leave_the_latest_and_the_hardest_but_still_count(drawings):
+    ids = [save(drawings, 2, 5, seed) for seed in range(4)]
+    drawings.hide(ids[-1])
+    drawings.hide(ids[0])
+    summary = class_summary(drawings, lambda images: np.full((len(images), 10), 0.1))
+    assert [item.drawing.id for item in summary.latest] == [ids[2], ids[1]]
+    assert {item.drawing.id for item in summary.hardest} == {ids[1], ids[2]}
+    assert summary.total == 4 and summary.judged == 4
 
 
 def test_an_unreadable_store_raises_its_own_error(tmp_path):

@@ -1,12 +1,15 @@
 """The Curves page with a temporary models folder: runs made by the real training code."""
 
+import json
+import shutil
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import TrainConfig
 from mnist_core.store import ModelStore
 from mnist_core.workflow import train_and_save
-from tests.conftest import PROJECT, TINY
+from tests.conftest import PROJECT, TINY, as_shown
 
 PAGE = "pages/2_Curves.py"
 
@@ -68,7 +71,8 @@ def test_runs_are_listed_with_their_figures_and_a_broken_one_is_reported(models,
     row = table[table["run"] == second.run_id].iloc[0]
     assert row["epochs"] == "4" and row["status"] == "completed"
     assert row["test_accuracy"] == pytest.approx(second.test_accuracy)
-    assert any("Broken run folder 2020-01-01_000000" in w.value for w in page.warning)
+    assert any("Broken run folder 2020-01-01_000000" in as_shown(w.value)
+               for w in page.warning)
 
 
 def test_a_broken_folder_can_be_deleted(models, two_runs):
@@ -144,3 +148,71 @@ def test_a_diagonal_cell_shows_the_digits_read_right(models, two_runs, monkeypat
                page.caption)
     assert len(page.get("image")) == min(right, 40)
     assert not page.success
+
+
+def copy_of_shipped(models, run_id="2026-01-01_000000"):
+    """A run folder holding a copy of the shipped model's files; returns its path."""
+    path = models.runs_dir / run_id
+    shutil.copytree(PROJECT / "models" / "shipped", path)
+    return path
+
+
+def rewrite(path, name, change):
+    (path / name).write_text(json.dumps(change(json.loads((path / name).read_text()))))
+
+
+@pytest.mark.parametrize("active", [True, False])
+@pytest.mark.parametrize(
+    ("name", "change", "reason"),
+    [
+        # The issue's three files, each a traceback on this page before.
+        ("metrics.json", lambda metrics: {**metrics, "test_accuracy": "very good"},
+         "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
+        ("metrics.json", lambda metrics: {**metrics, "drawn_accuracy": [0.9]},
+         "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
+        ("history.json", lambda history: [1, "x", None],
+         "history.json: entry 1 is 1, expected an object"),
+    ],
+)
+def test_a_run_with_malformed_figures_is_listed_as_broken_and_the_page_works(
+        models, name, change, reason, active):
+    path = copy_of_shipped(models)
+    if active:
+        models.activate(path.name)
+    rewrite(path, name, change)
+    page = run_page()
+    assert not page.exception, page.exception[0].value if page.exception else ""
+    assert any(f"Broken run folder {path.name}:" in as_shown(w.value)
+               and reason in as_shown(w.value) for w in page.warning)
+    table = page.dataframe[0].value
+    # The model the app reads with is the shipped one: it is shown in use, and chosen.
+    assert list(table["run"]) == ["shipped"] and bool(table["active"][0])
+    assert page.subheader[2].value == "Run shipped (in use)"
+    if active:  # the sidebar says why the shipped model is in use; it can be chosen again
+        assert any(reason in as_shown(w.value) and "using the shipped model" in w.value
+                   for w in page.sidebar.warning)
+        assert [b for b in page.button if b.label == "Use this model"]
+
+
+def test_a_run_without_validation_figures_shows_its_curves(models):
+    path = copy_of_shipped(models)
+    rewrite(path, "history.json", lambda history: [
+        {"epoch": record["epoch"], "loss": record["loss"], "accuracy": record["accuracy"]}
+        for record in history[:3]])
+    models.activate(path.name)
+    page = run_page()
+    assert not page.exception, page.exception[0].value if page.exception else ""
+    assert not page.warning
+    titles = [json.loads(chart.proto.spec).get("title", {}).get("text")
+              for chart in page.get("vega_lite_chart")]
+    assert "Loss per epoch" in titles and "Accuracy per epoch" in titles
+    assert page.subheader[2].value == f"Run {path.name} (in use)"
+
+
+def test_a_failed_run_without_its_error_says_so(models):
+    path = copy_of_shipped(models)
+    rewrite(path, "metrics.json", lambda metrics: {**metrics, "status": "failed"})
+    page = run_page()
+    page.selectbox[0].select(path.name).run()
+    assert not page.exception, page.exception[0].value if page.exception else ""
+    assert any(e.value == "This run failed: no reason was recorded." for e in page.error)

@@ -5,7 +5,17 @@ import ast
 
 import pytest
 
-from mnist_core.lock import MAX_WAIT, WRONG_WAIT, Attempts, password_matches, seal, wait_after
+from mnist_core.lock import (
+    MAX_WAIT,
+    SERVER_BURST,
+    SERVER_EVERY_SECONDS,
+    WRONG_WAIT,
+    Attempts,
+    PasswordGuard,
+    password_matches,
+    seal,
+    wait_after,
+)
 from tests.conftest import PROJECT
 
 
@@ -76,3 +86,86 @@ def test_a_hundred_guesses_take_over_an_hour():
         clock += attempts.seconds_to_wait(clock)
         attempts = attempts.failed(clock)
     assert clock > 3600
+
+
+# The guard: wrong passwords counted per device and for the whole server ------------------
+
+
+def test_tries_from_many_tabs_of_one_device_at_the_same_moment_are_checked_one_at_a_time():
+    import threading
+
+    guard = PasswordGuard()
+    results, start = [], threading.Barrier(8)
+
+    def one_tab():
+        start.wait()
+        results.append(guard.try_now("10.0.0.7", 100.0))
+
+    tabs = [threading.Thread(target=one_tab) for _ in range(8)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+    assert results.count(None) == 1
+    assert all(refusal.seconds == WRONG_WAIT and not refusal.whole_server
+               for refusal in results if refusal is not None)
+
+
+def guess_as_fast_as_allowed(guard: PasswordGuard, clients: list[str], seconds: float,
+                             step: float = 0.5) -> int:
+    """Wrong passwords checked in `seconds` when every client tries every `step` s."""
+    checked, now = 0, 0.0
+    while now < seconds:
+        checked += sum(guard.try_now(client, now) is None for client in clients)
+        now += step
+    return checked
+
+
+def test_a_new_connection_does_not_start_a_device_afresh():
+    """Eight connections from one device made 47 guesses in 20 s when the wait was kept per
+    session; counted per device they get as many as one connection does."""
+    guard = PasswordGuard()
+    assert guess_as_fast_as_allowed(guard, ["10.0.0.7"] * 8, 20.0) == 5  # at 0, 1, 3, 7, 15 s
+    assert guess_as_fast_as_allowed(PasswordGuard(), ["10.0.0.7"], 20.0) == 5
+
+
+def test_many_devices_together_are_held_to_the_servers_pace():
+    devices = [f"10.0.1.{number}" for number in range(40)]
+    checked = guess_as_fast_as_allowed(PasswordGuard(), devices, 600.0)
+    assert checked <= SERVER_BURST + 600 / SERVER_EVERY_SECONDS + 1
+
+
+def test_a_student_guessing_does_not_keep_the_teacher_out_for_long():
+    guard = PasswordGuard()
+    for tries in range(30):  # a student on a phone, a try a second for half a minute
+        guard.try_now("10.0.0.7", float(tries))
+    assert guard.try_now("this computer", 30.0) is None  # the teacher, at once
+    guard.succeeded("this computer")
+    # Many devices that used up the server's tries: the teacher waits one interval at most.
+    for device in range(SERVER_BURST + 5):
+        guard.try_now(f"10.0.2.{device}", 31.0)
+    refusal = guard.try_now("this computer", 31.0)
+    assert refusal.whole_server and refusal.seconds <= SERVER_EVERY_SECONDS
+    assert guard.try_now("this computer", 31.0 + refusal.seconds) is None
+
+
+def test_the_right_password_forgives_the_device_and_old_failures_are_forgotten():
+    guard = PasswordGuard(forget_after=900.0)
+    now = 0.0
+    for _ in range(5):
+        now += guard.attempts("10.0.0.7", now).seconds_to_wait(now)
+        assert guard.try_now("10.0.0.7", now) is None
+    assert guard.attempts("10.0.0.7", now).failures == 5
+    guard.succeeded("10.0.0.7")
+    assert guard.attempts("10.0.0.7", now).failures == 0
+    guard.try_now("10.0.0.8", now)
+    later = now + 1.0 + 900.0
+    assert guard.attempts("10.0.0.8", later).failures == 0
+
+
+def test_the_guard_remembers_a_bounded_number_of_devices():
+    guard = PasswordGuard(max_clients=100, server_burst=10**6)
+    for device in range(1000):
+        guard.try_now(f"device {device}", float(device))
+    assert len(guard._clients) <= 100
+    assert guard.attempts("device 999", 999.0).failures == 1  # the newest are kept

@@ -299,13 +299,45 @@ def test_runs_cannot_be_downloaded_while_locked(locked, case, world):
     assert not any(d.proto.disabled for d in page.get("download_button"))
 
 
-def test_exporting_the_drawings_stays_open_to_students(locked):
-    """The zip holds only what the gallery shows everyone, and changes nothing."""
+def test_exporting_every_drawing_is_the_teachers_and_a_student_downloads_their_own(locked,
+                                                                                    models):
+    """With every drawing exported, a student could upload another's picture again and find
+    it saved; a student now takes only what their own tab saved."""
     canvas = canvas_of(7)
-    DrawingStore().add(7, preprocess(canvas), canvas)
-    page = open_page("pages/3_My_drawings.py")
-    [export] = page.get("download_button")
-    assert export.proto.label == "Download all as a zip" and not export.proto.disabled
+    DrawingStore().add(7, preprocess(canvas), canvas)  # another student's
+    page = open_page("app.py")
+    page.file_uploader[0].upload("digit-1.png", png_of(1), "image/png").run()
+    next(b for b in page.button if (b.key or "").startswith("right-upload")).click().run()
+    page.switch_page("pages/3_My_drawings.py").run()
+    assert not page.exception
+    every, mine = page.get("download_button")
+    assert every.proto.label == "Download all as a zip" and every.proto.disabled
+    assert every.proto.help == reason("download all drawings")
+    assert mine.proto.label == "Download mine (1)" and not mine.proto.disabled
+    [own] = DrawingStore().list(label=1)
+    assert [row.split(",")[1] for row in zipped_labels(DrawingStore().export_zip([own.id]))] \
+        == ["1"]
+    unlock(page)
+    every, _ = page.get("download_button")
+    assert not every.proto.disabled
+
+
+def zipped_labels(data: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("labels.csv").decode().splitlines()[1:]
+
+
+def test_a_new_tab_does_not_start_the_wait_after_wrong_passwords_afresh(locked, models,
+                                                                        fake_clock):
+    """Eight connections made 47 wrong guesses and then the right one in 20 s when the
+    wait was kept per session; another tab of the same device now waits as the first does."""
+    first = open_page("pages/1_Train.py")
+    unlock(first, "guess 1")
+    unlock(first, "guess 2")
+    second = open_page("pages/1_Train.py")  # a new session, as a new tab or connection
+    unlock(second)
+    assert second.sidebar.error[0].value.startswith("Too many wrong passwords: try again in")
+    assert button(second, "Start training").disabled
 
 
 def test_students_still_upload_read_and_save_right_and_wrong(locked, models):

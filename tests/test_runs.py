@@ -96,6 +96,20 @@ def test_history_csv_has_a_header_and_one_row_per_epoch(store, synthetic_split):
     assert float(rows[0]["val_accuracy"]) == pytest.approx(run.history[0]["val_accuracy"])
 
 
+def test_history_rows_have_every_column_for_the_charts():
+    """A run without validation figures (or an older one without "complete") left columns out
+    of the Curves page's frame, and its chart failed on the missing "val_loss"."""
+    older = RunInfo("older", Path("/nowhere/older"), QUICK,
+                    [{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "note": "kept"}], {})
+    newer = RunInfo("newer", Path("/nowhere/newer"), QUICK, history([0.4, 0.3]), {})
+    rows = runs.history_rows([older, newer])
+    assert [(row["run"], row["epoch"]) for row in rows] == [("older", 1), ("newer", 1),
+                                                           ("newer", 2)]
+    assert all(set(runs.HISTORY_COLUMNS) <= set(row) for row in rows)
+    assert rows[0]["val_loss"] is None and rows[0]["complete"] is None
+    assert rows[0]["note"] == "kept" and rows[2]["val_loss"] == 0.3
+
+
 def test_misclassified_cells_pick_the_images_behind_a_confusion_cell():
     labels = [3, 3, 5, 8, 8]
     evaluation = evaluation_record(

@@ -238,3 +238,193 @@ def test_the_keras_free_reader_agrees_with_keras_safe_mode(saved):
     for mine, reference in zip(ours.kernels + ours.biases, theirs.kernels + theirs.biases,
                                strict=True):
         np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.fixture
+def copied(store, tiny_shipped_dir):
+    """A store holding one readable run, a copy of the tiny shipped model; returns (store,
+    its folder). Faster than training one, for the tables below."""
+    path = store.runs_dir / "2026-01-01_000000"
+    shutil.copytree(tiny_shipped_dir, path)
+    return store, path
+
+
+def rewrite(path, name, change):
+    """Rewrites the JSON file `name` in `path` as `change(its contents)` returns it."""
+    (path / name).write_text(json.dumps(change(json.loads((path / name).read_text()))))
+
+
+def with_metric(key, value):
+    return lambda metrics: {**metrics, key: value}
+
+
+def with_epoch_field(key, value):
+    return lambda history: [history[0], {**history[1], key: value}]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "reason"),
+    [
+        # The issue's cases: each crashed the sidebar and the Curves page.
+        ("metrics.json", with_metric("test_accuracy", "very good"),
+         "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
+        ("metrics.json", with_metric("drawn_accuracy", [0.9]),
+         "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
+        ("history.json", lambda history: [1, "x", None],
+         "history.json: entry 1 is 1, expected an object with its epoch"),
+        # Accuracies are shares, shown as percentages and compared between runs.
+        ("metrics.json", with_metric("pen_accuracy", 1.5), "pen_accuracy is 1.5, expected"),
+        ("metrics.json", with_metric("test_accuracy", -0.1), "test_accuracy is -0.1"),
+        ("metrics.json", with_metric("test_accuracy", float("nan")), "test_accuracy is NaN"),
+        ("metrics.json", with_metric("test_accuracy", True), "test_accuracy is true"),
+        ("metrics.json", with_metric("drawings_accuracy", "90%"), "drawings_accuracy is '90%'"),
+        ("metrics.json", with_metric("tuned_from_test_accuracy", {"a": 1}),
+         'tuned_from_test_accuracy is {"a": 1}'),
+        ("metrics.json", with_metric("tuned_from_drawings_accuracy", 2),
+         "tuned_from_drawings_accuracy is 2"),
+        ("metrics.json", with_metric("test_loss", -1), "test_loss is -1, expected a number 0"),
+        ("metrics.json", with_metric("train_seconds", "long"),
+         "train_seconds is 'long', expected a number of seconds"),
+        ("metrics.json", with_metric("train_seconds", float("inf")),
+         "train_seconds is Infinity"),
+        ("metrics.json", with_metric("status", "great"),
+         "status is 'great', expected one of completed, stopped, failed, interrupted"),
+        ("metrics.json", with_metric("status", None), "status is null"),
+        ("metrics.json", with_metric("finished_at", 20260101),
+         "finished_at is 20260101, expected text"),
+        ("metrics.json", with_metric("error", ["boom"]), "error is [\"boom\"], expected text"),
+        ("metrics.json", with_metric("drawings_count", "many"),
+         "drawings_count is 'many', expected a whole number"),
+        ("metrics.json", with_metric("drawings_trained", 2.5), "drawings_trained is 2.5"),
+        ("metrics.json", with_metric("test_count", -1), "test_count is -1"),
+        ("metrics.json", with_metric("test_accuracy", "x" * 100),
+         "test_accuracy is 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..., expected"),  # cut short
+        ("metrics.json", lambda metrics: [metrics], "metrics.json is malformed"),
+        ("metrics.json", lambda metrics: None, "metrics.json is malformed"),
+        ("history.json", lambda history: None, "history.json is malformed"),
+        ("history.json", lambda history: [{"loss": 0.1}], "entry 1 is {\"loss\": 0.1}"),
+        ("history.json", lambda history: [history[0], {**history[1], "epoch": 0}],
+         "entry 2 is"),
+        ("history.json", with_epoch_field("epoch", "2"), "entry 2 is"),
+        ("history.json", with_epoch_field("epoch", True), "entry 2 is"),
+        ("history.json", with_epoch_field("loss", "low"),
+         "history.json: epoch 2's loss is 'low', expected a number 0 or more"),
+        ("history.json", with_epoch_field("val_loss", -0.5), "epoch 2's val_loss is -0.5"),
+        ("history.json", with_epoch_field("accuracy", 2),
+         "epoch 2's accuracy is 2, expected a number from 0 to 1"),
+        ("history.json", with_epoch_field("val_accuracy", [1]), "epoch 2's val_accuracy is [1]"),
+        ("history.json", with_epoch_field("seconds", -3), "epoch 2's seconds is -3"),
+        ("history.json", with_epoch_field("seconds", float("nan")), "epoch 2's seconds is NaN"),
+        ("history.json", with_epoch_field("complete", "yes"),
+         "epoch 2's complete is 'yes', expected true or false"),
+    ],
+)
+def test_a_run_with_malformed_figures_is_listed_as_broken_saying_why(copied, name, change,
+                                                                    reason):
+    store, path = copied
+    rewrite(path, name, change)
+    runs, broken = store.list_runs()
+    assert [r.run_id for r in runs] == [SHIPPED_ID]
+    assert [b.run_id for b in broken] == [path.name]
+    assert broken[0].reason.startswith(f"Run {path.name!r} is broken: ")
+    assert reason in broken[0].reason
+    with pytest.raises(StoreError, match="is broken"):
+        store.get_run(path.name)
+
+
+def test_json_nested_too_deep_is_a_broken_run_not_a_crash(copied):
+    store, path = copied
+    (path / "history.json").write_text("[" * 100_000 + "]" * 100_000)
+    runs, broken = store.list_runs()
+    assert [b.run_id for b in broken] == [path.name]
+    assert "history.json cannot be read" in broken[0].reason
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        # Older formats and unmeasured figures are read as they are.
+        ("metrics.json", lambda metrics: {}),
+        ("metrics.json", lambda metrics: {**metrics, "test_accuracy": None,
+                                          "drawn_accuracy": None, "train_seconds": None}),
+        ("metrics.json", with_metric("something_new", ["any", {"value": 1}])),
+        ("metrics.json", with_metric("versions", "not checked: nothing shows it")),
+        ("metrics.json", with_metric("startup_seconds", "the estimate skips a bad one")),
+        ("metrics.json", with_metric("status", "interrupted")),
+        ("metrics.json", with_metric("test_accuracy", 1)),
+        # A run whose training diverged: its losses are NaN or infinity (json writes both).
+        ("metrics.json", with_metric("test_loss", float("nan"))),
+        ("history.json", with_epoch_field("loss", float("inf"))),
+        ("history.json", lambda history: []),
+        ("history.json", lambda history: [{"epoch": 1}, {"epoch": 2, "loss": 0.5}]),
+        ("history.json", lambda history: [{**record, "val_loss": None, "val_accuracy": None,
+                                           "seconds": None, "note": "kept"}
+                                          for record in history]),
+    ],
+)
+def test_older_or_unmeasured_figures_are_still_read(copied, name, change):
+    store, path = copied
+    rewrite(path, name, change)
+    runs, broken = store.list_runs()
+    assert broken == [] and {r.run_id for r in runs} == {SHIPPED_ID, path.name}
+
+
+def test_the_shipped_model_passes_the_checks():
+    run = ModelStore().get_run(SHIPPED_ID)
+    assert len(run.history) == 100 and run.test_accuracy > 0.99
+
+
+def test_an_active_run_with_malformed_figures_falls_back_saying_why(copied):
+    store, path = copied
+    store.activate(path.name)
+    rewrite(path, "metrics.json", with_metric("test_accuracy", "very good"))
+    loaded = store.load_active()
+    assert loaded.run.is_shipped
+    assert "test_accuracy is 'very good'" in loaded.fallback_reason
+    assert "using the shipped model instead" in loaded.fallback_reason
+
+
+def test_an_active_run_that_is_gone_is_named_and_the_shipped_model_used(copied):
+    store, path = copied
+    assert store.active_problem() is None  # nothing chosen: the shipped model, as intended
+    store.activate(path.name)
+    assert store.active_problem() is None and store.load_active().fallback_reason is None
+    shutil.rmtree(path)
+    assert store.active_run_id() == SHIPPED_ID  # as before, for every other caller
+    expected = (f"The model in use, run {path.name}, is no longer in the models folder "
+                "(deleted or moved): using the shipped model.")
+    assert store.active_problem() == expected
+    loaded = store.load_active()
+    assert loaded.run.is_shipped and loaded.fallback_reason == expected
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"run": "x"}', '{"run_id": 5}', "[1]"])
+def test_an_unreadable_active_pointer_is_named_and_the_shipped_model_used(store, content):
+    store.root.mkdir(parents=True)
+    (store.root / "active.json").write_text(content)
+    assert store.active_run_id() == SHIPPED_ID
+    assert "active.json) cannot be read: using the shipped model" in store.active_problem()
+    assert store.load_active().fallback_reason == store.active_problem()
+
+
+@pytest.mark.parametrize("evaluation", [
+    {}, [], "very good", {"accuracy": 0.9, "per_class_accuracy": [0.9] * 9,
+                          "confusion": [[1] * 10] * 10},
+    {"accuracy": 0.9, "per_class_accuracy": [0.9] * 10, "confusion": [[1] * 10] * 9},
+    {"accuracy": 0.9, "per_class_accuracy": [0.9] * 10, "confusion": [["x"] * 10] * 10},
+    {"accuracy": 0.9, "per_class_accuracy": [0.9] * 10, "confusion": [[1] * 10] * 10,
+     "misclassified": [{"index": 3, "true": 12, "predicted": 1, "confidence": 0.5}]},
+])
+def test_a_malformed_evaluation_is_not_shown_but_computed_again(copied, evaluation):
+    store, path = copied
+    (path / "evaluation.json").write_text(json.dumps(evaluation))
+    assert store.get_run(path.name).evaluation() is None
+
+
+def test_a_well_formed_evaluation_is_read(copied):
+    store, path = copied
+    good = {"accuracy": 0.9, "per_class_accuracy": [0.9] * 9 + [None],
+            "confusion": [[1] * 10] * 10,
+            "misclassified": [{"index": 3, "true": 2, "predicted": 1, "confidence": 0.5}]}
+    (path / "evaluation.json").write_text(json.dumps(good))
+    assert store.get_run(path.name).evaluation() == good

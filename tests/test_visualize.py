@@ -51,8 +51,8 @@ def test_opaque_pictures_and_unreadable_bytes_come_back_unchanged():
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
-    ((1, 100_000), (1, 672)), ((100_000, 1), (672, 1)), ((3, 70_000, 3), (1, 672, 3)),
-    ((2000, 1000, 4), (672, 336, 4)), ((300, 200), (300, 200)),
+    ((1, 100_000), (42, 672)), ((100_000, 1), (672, 42)), ((3, 70_000, 3), (42, 672, 3)),
+    ((2000, 1000, 4), (672, 336, 4)), ((300, 200), (300, 200)), ((5, 200), (42, 200)),
 ])
 def test_a_preview_fits_the_page_whatever_the_upload_shape(shape, expected):
     assert visualize.preview(np.full(shape, 200, np.uint8)).shape == expected

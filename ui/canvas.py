@@ -12,7 +12,9 @@ result), drawing through that component. Inline component scripts are sent with 
 which is why the loader is small and the 400 kB bundle is fetched (and cached) by the browser.
 
 If the installed bundle does not contain the constant exactly once (another library version),
-nothing is changed and the stock component is used: slower, never broken. `PATCHED` says which.
+nothing is changed and the stock component is used: slower, and with the library's own toolbar,
+which hides over the square's top-right corner (see TOOLBAR_CSS). `PATCHED` says which, and
+tests/test_canvas.py fails then.
 """
 
 from __future__ import annotations
@@ -75,9 +77,20 @@ def _loader_script() -> str | None:
                       "replace": json.dumps(f"Bc = {SEND_DELAY_MS},")}
 
 
-# The library shows its toolbar (undo, redo, clear) only while the pointer is over the canvas;
-# a finger has no such state, so on touch screens it is always shown.
-TOUCH_CSS = "@media (hover: none) {.dc-toolbar {opacity: 1; top: -2.65rem;}}"
+# The library's toolbar (undo, redo, "Reset canvas & history") rests invisible over the
+# square's top-right corner and slides above it 0.1-0.2 s after the pointer arrives: a stroke
+# started there sooner pressed the invisible buttons instead (nothing drawn), and a quick click
+# there reset a finished drawing. So on every device it sits above the square, shown, never
+# moving; its bottom edge is the square's top edge, and its transparent padding lets clicks
+# through, so only the visible card takes any. The page leaves room above the square for it
+# (.toolbar-room: the toolbar is 2.9 rem tall). Selectors as specific as the library's hover
+# rule (`.dc-root:hover > .dc-toolbar`), and later, so they win over all its states.
+TOOLBAR_CSS = """
+.dc-root > .dc-toolbar, .dc-root:hover > .dc-toolbar {
+  opacity: 1; top: auto; bottom: 100%; transition: none; pointer-events: none;
+}
+.dc-toolbar-card {pointer-events: auto;}
+"""
 
 
 def _quick_component():
@@ -87,7 +100,7 @@ def _quick_component():
     css = _bundle().with_name("index-style.css")
     styles = css.read_text(encoding="utf-8") if css.exists() else ""
     return st.components.v2.component(
-        "mnist-draw.quick_canvas", js=script, css=styles + "\n" + TOUCH_CSS,
+        "mnist-draw.quick_canvas", js=script, css=styles + "\n" + TOOLBAR_CSS,
         html='<div class="canvas-root"></div>', isolate_styles=True)
 
 

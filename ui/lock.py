@@ -6,7 +6,9 @@ guarded actions; students still draw, upload, save and see every page. Without a
 everything is open, as before. A page asks `teacher_only("delete runs")` for the reason to
 show beside a disabled control, and runs the action through `ui.actions.apply`, which
 refuses a locked session whatever the browser sent. The arithmetic (constant-time check,
-waits after wrong passwords) is `mnist_core.lock`.
+waits after wrong passwords) is `mnist_core.lock`; the wrong passwords are counted per device
+and for the server in `GUARD`, one for the server process, so a new tab starts from nothing
+new (not in Streamlit's caches either: a client can ask to clear those).
 """
 
 from __future__ import annotations
@@ -22,17 +24,27 @@ from mnist_core.lock import (
     PASSWORD_ENV,
     SECRET_NAME,
     WRONG_WAIT,
-    Attempts,
+    PasswordGuard,
     password_matches,
     seal,
 )
 
-# Session state: the password's HMAC once unlocked (never the password), the wrong tries in
-# a row, and the message the last try left for the sidebar to show.
+# Session state: the password's HMAC once unlocked (never the password), and the message the
+# last try left for the sidebar to show.
 _UNLOCKED = "teacher_unlocked"
-_ATTEMPTS = "teacher_attempts"
 _MESSAGE = "teacher_message"
 _FIELD = "teacher_password_field"
+
+GUARD = PasswordGuard()
+"""Wrong passwords of every session of this server, by device and in all."""
+
+
+def client() -> str:
+    """This session's device, as the limits count it: its network address, or "this
+    computer" for the server's own (Streamlit gives no address for localhost)."""
+    address = st.context.ip_address
+    # A str for a remote browser; None on localhost (and not a str under AppTest).
+    return address if isinstance(address, str) and address else "this computer"
 
 
 def teacher_password() -> str | None:
@@ -54,6 +66,12 @@ def is_teacher() -> bool:
     return sealed is not None and hmac.compare_digest(sealed, seal(password))
 
 
+def is_unlocked_teacher() -> bool:
+    """Whether a teacher password is set and this session unlocked with it: the teacher
+    themselves, not merely a session of a server with no lock (which `is_teacher` allows)."""
+    return teacher_password() is not None and is_teacher()
+
+
 def teacher_only(action: str) -> str | None:
     """None when this session may do `action` (a verb phrase: "start training", "delete
     runs"), else the one-line reason to show beside its disabled control:
@@ -71,21 +89,22 @@ def _unlock() -> None:
     password = teacher_password()
     if password is None:
         return
-    attempts: Attempts = st.session_state.get(_ATTEMPTS, Attempts())
-    now = time.monotonic()
-    if wait := attempts.seconds_to_wait(now):  # not even checked: trying sooner gains nothing
-        st.session_state[_MESSAGE] = (f"Too many wrong passwords: try again in "
-                                      f"{math.ceil(wait)} s.")
+    device = client()
+    # Not even checked while a wait runs: trying sooner, or from another tab, gains nothing.
+    if refusal := GUARD.try_now(device, time.monotonic()):
+        where = " on this server" if refusal.whole_server else ""
+        st.session_state[_MESSAGE] = (f"Too many wrong passwords{where}: try again in "
+                                      f"{math.ceil(refusal.seconds)} s.")
         return
     if given and password_matches(given, password):
+        GUARD.succeeded(device)
         st.session_state[_UNLOCKED] = seal(password)
-        st.session_state.pop(_ATTEMPTS, None)
         return
-    attempts = attempts.failed(now)
-    st.session_state[_ATTEMPTS] = attempts
     time.sleep(WRONG_WAIT)  # the first second of the wait, before the answer
+    now = time.monotonic()
+    attempts = GUARD.attempts(device, now)
     message = "Wrong password (answered after a second's wait)."
-    if wait := attempts.seconds_to_wait(time.monotonic()):
+    if wait := attempts.seconds_to_wait(now):
         message += (f" {attempts.failures} wrong in a row: try again in "
                     f"{math.ceil(wait)} s.")
     st.session_state[_MESSAGE] = message

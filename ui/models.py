@@ -22,7 +22,8 @@ def _recognizer_for(model_path: str, run_id: str) -> Recognizer:
 
 
 def active_recognizer() -> Recognizer:
-    """The Recognizer for the active run (or the shipped model, if the active one is broken).
+    """The Recognizer for the active run (or the shipped model, if the active one is broken,
+    saying why, or gone: `ModelStore.active_problem` says that).
 
     Raises:
         ModelLoadError: not even the shipped model can be loaded.

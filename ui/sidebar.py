@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core import MnistCoreError
+from mnist_core import MnistCoreError, ModelStore
 from mnist_core.recognizer import Recognizer
 from ui.lock import lock_controls, no_password_note
 from ui.models import active_recognizer, held_out_accuracies
+from ui.text import plain
 
 
 def _percent(value: float | None) -> str:
@@ -37,7 +38,7 @@ def sidebar() -> Recognizer | None:
         try:
             recognizer = active_recognizer()
         except MnistCoreError as error:
-            st.error(f"None: {error} Train a model on the Train page and use it.",
+            st.error(f"None: {plain(error)} Train a model on the Train page and use it.",
                      icon=":material/error:")
             recognizer = None
         else:
@@ -71,4 +72,8 @@ def _model_card(recognizer: Recognizer) -> None:
     if run.finished_at:
         st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
     if recognizer.fallback_reason:
-        st.warning(recognizer.fallback_reason)
+        st.warning(plain(recognizer.fallback_reason))  # it quotes the run's files
+    elif run.is_shipped and (problem := ModelStore().active_problem()):
+        # The run chosen is gone, so the (cached, shared) shipped model is read without a
+        # fallback reason of its own: say here why it is in use.
+        st.warning(plain(problem))

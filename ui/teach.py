@@ -1,9 +1,13 @@
 """'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit,
 and take it back (deselect the digit, or "Take back").
 
-Saving is limited per session (mnist_core.ratelimit: 10 at once, then one every 3 s), so one
-student cannot flood the class's store; over the limit the saving line says how long to wait,
-nothing is saved and the drawing stays. Taking back is never limited.
+Saving is limited per device, whatever its tabs (mnist_core.ratelimit: 10 at once, then one
+every 3 s), so one student cannot flood the class's store; over the limit the saving line says
+how long to wait, nothing is saved and the drawing stays. Taking back is never limited.
+
+A session changes or takes back only what it saved itself: a drawing someone else saved (the
+same 28x28 input, say from an exported picture uploaded again) keeps its digit; only the
+teacher may change it.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
 from mnist_core.drawings import digest_of
-from mnist_core.ratelimit import TokenBucket
+from mnist_core.ratelimit import ClientBuckets
 from mnist_core.recognizer import Prediction
 from mnist_core.wording import a_digit, plural
+from ui.lock import client, is_unlocked_teacher
 
 _SAVED = "saved_drawings"  # session state: {digest: _Outcome}
-_LIMIT = "save_limit"  # session state: TokenBucket, this session's saving pace
+SAVES = ClientBuckets()
+"""Every device's saving pace, for the whole server (a new tab does not start afresh)."""
 _REFUSED = "save_refused"  # session state: {digest: message} for a save refused as too fast
 _clock = time.monotonic  # seconds; tests put a fake clock here
 _LABELS = "Wrong? It was a …"
@@ -32,9 +38,12 @@ _LABELS = "Wrong? It was a …"
 class _Outcome:
     """What became of one drawing's saving in this session.
 
-    kind: "saved", "undone" or "error". drawing_id: the saved row (None when not saved).
+    kind: "saved", "undone", "kept" (saved by someone else with another digit; unchanged) or
+    "error". drawing_id: the saved row (None when not saved).
     before: its label before this session first saved it, or None when it was not saved.
     picked: the digit picked under "Wrong? It was a …" for it (None after "Right").
+    owned: whether this session added the drawing (or is the unlocked teacher's), so may
+        change its digit and take it back; False when it only found it saved by someone else.
     """
 
     kind: str
@@ -42,6 +51,7 @@ class _Outcome:
     drawing_id: int | None = None
     before: int | None = None
     picked: int | None = None
+    owned: bool = False
 
 
 def _outcomes() -> dict[str, _Outcome]:
@@ -53,7 +63,7 @@ def _too_fast(digest: str, pill_key: str) -> bool:
 
     The pills go back to what they showed, so they never show a digit that was not saved.
     """
-    wait = st.session_state.setdefault(_LIMIT, TokenBucket()).take(_clock())
+    wait = SAVES.take(client(), _clock())
     if not wait:
         return False
     earlier = _outcomes().get(digest)
@@ -64,19 +74,28 @@ def _too_fast(digest: str, pill_key: str) -> bool:
 
 
 def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
-          model: str | None, digest: str, picked: int | None = None) -> None:
+          model: str | None, digest: str, picked: int | None = None) -> str | None:
+    """Save the drawing as `label`; returns what `DrawingStore.add` did, None on an error."""
     drawings = DrawingStore()
     earlier = _outcomes().get(digest)
+    owned = is_unlocked_teacher() or (earlier is not None and earlier.kind == "saved"
+                                      and earlier.owned)
     try:
         found = drawings.find(prediction.model_input)
         drawing_id, what = drawings.add(label, prediction.model_input, image,
                                         predicted=prediction.digit,
                                         confidence=prediction.confidence, model=model,
-                                        source=source)
+                                        source=source, relabel=owned)
         total = drawings.counts().total
     except MnistCoreError as error:
         _outcomes()[digest] = _Outcome("error", f"Not saved: {error}")
-        return
+        return None
+    if what == "kept":
+        kept = found.label if found is not None else drawings.get(drawing_id).label
+        _outcomes()[digest] = _Outcome(
+            "kept", f"Already saved as {a_digit(kept)} by someone else: only the teacher can "
+                    "change it.", drawing_id)
+        return what
     # Taking back goes back to how it was before this session's first save, however many followed.
     if earlier is not None and earlier.kind == "saved":
         before = earlier.before
@@ -85,7 +104,8 @@ def _save(label: int, prediction: Prediction, image: np.ndarray, source: str,
     verb = {"added": "Saved", "relabelled": "Corrected", "unchanged": "Already saved"}[what]
     _outcomes()[digest] = _Outcome(
         "saved", f"{verb} as {a_digit(label)}. {plural(total, 'drawing')} saved.",
-        drawing_id, before, picked)
+        drawing_id, before, picked, owned=owned or what == "added")
+    return what
 
 
 def _undo(digest: str, pill_key: str) -> None:
@@ -94,6 +114,10 @@ def _undo(digest: str, pill_key: str) -> None:
     outcome = _outcomes().get(digest)
     if outcome is None or outcome.kind != "saved":
         _outcomes().pop(digest, None)
+        return
+    if not (outcome.owned or is_unlocked_teacher()):  # someone else's: theirs to change
+        _outcomes()[digest] = _Outcome("undone", "Taken back. Someone else saved it too, so "
+                                                 "it stays saved.")
         return
     drawings = DrawingStore()
     try:
@@ -112,8 +136,8 @@ def _pill_changed(pill_key: str, *details) -> None:
     label = st.session_state.get(pill_key)
     if label is None:  # the digit was deselected: the correction is taken back
         _undo(details[-1], pill_key)
-    elif not _too_fast(details[-1], pill_key):
-        _save(label, *details, picked=label)
+    elif not _too_fast(details[-1], pill_key) and _save(label, *details, picked=label) == "kept":
+        st.session_state[pill_key] = None  # its digit did not change: none is picked
 
 
 def _right(pill_key: str, *details) -> None:
@@ -153,7 +177,16 @@ def feedback(prediction: Prediction, image: np.ndarray, *, source: str,
             st.caption("Saved drawings help train the network (My drawings page).")
         elif outcome.kind == "undone":
             st.caption(outcome.message)
+        elif outcome.kind == "kept":
+            st.caption(f":material/lock: {outcome.message}")
         else:
             st.caption(f":material/bookmark_added: {outcome.message}")
             st.button("Take back", icon=":material/undo:", key=f"undo-{key}", on_click=_undo,
                       args=(digest, pill_key), type="tertiary", help="Take back this saving.")
+
+
+def my_drawing_ids() -> list[int]:
+    """The saved drawings this session added (and still has not taken back), oldest first:
+    what "Download mine" exports."""
+    return sorted(outcome.drawing_id for outcome in _outcomes().values()
+                  if outcome.kind == "saved" and outcome.owned and outcome.drawing_id is not None)

@@ -139,6 +139,52 @@ def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browse
         context.close()
 
 
+# Where a stroke lands, the element that takes it: Playwright's hit test does not enter the
+# canvas component's shadow root, so this one does.
+ELEMENT_AT = """([x, y]) => {
+    let element = document.elementFromPoint(x, y);
+    while (element?.shadowRoot) {
+        const inner = element.shadowRoot.elementFromPoint(x, y);
+        if (!inner || inner === element) break;
+        element = inner;
+    }
+    return element ? `${element.tagName.toLowerCase()}.${element.className}` : null;
+}"""
+
+# A 7 begun at the square's top-right corner, 13 px in from the top and right edges at any
+# canvas size: its bar drawn leftwards, then its stem from the same corner.
+CORNER_SEVEN = [[(267, 13), (75, 13)], [(267, 13), (140, 265)]]
+
+
+def test_a_stroke_begun_at_the_top_right_corner_as_the_pointer_arrives_is_read(page):
+    """The library's toolbar rested invisible over that corner and slid above the square only
+    0.1-0.2 s after the pointer arrived: such a stroke pressed its buttons and drew nothing,
+    and a quick click there pressed "Reset canvas & history" and wiped the drawing."""
+    box = drawing_canvas(page).bounding_box()
+    page.mouse.move(box["x"] - 40, box["y"] + box["height"] / 2)  # off the canvas, at rest
+    page.wait_for_timeout(500)
+    left, top_, right = box["x"], box["y"], box["x"] + box["width"]
+    for x, y in [(right - 1, top_ + 1), (right - 13, top_ + 13), (right - 30, top_ + 4),
+                 (right - 4, top_ + 30), ((left + right) / 2, top_ + 1), (left + 1, top_ + 1)]:
+        assert page.evaluate(ELEMENT_AT, [x, y]) == "canvas.dc-canvas upper-canvas", (x, y)
+    # No wait between the pointer's arrival and the pen going down.
+    draw(page, CORNER_SEVEN)
+    answer(page, "7").wait_for(timeout=20_000)
+    # A quick click at that corner of the finished drawing adds a dot inside the 7's bar.
+    page.mouse.move(box["x"] - 40, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(500)
+    page.mouse.click(right - 12, top_ + 12)
+    page.wait_for_timeout(1_500)  # a reset would have emptied the canvas and the answer by now
+    assert answer(page, "7").is_visible()
+    assert page.locator(".big-digit").inner_text() == "7"
+    # Its toolbar is in sight, between the pen-width slider and the square.
+    toolbar = page.locator(".dc-toolbar-card").first.bounding_box()
+    slider = page.locator("[data-testid=stSlider]").first.bounding_box()
+    assert slider["y"] + slider["height"] <= toolbar["y"]
+    assert toolbar["y"] + toolbar["height"] <= box["y"]
+    assert page.locator(".dc-toolbar").first.evaluate("e => getComputedStyle(e).opacity") == "1"
+
+
 def test_on_a_wide_window_the_answer_is_beside_the_canvas_said_once(page):
     draw(page, STROKES["7"])
     answer(page, "7").wait_for(timeout=20_000)
