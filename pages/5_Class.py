@@ -68,8 +68,11 @@ st.markdown(
        hardest first): the others wrap onto a second line, which is cut off. The projector
        keeps its height as drawings arrive. */
     .st-key-cards-latest, .st-key-cards-hardest {overflow: hidden; row-gap: 6rem;}
-    .st-key-cards-latest {max-height: 9.5rem;}
-    .st-key-cards-hardest {max-height: 11.5rem;}
+    /* A card is the 88 px picture and its one or two lines (1.4 rem each), and for the
+       unlocked teacher a small Hide button (1 rem): room for one line of cards, whole; the
+       next line begins over 5 rem lower, out of sight. */
+    .st-key-cards-latest {max-height: 8.5rem;}
+    .st-key-cards-hardest {max-height: 10rem;}
     [data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
     [data-testid="stMainBlockContainer"] h1 {font-size: 2.2rem; padding: 0.25rem 0;}
     [data-testid="stImage"] img {image-rendering: pixelated;}
