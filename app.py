@@ -1,5 +1,7 @@
 """Home page: draw a digit and watch the network read it, live."""
 
+import html
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,7 +20,13 @@ from mnist_core.recognizer import NumberPrediction, Prediction
 from mnist_core.visualize import enlarge, preprocessing_panels, preview
 from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
-from ui.models import follow_model_in_use, model_label, run_recognizer
+from ui.models import (
+    follow_model_in_use,
+    model_change_note,
+    model_label,
+    model_seen,
+    run_recognizer,
+)
 from ui.sidebar import sidebar
 from ui.teach import feedback
 from ui.text import plain
@@ -135,13 +143,31 @@ def probabilities_frame(prediction: Prediction) -> pd.DataFrame:
 
 
 def show_number(number: NumberPrediction) -> None:
-    """Several digits side by side: the number, large, and each digit with its confidence."""
-    # Four digits and more at the single digit's size would not fit beside the canvas.
-    size = "" if len(number.digits) <= 3 else ' style="font-size: 5rem"'
-    st.markdown(f'<div class="big-digit"{size}>{number.text}</div>', unsafe_allow_html=True)
-    parts = ", ".join(f"{p.digit} ({p.confidence:.0%})" for p in number.digits)
-    st.markdown(f'<div class="verdict">It reads <b>{number.text}</b>: {parts}.</div>',
-                unsafe_allow_html=True)
+    """Several digits side by side: the number, large, and each digit with its confidence; an
+    honest "4 or 42?" when the drawing may as well be one digit as two."""
+
+    def parts(reading: NumberPrediction) -> str:
+        return ", ".join(f"{p.digit} ({p.confidence:.0%})" for p in reading.digits)
+
+    if number.is_ambiguous:
+        other = number.alternative
+        st.markdown(f'<div class="big-digit unsure">{number.text} or {other.text}?</div>',
+                    unsafe_allow_html=True)
+        either = " or ".join(
+            f"<b>{reading.text}</b> ({reading.confidence:.0%} sure)"
+            if len(reading.digits) == 1 else f"<b>{reading.text}</b> ({parts(reading)})"
+            for reading in (number, other))
+        st.markdown(f'<div class="verdict">Not sure if this is one digit or two: {either}. '
+                    'Leave a wider gap between digits, or draw one digit alone.</div>',
+                    unsafe_allow_html=True)
+        # The cut-outs of the reading with more digits: where the split would go.
+        number = max(number, other, key=lambda reading: len(reading.digits))
+    else:
+        # Four digits and more at the single digit's size would not fit beside the canvas.
+        size = "" if len(number.digits) <= 3 else ' style="font-size: 5rem"'
+        st.markdown(f'<div class="big-digit"{size}>{number.text}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="verdict">It reads <b>{number.text}</b>: {parts(number)}.</div>',
+                    unsafe_allow_html=True)
     for column, prediction in zip(st.columns(min(len(number.digits), 6)), number.digits,
                                   strict=False):
         column.image(enlarge(prediction.model_input, 84),
@@ -153,16 +179,21 @@ def show_number(number: NumberPrediction) -> None:
 def short_answer(prediction: Prediction | NumberPrediction) -> str:
     """The answer in one line, for under the canvas when the full answer is out of sight."""
     if isinstance(prediction, NumberPrediction):
+        if prediction.is_ambiguous:
+            return (f"<b>{prediction.text} or {prediction.alternative_text}?</b> One digit or "
+                    "two: not sure.")
         return f"Reads <b>{prediction.text}</b>."
     if prediction.is_unsure:
         return f"<b>{prediction.digit} or {prediction.runner_up}?</b> Not sure."
     return f"Reads <b>{prediction.digit}</b>, {prediction.confidence:.0%} sure."
 
 
-def show_reading(image: np.ndarray | None, key: str) -> Prediction | NumberPrediction | None:
+def show_reading(image: np.ndarray | None, key: str
+                 ) -> Prediction | NumberPrediction | NotADigitError | None:
     """Everything the page says about one drawing or picture; `key` tells the two apart.
-    Returns the prediction (a NumberPrediction for several digits), or None when there is
-    nothing to read."""
+    Returns the prediction (a NumberPrediction for several digits), the NotADigitError said
+    (a dot, a dash: the line under the canvas says it too), or None when there is nothing to
+    read."""
     if image is None:
         show_invitation()
         return None
@@ -170,7 +201,7 @@ def show_reading(image: np.ndarray | None, key: str) -> Prediction | NumberPredi
         number = recognizer.predict_number(image, return_steps=True)
     except NotADigitError as error:
         st.warning(str(error), icon=":material/gesture:")
-        return None
+        return error
     except EmptyDrawingError:
         if key == "upload":
             st.warning("No digit found in this picture: it looks blank, or its marks are too "
@@ -231,11 +262,22 @@ def draw_and_read() -> None:
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
         st.caption("Undo or redo a stroke with the arrows above the square.")
     with answer_column:
+        if note := model_change_note(recognizer):
+            st.info(note, icon=":material/published_with_changes:")
         prediction = show_reading(canvas.image_data, "canvas")
-    # Always filled, empty or not, so Clear does not move when an answer appears.
-    below_canvas.markdown('<div class="short-answer">'
-                          + (f"{short_answer(prediction)} More below." if prediction else "")
-                          + "</div>", unsafe_allow_html=True)
+    # Always filled, empty or not, so Clear does not move when an answer appears. On a phone
+    # it is the line students look at: a "not a digit" sentence and a new model say it here.
+    if isinstance(prediction, NotADigitError):
+        line = html.escape(str(prediction))
+    elif prediction:
+        line = f"{short_answer(prediction)} More below."
+    else:
+        line = ""
+    if note and line:
+        line = f"{html.escape(note)} {line}"
+    if note and prediction is not None:  # said with an answer: once is enough
+        model_seen(recognizer)
+    below_canvas.markdown(f'<div class="short-answer">{line}</div>', unsafe_allow_html=True)
 
 
 def read_upload() -> None:
@@ -294,7 +336,7 @@ def compare_saved() -> None:
     then = drawing.model if drawing.model in runs else SHIPPED_ID
 
     def run_name(run_id: str) -> str:
-        name = "Shipped model" if run_id == SHIPPED_ID else f"Run {run_id}"
+        name = runs[run_id].name
         return name + (" (in use)" if run_id == now else "")
 
     picture, before, after = st.columns([2, 3, 3], gap="large")

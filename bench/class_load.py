@@ -13,6 +13,7 @@ and with a training running, beside the load average.
     python bench/class_load.py --students 1 30 --seconds 15 --training off
     python bench/class_load.py --training on --train-config quick   # the Quick preset as is
     python bench/class_load.py --students 30 --profile --timeline    # where the server's time goes
+    python bench/class_load.py --students 30 --training off --class-page-first  # a lesson's start
 
 How a student talks to the server (recorded from Chromium on the home page, and replayed in
 the same shape):
@@ -625,6 +626,32 @@ class Student:
                 self.level.superseded += 1
 
 
+async def open_page(server_url: str, page_name: str) -> float:
+    """Open one page of the app in a new session, as a browser tab does, and wait until its
+    script has run: the seconds it took. Used for the teacher's Class page before the
+    students arrive (--class-page-first)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect
+
+    started = time.perf_counter()
+    async with connect(server_url.replace("http", "ws", 1) + "/_stcore/stream",
+                       origin=server_url, subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
+                       compression="deflate", max_size=64 * 2**20, ping_interval=None,
+                       open_timeout=60) as socket:
+        message = BackMsg()
+        message.rerun_script.page_name = page_name
+        for name, value in CONTEXT.items():
+            setattr(message.rerun_script.context_info, name, value)
+        message.rerun_script.context_info.url = f"{server_url}/{page_name}"
+        await socket.send(message.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(socket.recv(), 120))
+            if reply.WhichOneof("type") == "script_finished":
+                return time.perf_counter() - started
+
+
 # Training ---------------------------------------------------------------------------------
 
 def start_training(models: Path, which: str):
@@ -822,6 +849,10 @@ def main() -> None:
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="the server's GIL switch interval in s (Python's default 0.005), "
                              "to try what sys.setswitchinterval in the app would do")
+    parser.add_argument("--class-page-first", action="store_true",
+                        help="a lesson's start: right after the server starts, the teacher "
+                             "opens the Class page (to show the join address), then the "
+                             "first level's students join at once")
     parser.add_argument("--timeline", action="store_true",
                         help="also print answer times every 2 s of each level")
     parser.add_argument("--profile", action="store_true",
@@ -846,6 +877,10 @@ def main() -> None:
           flush=True)
     loop = asyncio.new_event_loop()
     phases = {"both": [False, True], "off": [False], "on": [True]}[args.training]
+    if args.class_page_first:
+        seconds = loop.run_until_complete(open_page(server.url, "Class"))
+        print(f"the teacher's Class page shown in {seconds:.1f} s; the students join now",
+              flush=True)
     try:
         for training in phases:
             jobs = job_id = None

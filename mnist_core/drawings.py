@@ -490,16 +490,23 @@ class DrawingStore:
             (N, 28, 28) uint8 in [0, 255] white digits on black, and (N,) uint8 labels, in the
             order they were saved.
         """
+        images, labels, _ = self.dataset_with_ids(held_out=held_out)
+        return images, labels
+
+    def dataset_with_ids(self, *, held_out: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`dataset`, and the (N,) int64 ids of its drawings, read together."""
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT model_input, label FROM drawings WHERE held_out = ? ORDER BY id",
+                "SELECT model_input, label, id FROM drawings WHERE held_out = ? ORDER BY id",
                 (int(held_out),)).fetchall()
         images = np.zeros((len(rows), 28, 28), np.uint8)
         labels = np.zeros(len(rows), np.uint8)
-        for index, (pixels, label) in enumerate(rows):
+        ids = np.zeros(len(rows), np.int64)
+        for index, (pixels, label, drawing_id) in enumerate(rows):
             images[index] = np.frombuffer(pixels, np.uint8).reshape(28, 28)
             labels[index] = label
-        return images, labels
+            ids[index] = drawing_id
+        return images, labels, ids
 
     # -- export and import ------------------------------------------------------------------
 

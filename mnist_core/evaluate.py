@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from mnist_core.model import NUM_CLASSES, MlpWeights
 
 __all__ = ["Evaluation", "evaluate_predictions", "evaluate_weights", "evaluation_record",
-           "writer_interval"]
+           "share_interval", "writer_interval"]
 
 # Misclassified images kept in evaluation.json; enough for any gallery, bounded for bad models.
 MAX_MISCLASSIFIED_STORED = 2000
@@ -136,6 +137,35 @@ def evaluation_record(evaluation: Evaluation, labels: np.ndarray) -> dict[str, A
             for i in wrong
         ],
     }
+
+
+def share_interval(right: int, count: int, *, level: float = 0.9) -> tuple[float, float]:
+    """Where the share a model reads right could lie, seen `right` of `count` times: the
+    Wilson score interval, which stays sensible for a handful of drawings (4 of 4 right gives
+    60%-100% at 90%, not 100%-100%).
+
+    Args:
+        right: drawings read right, 0 <= right <= count.
+        count: drawings scored, >= 1.
+        level: how sure, in (0, 1).
+    Returns:
+        (low, high), shares in [0, 1], low <= right / count <= high.
+    Raises:
+        ValueError: counts or level out of range.
+    """
+    if not (isinstance(count, (int, np.integer)) and count >= 1 and 0 <= right <= count):
+        raise ValueError(f"Expected 0 <= right <= count and count >= 1. Received: "
+                         f"right={right}, count={count}")
+    if not 0 < level < 1:
+        raise ValueError(f"Expected a level in (0, 1). Received: level={level}")
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    share = right / count
+    middle = (share + z * z / (2 * count)) / (1 + z * z / count)
+    half = z * math.sqrt(share * (1 - share) / count + z * z / (4 * count * count)) / (
+        1 + z * z / count)
+    return max(0.0, min(middle - half, share)), min(1.0, max(middle + half, share))
 
 
 def writer_interval(right: np.ndarray, writers: np.ndarray, *, level: float = 0.9,

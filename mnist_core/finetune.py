@@ -20,17 +20,20 @@ No TensorFlow here: the pages import it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import DrawingCounts
+from mnist_core.drawings import DrawingCounts, DrawingStore
 from mnist_core.wording import plural
 
-__all__ = ["FINE_TUNE", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
-           "fine_tune_config", "pen_cache_path", "replayed_pen_digits", "scored_quickly",
-           "teach_refusal"]
+__all__ = ["FINE_TUNE", "MAX_NOW_RIGHT", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
+           "class_change", "fine_tune_config", "pen_cache_path", "replayed_pen_digits",
+           "scored_quickly", "teach_refusal"]
 
 # The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
 # shared 2-core development machine at load 2-8 (README "Measured results"): the shipped model,
@@ -54,6 +57,7 @@ FINE_TUNE: dict[str, Any] = {
 }
 # Fewer saved drawings to learn from than this, and "Teach it now" says to save more first.
 MIN_TEACH_DRAWINGS = 10
+MAX_NOW_RIGHT = 24  # the class's drawings it newly reads right, kept to show (newest first)
 
 
 def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
@@ -135,6 +139,13 @@ class BeforeAfter:
         drawings_count: held-out drawings scored (0 when none were).
         drawings_trained: saved drawings it learnt from.
         train_seconds: how long the fine-tune trained.
+        held_right_before, held_right_after, held_count: held-out drawings read right by the
+            model it started from and by it, of `held_count` (any number, however few); None
+            for runs from before these were kept.
+        trained_right_before, trained_right_after: the drawings it learnt from read right
+            before and after (of `drawings_trained`).
+        now_right: ids of the class's drawings (learnt or held out) it reads right that the
+            model it started from read wrong, newest first, at most MAX_NOW_RIGHT.
     """
 
     tuned_from: str
@@ -145,6 +156,21 @@ class BeforeAfter:
     drawings_count: int
     drawings_trained: int
     train_seconds: float | None
+    held_right_before: int | None = None
+    held_right_after: int | None = None
+    held_count: int = 0
+    trained_right_before: int | None = None
+    trained_right_after: int | None = None
+    now_right: tuple[int, ...] = ()
+
+    @property
+    def held_changed(self) -> tuple[int, int] | None:
+        """(right before, right after) on every held-out drawing, however few (the shares
+        above need `MIN_HELD_OUT`); None when the run did not record them."""
+        if self.held_right_before is None or self.held_right_after is None \
+                or not self.held_count:
+            return None
+        return self.held_right_before, self.held_right_after
 
 
 def before_and_after(run: Any) -> BeforeAfter | None:
@@ -158,7 +184,53 @@ def before_and_after(run: Any) -> BeforeAfter | None:
         value = metrics.get(name)
         return float(value) if isinstance(value, (int, float)) else None
 
+    def count(name: str) -> int | None:
+        value = metrics.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+            else None
+
+    ids = metrics.get("now_right_ids")
+    now_right = tuple(item for item in ids if isinstance(item, int) and item > 0)[
+        :MAX_NOW_RIGHT] if isinstance(ids, list) else ()
     return BeforeAfter(run.config.tuned_from, share("tuned_from_test_accuracy"),
                        share("test_accuracy"), share("tuned_from_drawings_accuracy"),
                        share("drawings_accuracy"), int(metrics.get("drawings_count") or 0),
-                       int(metrics.get("drawings_trained") or 0), share("train_seconds"))
+                       int(metrics.get("drawings_trained") or 0), share("train_seconds"),
+                       count("held_right_before"), count("held_right_after"),
+                       count("held_count") or 0, count("trained_right_before"),
+                       count("trained_right_after"), now_right)
+
+
+def class_change(before: Callable[[np.ndarray], np.ndarray],
+                 after: Callable[[np.ndarray], np.ndarray],
+                 store: DrawingStore) -> dict[str, Any]:
+    """What teaching changed on the class's own drawings, however few: for the held-out ones
+    (never learnt: the fair figure) and the learnt ones, how many each model reads right, and
+    which drawings the new model reads right that the old one read wrong.
+
+    Args:
+        before, after: (N, 28, 28) float32 in [0, 1] -> (N, 10) probabilities: the model it
+            started from and the fine-tuned one (`MlpWeights.predict`).
+        store: the saved drawings.
+    Returns:
+        metrics.json entries: `held_count`, `held_right_before`, `held_right_after`,
+        `trained_right_before`, `trained_right_after` (ints) and `now_right_ids` (ids, newest
+        first, at most MAX_NOW_RIGHT).
+    """
+    found: dict[str, Any] = {}
+    newly_right: list[int] = []
+    for held_out, name in ((True, "held"), (False, "trained")):
+        images, labels, ids = store.dataset_with_ids(held_out=held_out)
+        if held_out:
+            found["held_count"] = int(len(labels))
+        if not len(labels):
+            found[f"{name}_right_before"] = found[f"{name}_right_after"] = 0
+            continue
+        scaled = images.astype(np.float32) / 255.0
+        right_before = np.asarray(before(scaled)).argmax(axis=1) == labels
+        right_after = np.asarray(after(scaled)).argmax(axis=1) == labels
+        found[f"{name}_right_before"] = int(right_before.sum())
+        found[f"{name}_right_after"] = int(right_after.sum())
+        newly_right += ids[right_after & ~right_before].tolist()
+    found["now_right_ids"] = sorted(newly_right, reverse=True)[:MAX_NOW_RIGHT]
+    return found

@@ -13,6 +13,8 @@ outputs 0. So the explanations are exact, not approximations:
   (`Saliency`); the gradient is the network's own local slope;
 - `unit_pictures`: what a unit responds to in the input: a first-layer unit's 784 weights, or
   for a deeper unit the gradient of its weighted sum with respect to the input here;
+- `change_of_mind`: a digit's supporters switched off one at a time, strongest first, until
+  the network's answer changes: how many it took (or that none did);
 - `switch_off`, `break_model`: copies of the weights with units switched off (their kernel
   column and bias zeroed, so they output 0), noise added, biases zeroed; the weights given
   are never changed;
@@ -35,6 +37,7 @@ __all__ = [
     "ERASE_SIZE",
     "SHIFTS",
     "Breakage",
+    "ChangeOfMind",
     "Explanation",
     "Forward",
     "LogitParts",
@@ -45,6 +48,7 @@ __all__ = [
     "accuracy",
     "add_up_rounded",
     "break_model",
+    "change_of_mind",
     "explain",
     "first_layer_pictures",
     "forward",
@@ -223,6 +227,82 @@ def explain(weights: MlpWeights, model_input: np.ndarray, top: int = 10) -> Expl
     return Explanation(run, _logit_parts(weights, last, run.digit, top),
                        _logit_parts(weights, last, run.runner_up, top),
                        len(weights.kernels) - 2)
+
+
+@dataclass(frozen=True, eq=False)
+class ChangeOfMind:
+    """A digit's supporters switched off one at a time, strongest first, until the network's
+    answer changes.
+
+    Attributes:
+        digit: 0-9: whose supporters were switched off (the answer, or the runner-up).
+        before: 0-9: the answer with none of them off.
+        layer: the hidden layer the units are in (the last one).
+        supporters: every unit with a positive part in `digit`'s score, largest part first.
+        count: how many of `supporters` (the first ones) were switched off when the answer
+            first changed, 1 to len(supporters); None when even all of them leave it.
+        after: 0-9: the answer with the first `count` off (with all off, when count is None).
+        probabilities: (len(supporters) + 1, 10) float64: row k is the probabilities with
+            the first k supporters off; row 0 is the network as given.
+    """
+
+    digit: int
+    before: int
+    layer: int
+    supporters: tuple[int, ...]
+    count: int | None
+    after: int
+    probabilities: np.ndarray
+
+    @property
+    def changed(self) -> bool:
+        """True when switching off some of the supporters changed the answer."""
+        return self.count is not None
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        """The units to switch off to see the change: the first `count` supporters (all of
+        them when nothing changed the answer), as `(layer, unit)`."""
+        shown = self.supporters if self.count is None else self.supporters[:self.count]
+        return tuple((self.layer, unit) for unit in shown)
+
+
+def change_of_mind(weights: MlpWeights, model_input: np.ndarray,
+                   digit: int | None = None) -> ChangeOfMind:
+    """Switch off `digit`'s supporters in the last hidden layer one at a time, strongest first
+    (largest activation x weight), until the network's answer is no longer what it was.
+
+    Switching off a unit of the last hidden layer takes its activation x weight out of every
+    digit's score and changes nothing else, so all the steps are one cumulative sum: the
+    answer at step k is `forward(switch_off(weights, units[:k]), model_input).digit` (the
+    sums in another order, so the same to float rounding, ~1e-12).
+
+    Args:
+        weights: the network (with units already switched off, if any).
+        model_input: (28, 28) float32 in [0, 1].
+        digit: 0-9, whose supporters to switch off; None: the answer's.
+    Raises:
+        ValueError: a digit outside 0-9.
+    """
+    run = forward(weights, model_input)
+    digit = run.digit if digit is None else int(digit)
+    if not 0 <= digit <= 9:
+        raise ValueError(f"Expected a digit 0-9. Received: {digit}")
+    activations = run.activations[-1].astype(np.float64)
+    kernel = weights.kernels[-1].astype(np.float64)
+    contributions = activations * kernel[:, digit]
+    order = np.argsort(-contributions, kind="stable")
+    supporters = order[contributions[order] > 0]
+    # Row k: the logits with the first k supporters off, each step taking away one unit's
+    # activation x weight from all ten scores.
+    removed = activations[supporters, None] * kernel[supporters]
+    logits = run.logits - np.concatenate([np.zeros((1, 10)), np.cumsum(removed, axis=0)])
+    answers = logits.argmax(axis=1)
+    changed = np.flatnonzero(answers != run.digit)
+    count = int(changed[0]) if len(changed) else None
+    return ChangeOfMind(digit, run.digit, len(weights.kernels) - 2,
+                        tuple(int(unit) for unit in supporters), count,
+                        int(answers[count if count is not None else -1]), _softmax(logits))
 
 
 def _backward(weights: MlpWeights, run: Forward, layer: int, columns: np.ndarray) -> np.ndarray:

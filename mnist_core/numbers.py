@@ -11,8 +11,11 @@ bar, a dot) is never a digit of its own: it joins the nearest digit.
     pieces[0].ink, pieces[0].box
 
 The gap was measured on real single digits (see GAP) and is checked by bench/read_numbers.py,
-which also reads numbers composed of real digits with gaps of several widths. Digits closer than the
-gap, touching or overlapping, are taken for one digit: the limit of this rule.
+which also reads numbers composed of real digits with gaps of several widths. People writing on
+a phone leave narrower gaps (bench/number_gaps.py): `digit_gaps` says where the tall pieces
+are apart, and the recognizer also reads a drawing split at a narrower gap
+(`split_digits(ink, gap=...)`) to tell "4" from "42", or say "4 or 42?". Touching or
+overlapping digits are taken for one digit: the limit of this rule.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 
 from mnist_core.shape import ink_as_uint8
 
-__all__ = ["DigitPiece", "GAP", "TALL", "split_digits"]
+__all__ = ["DigitPiece", "GAP", "TALL", "digit_gaps", "split_digits"]
 
 # Of the tallest piece's height. Digits side by side are separated by a gap at least GAP wide:
 # the pieces of one real digit are never that far apart. Measured (a one-off script) on all
@@ -34,7 +37,9 @@ __all__ = ["DigitPiece", "GAP", "TALL", "split_digits"]
 # and splits most numbers written with tight gaps (0.1-0.25 of the height): pairs of held-out
 # writers' digits read right 2% -> 56%, of MNIST digits 33% -> 89% (0.25 split none of them),
 # at the cost of 3 of the 10,000 MNIST test digits (broken 1s and 7s in uploads) being split.
-# bench/read_numbers.py measures both. Touching digits are one.
+# bench/read_numbers.py measures both. Touching digits are one. Pieces closer than GAP but
+# apart are read both ways by `Recognizer.predict_number` (numbers at natural gaps: see
+# bench/number_gaps.py; with that, tight pairs read 95%, not 56%).
 GAP = 0.15
 TALL = 0.4  # a piece at least this tall may be a digit; a shorter one joins the nearest
 _INK_LEVEL = 0.25  # of the strongest ink: fainter pixels join no pieces (anti-aliasing)
@@ -58,37 +63,29 @@ class DigitPiece:
     box: tuple[int, int, int, int]
 
 
-def split_digits(ink: np.ndarray) -> list[DigitPiece]:
+def split_digits(ink: np.ndarray, *, gap: float = GAP) -> list[DigitPiece]:
     """Cut ink into digits, left to right.
 
     Args:
         ink: (H, W) ink coverage, float in [0, 1] or uint8 in [0, 255], as
             `PreprocessSteps.ink`; it must hold some ink.
+        gap: the narrowest gap between digits, of the tallest piece's height (>= 0): tall
+            pieces closer than this are one digit. `GAP` unless a caller asks where a drawing
+            would split at a narrower gap (the recognizer does, for "4 or 42?").
 
     Returns:
         One DigitPiece per digit, ordered by their left edges; one piece for a single digit
         (its `ink` then holds all of the ink).
 
     Raises:
-        ValueError: `ink` is not a 2-D array holding some ink.
+        ValueError: `ink` is not a 2-D array holding some ink, or `gap` is negative.
     """
+    if not gap >= 0:
+        raise ValueError(f"Expected gap >= 0 (of the tallest piece's height). Received: gap={gap}")
     ink = ink_as_uint8(ink)
-    strongest = int(ink.max())
-    if strongest == 0:
-        raise ValueError("Expected ink holding some ink. Received: an empty ink array")
-    _, mask = cv2.threshold(ink, max(1, int(strongest * _INK_LEVEL)) - 1, 255,
-                            cv2.THRESH_BINARY)
-    # Pieces are found on a max-pooled copy (blocks of `block` px, about 112 across), which
-    # is 5x faster than at full size on the canvas; pooling joins only ink closer than a
-    # block, far under the gap between digits.
+    labels, stats, block = _components(ink)
+    groups = _group(stats, gap)
     height, width = ink.shape
-    block = max(1, max(height, width) // _POOLED_SIDE)
-    if block > 1:
-        mask = cv2.dilate(mask, np.ones((block, block), np.uint8), anchor=(0, 0))
-        mask = np.ascontiguousarray(mask[::block, ::block])
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    stats = stats[1:count]  # row 0 is the background
-    groups = _group(stats)
     if len(groups) == 1:
         left, top, box_width, box_height = cv2.boundingRect(ink)
         return [_piece(ink, (top, left, top + box_height, left + box_width), None, labels,
@@ -105,13 +102,59 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
     return sorted(pieces, key=lambda piece: piece.box[1])
 
 
-def _group(stats: np.ndarray) -> list[list[int]]:
+def digit_gaps(ink: np.ndarray) -> list[float]:
+    """The gaps between the tall pieces' runs, left to right, of the tallest piece's height.
+
+    Tall pieces (`TALL`) whose columns overlap or touch make one run; a gap is the empty
+    columns between two runs. `split_digits(ink, gap=g)` cuts the ink into
+    1 + (the number of gaps >= g) digits. Empty for ink in one run (most single digits).
+
+    Args:
+        ink: as `split_digits`.
+    Raises:
+        ValueError: as `split_digits`.
+    """
+    _, stats, _ = _components(ink_as_uint8(ink))
+    tall = stats[stats[:, cv2.CC_STAT_HEIGHT] >= TALL * stats[:, cv2.CC_STAT_HEIGHT].max()]
+    tallest = float(tall[:, cv2.CC_STAT_HEIGHT].max())
+    gaps, right = [], None
+    for left, width in sorted(zip(tall[:, cv2.CC_STAT_LEFT].tolist(),
+                                  tall[:, cv2.CC_STAT_WIDTH].tolist(), strict=True)):
+        if right is not None and left >= right:
+            gaps.append((left - right) / tallest)
+        right = left + width if right is None else max(right, left + width)
+    return gaps
+
+
+def _components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ink's connected pieces: (labels, stats without the background's row, block).
+
+    Raises ValueError for ink without ink.
+    """
+    strongest = int(ink.max())
+    if strongest == 0:
+        raise ValueError("Expected ink holding some ink. Received: an empty ink array")
+    _, mask = cv2.threshold(ink, max(1, int(strongest * _INK_LEVEL)) - 1, 255,
+                            cv2.THRESH_BINARY)
+    # Pieces are found on a max-pooled copy (blocks of `block` px, about 112 across), which
+    # is 5x faster than at full size on the canvas; pooling joins only ink closer than a
+    # block (3 px on the 336 px canvas, 1% of its side): such pieces count as touching.
+    height, width = ink.shape
+    block = max(1, max(height, width) // _POOLED_SIDE)
+    if block > 1:
+        mask = cv2.dilate(mask, np.ones((block, block), np.uint8), anchor=(0, 0))
+        mask = np.ascontiguousarray(mask[::block, ::block])
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return labels, stats[1:count], block  # row 0 of stats is the background
+
+
+def _group(stats: np.ndarray, gap: float) -> list[list[int]]:
     """Group connected pieces (rows of OpenCV's stats) into digits; lists of row indices."""
     lefts = stats[:, cv2.CC_STAT_LEFT].astype(float)
     rights = lefts + stats[:, cv2.CC_STAT_WIDTH]
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
     tallest = float(heights.max())
-    min_gap = GAP * tallest
+    min_gap = gap * tallest
     order = [int(i) for i in np.argsort(lefts, kind="stable")]
     groups: list[list[int]] = []
     spans: list[list[float]] = []  # each group's [left, right]

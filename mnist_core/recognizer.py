@@ -5,6 +5,7 @@
     result.digit, result.probabilities, result.model_input
     number = recognizer.predict_number(image)   # several digits side by side: "42"
     number.text, number.digits, number.confidence
+    number.is_ambiguous, number.alternative_text   # "4 or 42?": one digit or two
 
 A dot, a dash or a tiny scribble is refused with NotADigitError (mnist_core.shape), not given
 a confident answer. Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`):
@@ -16,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.model import MlpWeights
-from mnist_core.numbers import split_digits
+from mnist_core.numbers import GAP, DigitPiece, digit_gaps, split_digits
 from mnist_core.preprocessing import (
+    FoundInk,
     Prepared,
     PreprocessSteps,
     find_ink,
@@ -33,10 +36,28 @@ from mnist_core.preprocessing import (
 from mnist_core.shape import check_ink, not_a_digit
 from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
-__all__ = ["NumberPrediction", "Prediction", "Recognizer", "UNSURE_MARGIN"]
+__all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "UNSURE_MARGIN"]
 
 # When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
 UNSURE_MARGIN = 0.25
+# Of the tallest piece's height: tall pieces at least this far apart but closer than
+# mnist_core.numbers.GAP (0.15) may be one digit or two. Both readings are made; the split one
+# leads when the model is at least as sure of it (the number's confidence, a product), and
+# otherwise the drawing is "4 or 42?" (NumberPrediction.alternative), never a sure "4".
+# Chosen on one half of UNIPEN's writers, by writer (bench/number_gaps.py: 200 pairs per gap,
+# 180-300 px tall, pens 14-30 px): pairs whose ink is 0.03-0.15 of the height apart went from
+# 0-14% read right (the rest a sure single digit) to 86-94% (none a sure single digit, 2-12%
+# "4 or 42?"); of 2,999 single digits (pens 6-30 px) 1 became "4 or 61?"-like, none newly
+# split. The other writers' figures: bench/number_gaps.py. The cost, in uploads: of 10,000
+# MNIST test digits 4 are split (was 3) and 3 more are "1 or 11?" (broken 1s).
+# 0: any empty column between tall pieces; touching digits stay one (the rule's limit).
+NEAR_GAP = 0.0
+# A split at a gap under GAP is sure only when each two neighbours share rows for at least this
+# share of the taller one's height (digits in a row stand on one line, about as tall); else it
+# leads a "61 or 4?". Set by the one held-out writer's open 4 (6 px pen) read "61", its pieces
+# sharing 0.65 (bench/read_numbers.py's single digits). Not measured on pairs: those of
+# bench/number_gaps.py are drawn equally tall and share all their rows.
+_SHARED_ROWS = 0.75
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +106,17 @@ class NumberPrediction:
 
     digits: tuple[Prediction, ...]
     boxes: tuple[tuple[int, int, int, int], ...]
+    alternative: NumberPrediction | None = None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        """True when the drawing may as well be read with another count of digits."""
+        return self.alternative is not None
+
+    @property
+    def alternative_text(self) -> str | None:
+        """The other reading's text ("42" for a "4 or 42?"), or None."""
+        return None if self.alternative is None else self.alternative.text
 
     @property
     def text(self) -> str:
@@ -99,8 +131,9 @@ class NumberPrediction:
 
     @property
     def is_single(self) -> bool:
-        """True when the drawing holds one digit."""
-        return len(self.digits) == 1
+        """True when the drawing holds one digit, not possibly several (not `is_ambiguous`):
+        the page's single-digit answer, with Right / Wrong saving."""
+        return len(self.digits) == 1 and self.alternative is None
 
 
 class Recognizer:
@@ -162,6 +195,9 @@ class Recognizer:
         The ink is split into digits (mnist_core.numbers.split_digits); each is preprocessed
         on its own, MNIST-style, and all are read in one matrix product. When the split finds
         one digit, the result holds exactly `predict(image, return_steps=return_steps)`.
+        Tall pieces closer than the split's gap but not touching (`NEAR_GAP`) are also read
+        as digits of their own: that reading is returned when the model is at least as sure
+        of it, and otherwise given as the `alternative` ("4 or 42?").
 
         Args:
             image: as `predict`.
@@ -173,11 +209,35 @@ class Recognizer:
             DrawingError: the image has the wrong shape or dtype.
         """
         found = find_ink(image)
-        pieces = split_digits(found.ink)
-        if len(pieces) == 1:  # predict's own path, on the same preprocessing
+        gaps = digit_gaps(found.ink)
+        wide = 1 + sum(gap >= GAP for gap in gaps)  # digits at the sure gap
+        if wide == 1:  # predict's own path, on the same preprocessing
             prepared = prepare_found(found)
-            return NumberPrediction((self._read_one(prepared, return_steps),),
-                                    (prepared.bounding_box,))
+            reading = NumberPrediction((self._read_one(prepared, return_steps),),
+                                       (prepared.bounding_box,))
+        else:
+            reading = self._read_pieces(found, split_digits(found.ink), return_steps)
+        if 1 + sum(gap >= NEAR_GAP for gap in gaps) == wide:
+            return reading
+        # Tall pieces closer than GAP: one digit with a gap inside (a 4 whose strokes do not
+        # meet), or digits written close, as people do on a phone. Read both ways.
+        try:
+            closer = self._read_pieces(found, split_digits(found.ink, gap=NEAR_GAP),
+                                       return_steps)
+        except NotADigitError:  # a piece of it is a dot or a dash: not a digit of its own
+            return reading
+        if closer.confidence < reading.confidence:
+            return NumberPrediction(reading.digits, reading.boxes, closer)
+        if not _in_a_row(closer.boxes):
+            # A piece short or high beside its neighbour is as likely part of one digit (an
+            # open 4's bar beside its stem, read "61"): say both.
+            return NumberPrediction(closer.digits, closer.boxes, reading)
+        return closer
+
+    def _read_pieces(self, found: FoundInk, pieces: list[DigitPiece], return_steps: bool
+                     ) -> NumberPrediction:
+        """Read each of several digits cut from `found` on its own (NotADigitError if one of
+        them is a dot, a dash or a scribble)."""
         # Several digits: the whole drawing is never made MNIST-like, only each digit.
         frame = found.ink.shape[0]  # digits in a row compare with the picture's height
         inputs, all_steps = [], []
@@ -218,6 +278,15 @@ class Recognizer:
         probabilities = self.weights.predict(inputs)
         return [Prediction(int(p.argmax()), p, x) for p, x in
                 zip(probabilities, inputs, strict=True)]
+
+
+def _in_a_row(boxes: Sequence[tuple[int, int, int, int]]) -> bool:
+    """True when each two neighbouring boxes (top, left, bottom, right) share at least
+    `_SHARED_ROWS` of the taller one's rows."""
+    return all(
+        min(first[2], second[2]) - max(first[0], second[0])
+        >= _SHARED_ROWS * max(first[2] - first[0], second[2] - second[0])
+        for first, second in pairwise(boxes))
 
 
 def _read_digit(image: np.ndarray) -> tuple[np.ndarray, Prepared]:

@@ -35,6 +35,7 @@ def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
     done = len(run.history)
     return {
         "run": run.run_id,
+        "name": run.name,
         "active": run.run_id == active_id,
         "finished": run.finished_at[:16].replace("T", " ") if run.finished_at else "",
         "architecture": "-".join(str(units) for units in (784, *run.config.hidden_units, 10)),

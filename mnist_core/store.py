@@ -44,6 +44,7 @@ MODELS_DIR_ENV = "MNIST_MODELS_DIR"
 PROJECT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 SHIPPED_ID = "shipped"
 MODEL_FILE = "model.keras"
+MAX_NAME_LENGTH = 60  # characters of a run's name: a sidebar line and a table cell
 _RUN_FILES = ("config.json", "history.json", "metrics.json")
 _TEMP_PREFIX = ".tmp-"
 # A temporary folder older than this was left by a crash and may be cleaned up.
@@ -107,6 +108,15 @@ class RunInfo:
         held-out writers), in [0, 1], if measured."""
         value = self.metrics.get("pen_accuracy")
         return float(value) if value is not None else None
+
+    @property
+    def name(self) -> str:
+        """What people call it: the name the teacher gave, else one made from how it was
+        trained and when ("Taught on the class's drawings, 7 Dec 08:08"; "Shipped model")."""
+        given = self.metrics.get("name")
+        if isinstance(given, str) and given.strip():
+            return given.strip()
+        return run_name(self.config, self.finished_at, shipped=self.is_shipped)
 
     @property
     def finished_at(self) -> str:
@@ -294,6 +304,7 @@ class ModelStore:
         """
         now = dt.datetime.now(dt.UTC)
         metrics = {"finished_at": now.isoformat(timespec="seconds"), **metrics}
+        metrics.setdefault("name", run_name(config, metrics["finished_at"]))
         temp = self.runs_dir / f"{_TEMP_PREFIX}{uuid.uuid4().hex}"
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -337,6 +348,34 @@ class ModelStore:
             raise StoreError(
                 f"Could not switch the active model in {self.root}: {error.strerror or error}."
             ) from error
+
+    def rename(self, run_id: str, name: str) -> str:
+        """Give a run the name people see (kept in its metrics.json, replaced atomically).
+
+        Args:
+            name: 1 to MAX_NAME_LENGTH characters once stripped, on one line.
+        Returns:
+            The name as kept (stripped).
+        Raises:
+            StoreError: an empty, too long or many-line name, the shipped model, or the
+                folder is not writable. RunNotFoundError: no such run.
+        """
+        name = " ".join(str(name).split())
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise StoreError(f"A run's name needs 1 to {MAX_NAME_LENGTH} characters. "
+                             f"Received: {len(name)}.")
+        if run_id == SHIPPED_ID:
+            raise StoreError("The shipped model keeps its name.")
+        run = self.get_run(run_id)
+        temp = run.path / f"{_TEMP_PREFIX}metrics-{uuid.uuid4().hex}.json"
+        try:
+            _write_json(temp, {**run.metrics, "name": name})
+            os.replace(temp, run.path / "metrics.json")
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise StoreError(f"Could not rename run {run_id!r}: {error.strerror or error}.") \
+                from error
+        return name
 
     def write_evaluation(self, run_id: str, evaluation: dict[str, Any]) -> None:
         """Store a run's test-set evaluation (evaluation.json) atomically.
@@ -395,6 +434,31 @@ class ModelStore:
                     shutil.rmtree(path, ignore_errors=True)
             except OSError:
                 pass
+
+
+def run_name(config: TrainConfig, finished_at: str, *, shipped: bool = False) -> str:
+    """A name people read, from how a run was trained and when it finished (ISO 8601, shown
+    in this computer's time): "Taught on the class's drawings, 7 Dec 08:08", "Quick preset,
+    7 Dec 08:08", "Trained 7 Dec 08:08"; "Shipped model" for the shipped one."""
+    if shipped:
+        return "Shipped model"
+    try:
+        when = dt.datetime.fromisoformat(finished_at).astimezone()
+        at = f"{when.day} {when:%b %H:%M}"
+    except (TypeError, ValueError):
+        at = ""
+    if config.tuned_from is not None:
+        what = "Taught on the class's drawings" if config.include_drawings else "Fine-tuned"
+    else:
+        from mnist_core.config import PRESETS
+
+        preset = next((name for name, settings in PRESETS.items()
+                       if settings.to_dict() == {**config.to_dict(), "seed": settings.seed}),
+                      None)
+        what = f"{preset} preset" if preset else "Trained"
+    if not at:
+        return what
+    return f"{what}, {at}" if what != "Trained" else f"Trained {at}"
 
 
 def load_model_file(path: Path) -> MlpWeights:
@@ -494,13 +558,16 @@ _STATUSES = ("completed", "stopped", "failed", "interrupted")
 _METRIC_RULES: dict[str, tuple[Any, str]] = {
     "status": (lambda value: value in _STATUSES, "one of " + ", ".join(_STATUSES)),
     "finished_at": _TEXT,
+    "name": _TEXT,
     "error": _TEXT,
     **dict.fromkeys(("test_accuracy", "drawn_accuracy", "pen_accuracy", "drawings_accuracy",
                      "tuned_from_test_accuracy", "tuned_from_drawings_accuracy"), _SHARE),
     "test_loss": _LOSS,
     "train_seconds": _SECONDS,
     **dict.fromkeys(("test_count", "test_errors", "drawn_count", "pen_count", "drawings_count",
-                     "drawings_trained", "epochs_run"), _COUNT),
+                     "drawings_trained", "epochs_run", "held_count", "held_right_before",
+                     "held_right_after", "trained_right_before", "trained_right_after"),
+                    _COUNT),
 }
 _NOT_NULL = {"status", "finished_at", "error"}
 _HISTORY_RULES: dict[str, tuple[Any, str]] = {

@@ -29,6 +29,7 @@ from mnist_core.drawings import DrawingStore, held_out_metrics
 from mnist_core.errors import DrawingStoreError
 from mnist_core.estimate import SCORING_STEPS
 from mnist_core.evaluate import evaluate_weights, evaluation_record
+from mnist_core.finetune import class_change
 from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
 from mnist_core.training import Progress, TrainingResult, train_model
@@ -152,6 +153,9 @@ def train_and_save(
                 before = held_out_metrics(base_weights.predict, drawings)
                 if before:
                     metrics["tuned_from_drawings_accuracy"] = before["drawings_accuracy"]
+                if config.include_drawings:  # what teaching changed, for a class of any size
+                    metrics.update(class_change(base_weights.predict, weights.predict,
+                                                drawings))
         except DrawingStoreError as error:  # a broken drawings file must not lose the run
             metrics["drawings_error"] = str(error)
     scoring.step("saving")

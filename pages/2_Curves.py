@@ -16,6 +16,7 @@ from mnist_core.runs import (
     read_right,
     run_summary,
 )
+from mnist_core.store import MAX_NAME_LENGTH
 from mnist_core.visualize import enlarge
 from mnist_core.wording import a_digit
 from ui.actions import apply, button, download_button
@@ -55,17 +56,20 @@ table = pd.DataFrame([{**run_summary(run, in_use_id), "drawings_accuracy": score
 # The accuracies first: they are what runs are compared by, and stay in view. "Our drawings"
 # only once there is a score to show: a column of "None" says nothing.
 scored = table["drawings_accuracy"].notna().any()
-columns = ["active", "run", "test_accuracy", "drawn_accuracy", "pen_accuracy", "drawings_accuracy",
-           "finished",
-           "architecture", "epochs", "status", "train_seconds", "settings"]
+columns = ["active", "name", "test_accuracy", "drawn_accuracy", "pen_accuracy",
+           "drawings_accuracy", "finished", "run", "architecture", "epochs", "status",
+           "train_seconds", "settings"]
 st.subheader(f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
+# A figure a run did not record shows as a dash (Streamlit writes "None" otherwise).
+MISSING = "—"
 picked = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs",
+    placeholder=MISSING,
     column_order=[name for name in columns if scored or name != "drawings_accuracy"],
     column_config={
         "active": st.column_config.CheckboxColumn("In use", width="small"),
         # Narrow where the values are short, so every heading shows in full on a laptop.
-        "run": "Run", "finished": st.column_config.TextColumn(
+        "name": "Name", "run": "Run", "finished": st.column_config.TextColumn(
             "Finished", help="When training ended (UTC)."),
         "architecture": "Layers", "epochs": st.column_config.TextColumn("Epochs", width="small"),
         "status": "Status",
@@ -110,7 +114,7 @@ else:
                        "rose after it: the model began to overfit there.",
                        icon=":material/trending_up:")
     with st.expander("Per-epoch numbers"):
-        st.dataframe(frame, hide_index=True, column_config={
+        st.dataframe(frame, hide_index=True, placeholder=MISSING, column_config={
             "loss": st.column_config.NumberColumn("Loss", format="%.4f"),
             "val_loss": st.column_config.NumberColumn("Validation loss", format="%.4f"),
             "accuracy": st.column_config.NumberColumn("Accuracy", format="percent"),
@@ -121,9 +125,19 @@ else:
 
 st.divider()
 names = [run.run_id for run in runs]
-chosen = by_id[st.selectbox("One run in detail", names, index=names.index(selected[0].run_id))]
-st.subheader(f"Run {chosen.run_id}" + (" (in use)" if chosen.run_id == in_use_id else ""))
-st.caption(f"{chosen.config.describe()}; status {chosen.status}")
+chosen = by_id[st.selectbox("One run in detail", names, index=names.index(selected[0].run_id),
+                            format_func=lambda run_id: f"{by_id[run_id].name} ({run_id})",
+                            key="run-in-detail")]  # kept when a name changes
+st.subheader(plain(chosen.name) + (" (in use)" if chosen.run_id == in_use_id else ""))
+st.caption(f"Run {chosen.run_id}: {chosen.config.describe()}; status {chosen.status}")
+if not chosen.is_shipped:
+    cannot_rename = teacher_only("rename runs")
+    with st.popover("Rename", icon=":material/edit:", disabled=bool(cannot_rename),
+                    help=cannot_rename or "Give this run a name people read."), \
+            st.form(f"rename-{chosen.run_id}", border=False):
+        new_name = st.text_input("Name", value=chosen.name, max_chars=MAX_NAME_LENGTH)
+        if st.form_submit_button("Save the name", icon=":material/save:"):
+            apply("rename runs", lambda: store.rename(chosen.run_id, new_name))
 
 if chosen.run_id != in_use_id and chosen.status != "failed" and in_use_id in by_id:
     comparison = compare_runs(chosen, by_id[in_use_id])

@@ -37,7 +37,7 @@ from ui.sidebar import sidebar
 
 CANVAS_SIZE = 336  # px, as on the home page: the home page's strokes fit as they are
 DEFAULT_PEN = 22
-TOP = 10  # supporters and opponents named, and switched off by the button
+TOP = 10  # supporters and opponents named in the sum
 PICTURES = 5  # of each, with their pictures
 GALLERY = 24  # first-layer units in the gallery
 TEST_IMAGES = 1000  # MNIST test images scored in "Break it"
@@ -46,6 +46,11 @@ VIEWS = ["Why this answer", "Where it looks", "Feature detectors", "What if", "B
 ERASE_PLACES = {"nothing": None, "top": (7, 14), "bottom": (21, 14), "left": (14, 8),
                 "right": (14, 20), "middle": (14, 14), "top left": (8, 8),
                 "top right": (8, 20), "bottom left": (20, 8), "bottom right": (20, 20)}
+
+
+# Charts fill the width, and their height is the plot's own: with Streamlit's default ("fit"
+# in the height too) a legend above the plot squeezed it to a sliver.
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
 
 
 def _hex(rgb) -> str:
@@ -68,7 +73,8 @@ st.markdown(
                    width: 100%; height: auto; object-fit: fill;}}  /* Streamlit's: scale-down */
     .figures figcaption {{font-size: 0.85rem; color: rgba(49, 51, 63, 0.7); line-height: 1.3;
                           margin-top: 0.2rem;}}
-    .sum-line {{font-size: 1.25rem; line-height: 1.6;}}
+    .sum-line, .experiment {{font-size: 1.25rem; line-height: 1.6;}}
+    .lead {{font-size: 1.3rem; line-height: 1.5; margin: 0.1rem 0 0.6rem 0;}}
     .up {{color: {RED}; font-weight: 700;}} .down {{color: {BLUE}; font-weight: 700;}}
     .legend {{display: flex; align-items: center; gap: 0.5rem; font-size: 0.95rem;
               flex-wrap: wrap; margin: 0.2rem 0 0.6rem 0;}}
@@ -89,7 +95,9 @@ st.markdown(
     @media (max-width: 380px) {{
       [data-testid="stMainBlockContainer"] {{padding-left: 0.5rem; padding-right: 0.5rem;}}
     }}
-    [class*="st-key-outputs"] [data-testid="stElementToolbar"] {{display: none;}}
+    /* A chart's hover toolbar sits over whatever is above the chart, here the sentence it
+       illustrates; these small charts need no full screen. */
+    [data-testid="stMain"] [data-testid="stElementToolbar"] {{display: none;}}
     </style>
     """,
     unsafe_allow_html=True,
@@ -287,11 +295,97 @@ def count(units, name: str) -> str:
     return f"{len(units)} top {name}{many}" if len(units) == TOP else f"{len(units)} {name}{many}"
 
 
+def change_sentence(change: inside.ChangeOfMind) -> str:
+    """The experiment's result in words: how many supporters it took, or that none did."""
+    whose, many = change.digit, len(change.supporters)
+    if not many:
+        return (f"No unit of the last layer supports {whose} here, so there is nothing to "
+                "switch off.")
+    if change.count is None:
+        sure = change.probabilities[-1][change.before]
+        return (f"Switch off {whose}'s supporters one by one, strongest first: even with all "
+                f"{many} off, it still reads <b>{change.before}</b> ({sure:.0%} sure).")
+    took = f"<b>{change.count}</b> of its {many}"
+    if change.digit == change.before:
+        return (f"Switch off {whose}'s supporters one by one, strongest first: it takes {took} "
+                f"before the network changes its mind and reads <b>{change.after}</b>.")
+    return (f"Switch off {whose}'s supporters one by one, strongest first: after {took} it "
+            f"reads <b>{change.after}</b> instead of {change.before}, because units vote for "
+            "several digits at once.")
+
+
+def change_chart(change: inside.ChangeOfMind) -> None:
+    """How sure the network is of its answer (and of what it turns to) at each step."""
+    digits = sorted({change.before, change.after, change.digit})
+    steps = np.arange(len(change.probabilities))
+    frame = pd.DataFrame({"off": np.repeat(steps, len(digits)),
+                          "digit": [str(d) for d in digits] * len(steps),
+                          "probability": change.probabilities[:, digits].ravel()})
+    layers = [{"mark": {"type": "line", "strokeWidth": 3, "interpolate": "step-after"},
+               "encoding": {
+                   "x": {"field": "off", "type": "quantitative",
+                         "title": f"{change.digit}'s supporters switched off, strongest first",
+                         "axis": {"tickMinStep": 1}},
+                   "y": {"field": "probability", "type": "quantitative", "title": "how sure",
+                         "scale": {"domain": [0, 1]}, "axis": {"format": "%", "tickCount": 3}},
+                   # The What if chart's colours: each digit is the same colour in both.
+                   "color": {"field": "digit", "type": "nominal", "title": "Digit",
+                             "scale": {"domain": [str(d) for d in range(10)],
+                                       "scheme": "category10"},
+                             "legend": {"orient": "top", "direction": "horizontal",
+                                        "values": [str(d) for d in digits]}},
+                   "tooltip": [{"field": "digit", "title": "Digit"},
+                               {"field": "off", "title": "Switched off"},
+                               {"field": "probability", "title": "Sure", "format": ".0%"}]}}]
+    if change.count is not None:
+        layers.append({"mark": {"type": "rule", "color": "#666", "strokeWidth": 2,
+                                "strokeDash": [6, 3]},
+                       "encoding": {"x": {"datum": change.count, "type": "quantitative"}}})
+    st.vega_lite_chart(frame, {"height": 150, "autosize": FIT_WIDTH, "layer": layers},
+                       width="stretch")
+
+
 def view_why(weights, explanation: inside.Explanation, off: list[int]) -> None:
     run, layer = explanation.forward, explanation.layer
-    which = st.segmented_control("Explain the score of", ["the answer", "the runner-up"],
-                                 default="the answer", key="why-which", required=True)
-    parts = explanation.runner_up if which == "the runner-up" else explanation.answer
+    answer, runner_up = explanation.answer, explanation.runner_up
+    units = len(answer.contributions)
+    st.markdown(f'<div class="lead">Each of the {units} units in the last layer votes for or '
+                f"against every digit, and the digit with the most votes wins: here "
+                f"<b>{answer.digit}</b> (score {answer.logit:.1f}), ahead of "
+                f"<b>{runner_up.digit}</b> ({runner_up.logit:.1f}).</div>",
+                unsafe_allow_html=True)
+    which = st.segmented_control("Switch off the supporters of", ["the answer", "the runner-up"],
+                                 default="the answer", key="why-which", required=True,
+                                 format_func=lambda who: f"{who} ({answer.digit})"
+                                 if who == "the answer" else f"{who} ({runner_up.digit})")
+    parts = runner_up if which == "the runner-up" else answer
+    change = inside.change_of_mind(weights, run.model_input, parts.digit)
+    st.markdown(f'<div class="experiment">{change_sentence(change)}</div>',
+                unsafe_allow_html=True)
+    if change.supporters:
+        change_chart(change)
+    buttons = st.container(horizontal=True)
+    shown = len(change.units)
+    buttons.button(f"Switch off those {shown}" if change.changed else
+                   f"Switch off all {shown}", icon=":material/power_off:",
+                   on_click=add_units_off, args=([unit for _, unit in change.units],),
+                   key="off-until", disabled=not shown)
+    buttons.button("Reset", icon=":material/restart_alt:", on_click=set_units_off, args=([],),
+                   key="off-reset-why", disabled=not off)
+    with st.expander(f"The sum behind {parts.digit}'s score, unit by unit"):
+        why_sum(weights, explanation, parts)
+    pick = f"pick-{off_key()}"
+    st.session_state[pick] = off
+    with st.expander(f"Pick units of layer {layer + 1} to switch off ({len(off)} off now)"):
+        st.multiselect(f"Units of layer {layer + 1} switched off",
+                       list(range(units)), key=pick,
+                       format_func=lambda unit: f"unit {unit}", on_change=picked_units_changed,
+                       placeholder="Pick units to switch off")
+
+
+def why_sum(weights, explanation: inside.Explanation, parts: inside.LogitParts) -> None:
+    """The arithmetic: the score as the sum of its parts, and the strongest parts' units."""
+    run, layer = explanation.forward, explanation.layer
     top, bottom, rest, bias = inside.add_up_rounded(parts.groups)
     others = len(parts.contributions) - len(parts.supporters) - len(parts.opponents)
     total = round(top + bottom + rest + bias, 2)
@@ -317,24 +411,6 @@ def view_why(weights, explanation: inside.Explanation, off: list[int]) -> None:
         st.caption("What each unit responds to in the input: " + (
             "its 784 weights (red ink there raises it, blue lowers it)." if layer == 0 else
             "how ink on each pixel would change its sum, at this drawing (red raises it)."))
-    st.markdown("**Switch units off**")
-    supporters = [u for u in explanation.answer.supporters if u not in off]
-    everyone = np.flatnonzero(explanation.answer.contributions > 0).tolist()
-    buttons = st.container(horizontal=True)
-    buttons.button(f"Switch off the top {TOP} supporters of {explanation.answer.digit}",
-                   icon=":material/power_off:", on_click=add_units_off, args=(supporters,),
-                   key="off-top")
-    buttons.button(f"Switch off all {len(everyone)} supporters", on_click=add_units_off,
-                   args=(everyone,), key="off-all")
-    buttons.button("Reset", icon=":material/restart_alt:", on_click=set_units_off, args=([],),
-                   key="off-reset-why", disabled=not off)
-    pick = f"pick-{off_key()}"
-    st.session_state[pick] = off
-    with st.expander(f"Pick units of layer {layer + 1} to switch off ({len(off)} off now)"):
-        st.multiselect(f"Units of layer {layer + 1} switched off",
-                       list(range(len(explanation.answer.contributions))), key=pick,
-                       format_func=lambda unit: f"unit {unit}", on_change=picked_units_changed,
-                       placeholder="Pick units to switch off")
 
 
 def view_where(weights, explanation: inside.Explanation) -> None:
@@ -343,6 +419,9 @@ def view_where(weights, explanation: inside.Explanation) -> None:
                              (answer.digit, runner_up.digit))
     difference = result.difference()
     biases = float(result.bias_parts[0] - result.bias_parts[1])
+    st.markdown(f'<div class="lead">Red ink made the network think <b>{answer.digit}</b>; '
+                f"blue ink made it think <b>{runner_up.digit}</b>, its second guess.</div>",
+                unsafe_allow_html=True)
     picture, words = st.columns([1, 1], gap="medium")
     with picture:
         show_images([(overlay_picture(explanation.forward.model_input, difference, 28),
@@ -351,28 +430,34 @@ def view_where(weights, explanation: inside.Explanation) -> None:
     with words:
         st.markdown(SIGN_LEGEND.replace("pushes down", f"towards {runner_up.digit}")
                     .replace("pushes up", f"towards {answer.digit}"), unsafe_allow_html=True)
-        pixels, bias_part = inside.add_up_rounded([float(difference.sum()), biases])
-        st.markdown(
-            f'<div class="sum-line">{answer.digit} beats {runner_up.digit} by '
-            f"<b>{pixels + bias_part:.2f}</b> = {signed(pixels)} from the pixels "
-            f"{signed(bias_part)} from the biases.</div>", unsafe_allow_html=True)
-        st.caption("Each pixel's part is its ink × how much one more unit of ink there would "
-                   f"raise {answer.digit}'s score over {runner_up.digit}'s. The network is "
-                   "linear around any drawing, so the parts add up exactly.")
+        with st.expander("The sum behind it, pixel by pixel"):
+            pixels, bias_part = inside.add_up_rounded([float(difference.sum()), biases])
+            st.markdown(
+                f'<div class="sum-line">{answer.digit} beats {runner_up.digit} by '
+                f"<b>{pixels + bias_part:.2f}</b> = {signed(pixels)} from the pixels "
+                f"{signed(bias_part)} from the biases.</div>", unsafe_allow_html=True)
+            st.caption("Each pixel's part is its ink × how much one more unit of ink there "
+                       f"would raise {answer.digit}'s score over {runner_up.digit}'s. The "
+                       "network is linear around any drawing, so the parts add up exactly.")
 
 
 def view_features(weights, model_input) -> None:
     units, activations, pictures = inside.first_layer_pictures(weights, model_input, GALLERY)
+    st.markdown('<div class="lead">Each square is what one unit of the first layer looks for: '
+                "ink on its red pixels switches it on, ink on its blue pixels holds it back."
+                "</div>", unsafe_allow_html=True)
     st.markdown(SIGN_LEGEND, unsafe_allow_html=True)
-    st.caption("Each picture is the 784 weights of one unit of the first layer: ink on red "
-               "pixels switches it on, ink on blue pixels holds it back. The most active for "
-               "this drawing come first.")
+    st.caption("Each picture is the 784 weights of one unit; the units most active for this "
+               "drawing come first, with how active they are.")
     show_images([(signed_picture(picture, 28), f"unit {unit}: {activation:.2f}")
                  for unit, activation, picture in zip(units, activations, pictures, strict=True)],
                 shown=96)
 
 
 def view_what_if(weights, model_input) -> None:
+    st.markdown('<div class="lead">Move, turn, resize or smudge the drawing and watch the '
+                "answer: a digit moved a few pixels sideways can already fool this network."
+                "</div>", unsafe_allow_html=True)
     first, second, third = st.columns(3, gap="medium")
     shift_x = first.slider("Shift right (px)", -8, 8, 0, key="what-shift-x")
     shift_y = first.slider("Shift down (px)", -8, 8, 0, key="what-shift-y")
@@ -396,7 +481,7 @@ def view_what_if(weights, model_input) -> None:
         shift_chart(curve, shift_x)
         side = "right" if shift_x > 0 else "left"
         where = "no shift" if shift_x == 0 else f"{abs(shift_x)} px {side}"
-        st.caption(f"The grey line marks the shift now: {where}. The network has no idea that "
+        st.caption(f"The dashed line marks the shift now: {where}. The network has no idea that "
                    "a digit moved is the same digit: that is why the drawing is centred "
                    "before it is read.")
 
@@ -407,18 +492,24 @@ def shift_chart(curve: inside.ShiftCurve, marked: int) -> None:
                                                             len(curve.shifts)),
                           "probability": curve.probabilities.astype(float).ravel()})
     spec = {
-        "height": 260,
-        "title": {"text": "Each digit's probability as the drawing moves sideways",
-                  "fontSize": 14},
+        "height": 200, "autosize": FIT_WIDTH,
+        # Short: a phone cut a longer title ("… moves si…").
+        "title": {"text": "How sure, as the drawing moves sideways", "fontSize": 14},
         "layer": [
             {"mark": {"type": "line", "point": True, "strokeWidth": 2.5},
              "encoding": {
                  "x": {"field": "shift", "type": "quantitative", "title": "shift right (px)",
                        "scale": {"domain": [-8, 8]}, "axis": {"tickMinStep": 1}},
                  "y": {"field": "probability", "type": "quantitative", "title": "probability",
-                       "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+                       "scale": {"domain": [0, 1]}, "axis": {"format": "%", "tickCount": 4}},
+                 # Above the plot in two rows of five: to its right, ten entries did not
+                 # fit the chart's height (the legend stopped after 5); in one row, not the
+                 # width of a 1024 px projector (after 8) or a phone (after 6).
                  "color": {"field": "digit", "type": "nominal", "title": "Digit",
-                           "scale": {"scheme": "category10"}},
+                           "scale": {"scheme": "category10"},
+                           "legend": {"orient": "top", "direction": "horizontal",
+                                      "columns": 5, "symbolType": "stroke",
+                                      "labelFontSize": 13}},
                  "tooltip": [{"field": "digit"}, {"field": "shift"},
                              {"field": "probability", "format": ".1%"}]}},
             {"mark": {"type": "rule", "color": "#666", "strokeWidth": 3, "strokeDash": [6, 3]},
@@ -451,6 +542,9 @@ def _accuracy(key: str, breakage: Breakage, _weights) -> float:
 
 
 def view_break(model_input) -> None:
+    st.markdown('<div class="lead">Damage the network and see how much it takes before it '
+                "forgets how to read: what it knows is spread over many units.</div>",
+                unsafe_allow_html=True)
     left, right = st.columns(2, gap="medium")
     share = left.slider("Switch off hidden units at random", 0, 90, 0, step=10, format="%d%%",
                         key="break-units")
@@ -481,8 +575,7 @@ def view_break(model_input) -> None:
                 st.metric(f"Accuracy on {TEST_IMAGES:,} MNIST test images", f"{now:.1%}",
                           delta=f"{(now - intact) * 100:+.1f} points" if now != intact else None)
     st.caption("Starts from the model in use as trained (units switched off on the Why view "
-               "are not counted). A network spreads what it knows over many units, so it "
-               "takes a lot of damage before it forgets.")
+               "are not counted).")
 
 
 def view_two_models(model_input) -> None:
@@ -498,6 +591,8 @@ def view_two_models(model_input) -> None:
         return
     names = {run.run_id: f"{'Shipped model' if run.is_shipped else run.run_id} "
                          f"({run.config.describe().split(',')[0]})" for run in runs}
+    st.markdown('<div class="lead">The same drawing read by two networks side by side: compare '
+                "their layers and how sure each one is.</div>", unsafe_allow_html=True)
     other_id = st.selectbox("Compare with", list(names), format_func=names.get,
                             key="two-other")
     try:
@@ -550,12 +645,14 @@ def look_inside() -> None:
         explanation = inside.explain(weights, model_input, top=TOP)
         st.markdown(answer_line(explanation.forward, off), unsafe_allow_html=True)
         if off:
-            status, reset = st.columns([4, 1], vertical_alignment="center")
-            named = ", ".join(map(str, off[:12])) + (" …" if len(off) > 12 else "")
+            # One row that wraps: the button keeps its own width ("Reset", not "Re…").
+            status_row = st.container(horizontal=True, vertical_alignment="center")
+            status = status_row.container(width="stretch")
+            named = ", ".join(map(str, off[:12])) + (" …" if len(off) > 12 else ".")
             status.markdown(f'<span class="swatch" style="background:{AMBER}"></span> '
-                            f"Switched off in layer {last + 1}: units {named}.",
+                            f"Switched off in layer {last + 1}: units {named}",
                             unsafe_allow_html=True)
-            reset.button("Reset", icon=":material/restart_alt:", on_click=set_units_off,
+            status_row.button("Reset", icon=":material/restart_alt:", on_click=set_units_off,
                          args=([],), key="off-reset")
         layer_pictures(recognizer, explanation.forward, off, "use")
         st.caption("Each tile is one unit: the brighter, the more active. A unit is off "

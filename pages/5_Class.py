@@ -27,6 +27,7 @@ from ui.lock import is_unlocked_teacher
 from ui.models import active_recognizer, follow_model_in_use, model_label
 from ui.sidebar import sidebar
 from ui.teach_now import teach_now_panel
+from ui.warm import start as start_warming
 
 REFRESH_S = 5  # the projector view's refresh: a saved drawing shows within this
 VIEWS = {"join": "Join", "projector": "Projector"}
@@ -55,6 +56,10 @@ st.markdown(
                overflow-wrap: anywhere; margin: 0.1rem 0 0.8rem 0;}
     .join-url.small {font-size: 1.45rem; margin: 0.2rem 0 0.7rem 0;}
     .join-strip {display: flex; align-items: center; gap: 0.75rem;}
+    /* The Join view's QR code: as wide as its column, 340 px at most (its quiet zone
+       included). A fixed 340 px ran past the window's edge at 1024x768 with the sidebar
+       open, and a cut-off code does not scan. */
+    .st-key-join-code {max-width: 340px; margin: 0 auto;}
     .join-strip img {image-rendering: pixelated; flex: none;}
     .mid-line {font-size: 1.2rem; line-height: 1.35;}
     .join-label {font-size: 1.3rem;}
@@ -122,7 +127,8 @@ def show_join(join: JoinAddress) -> None:
                 st.markdown('<div class="big-line">If that does not open: '
                             + " or ".join(f"<b>{breakable(url)}</b>" for url in join.urls[1:])
                             + "</div>", unsafe_allow_html=True)
-        code.image(qr_png(join.urls[0]), width=340, caption="Scan to open the app")
+        with code.container(key="join-code"):  # sized to its column (the CSS above)
+            st.image(qr_png(join.urls[0]), width="stretch", caption="Scan to open the app")
     elif join.local_only:
         st.markdown(f"On this computer only: http://localhost:{st.get_option('server.port')}")
     with st.expander("Phones can't connect?", expanded=not join.urls):
@@ -254,7 +260,7 @@ def show_summary(summary: ClassSummary, folder: str, recognizer: Recognizer | No
     show_cards("latest", folder, summary.latest, hardest=False)
     if recognizer is None:
         return
-    st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',
+    st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',  # escaped
                 unsafe_allow_html=True,
                 help="The lowest probability for the digit the student said. A drawing "
                      "saved with the wrong digit shows here; delete it on the My drawings page.")
@@ -342,3 +348,8 @@ else:
 if shown_model is not None:
     st.divider()
     teach_now_panel(shown_model)
+
+# Last, so it never slows this page: a fresh server loads the model and makes its first
+# reading now, while the teacher shows the join address, not during the students' first
+# strokes (ui/warm.py). Once per server process; nothing after the first time.
+start_warming()

@@ -132,7 +132,7 @@ def test_an_active_run_that_is_gone_is_named_in_the_sidebar(app, tmp_path):
     """It fell back to the shipped model without a word."""
     run = copy_of_shipped_as_active(tmp_path)
     app.run()
-    assert f"Run {run.name}" in " ".join(str(m.value) for m in app.sidebar.markdown)
+    assert f"run {run.name}" in " ".join(str(m.value) for m in app.sidebar.markdown)
     assert not app.sidebar.warning
     shutil.rmtree(run)
     app.run()
@@ -378,3 +378,25 @@ def test_a_picture_of_a_number_reads_the_number_and_each_digit(app, text):
     assert not [b for b in app.button if (b.key or "").startswith("right-upload")]
     assert not app.pills
     assert any("Right / Wrong saving is for single digits" in c.value for c in app.caption)
+
+
+def test_students_are_told_once_when_the_teacher_changes_the_model(app, tmp_path):
+    """After "Use it" a phone's next answer simply differed; the only sign was a grey caption
+    at the bottom."""
+    app.run()
+    assert not [i for i in app.info if "changed the model" in i.value]
+    copy_of_shipped_as_active(tmp_path)  # the teacher uses another model
+    app.run()
+    [note] = [i.value for i in app.info if "changed the model" in i.value]
+    # The run's name: how it was trained and when (a copy of the shipped model's files).
+    assert as_shown(note).startswith("The teacher changed the model: answers now come from "
+                                     "“Best preset, ")
+    assert note.endswith("”, so they may differ from before.")
+    app.run()  # no answer shown with the new model yet (AppTest cannot draw): still said
+    assert [i for i in app.info if "changed the model" in i.value]
+    # Once an answer came from the new model (the browser test draws one), it is not said
+    # again: what the page records then.
+    app.session_state["model_seen"] = next(
+        str(path / "model.keras") for path in (tmp_path / "models" / "runs").iterdir())
+    app.run()
+    assert not [i for i in app.info if "changed the model" in i.value]

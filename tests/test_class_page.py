@@ -1,23 +1,38 @@
-"""The Class page: the address and QR code students join with, and the projector view."""
+"""The Class page: the address and QR code students join with, the projector view, and the
+warming of a fresh server it starts (ui/warm.py)."""
+
+import os
+import subprocess
+import sys
+import threading
 
 import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 import mnist_core.classroom
+import ui.models
+import ui.warm
+from mnist_core import MnistCoreError
 from mnist_core.drawings import DrawingStore
 from mnist_core.preprocessing import preprocess
+from mnist_core.recognizer import Recognizer
 from tests.conftest import PROJECT
 from tests.test_drawings import canvas_of
 
 PAGE = "pages/5_Class.py"
 
 
+START_WARMING = ui.warm.start
+
+
 @pytest.fixture(autouse=True)
 def _classroom(monkeypatch, tmp_path):
     """This computer is on one Wi-Fi, at 192.168.1.20; the shipped model is in use; the
-    server's address settings are put back after each test."""
+    server's address settings are put back after each test. The page warms nothing: a
+    warming thread would load models beside the tests (the tests below call it directly)."""
     monkeypatch.setattr(mnist_core.classroom, "lan_ipv4_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.setattr(ui.warm, "start", lambda: None)
     monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
     options = ["server.address", "browser.serverAddress"]
     saved = {name: (streamlit_config.get_option(name),
@@ -175,3 +190,64 @@ def test_the_unlocked_teacher_hides_a_drawing_from_the_projector_in_one_click(sa
     assert saved.get(newest.id).hidden
     assert len(cards(page)) == 3  # three latest left, and it was the hardest: none now
     assert saved.counts().total == 4  # still saved, still counted
+
+
+# -- warming a fresh server (ui/warm.py, started by this page) ---------------------------------
+
+
+def test_opening_the_class_page_starts_warming_the_server(monkeypatch):
+    started = []
+    monkeypatch.setattr(ui.warm, "start", lambda: started.append(True))
+    open_page()
+    assert started
+
+
+def test_warming_loads_the_model_into_the_shared_cache_and_reads_a_drawing(monkeypatch):
+    ui.models._recognizer_for.clear()
+    loads = []
+    real_load = Recognizer.load
+    monkeypatch.setattr(Recognizer, "load", lambda **kw: loads.append(kw) or real_load(**kw))
+    report = ui.warm.warm()
+    assert report.errors == {}
+    assert list(report.seconds) == ["imports", "model", "reading", "chart data", "pictures"]
+    assert len(loads) == 1
+    ui.models.active_recognizer()  # what a student's first page does: already cached
+    assert len(loads) == 1
+
+
+@pytest.mark.parametrize("failing, step", [("_imports", "imports"), ("_model", "model"),
+                                           ("_reading", "reading"),
+                                           ("_chart_data", "chart data"),
+                                           ("_pictures", "pictures")])
+def test_a_failing_warming_step_is_logged_and_skipped_never_raised(monkeypatch, caplog,
+                                                                   failing, step):
+    def broken(*args):
+        raise MnistCoreError("no model here")
+
+    monkeypatch.setattr(ui.warm, failing, broken)
+    report = ui.warm.warm()
+    assert list(report.errors) == [step]
+    assert "no model here" in report.errors[step] and "no model here" in caplog.text
+    if step == "model":  # nothing to read with: the reading is left out
+        assert "reading" not in report.seconds
+
+
+def test_warming_runs_once_per_process_in_the_background(monkeypatch):
+    ran = threading.Event()
+    monkeypatch.setattr(ui.warm, "start", START_WARMING)
+    monkeypatch.setattr(ui.warm, "_started", None)
+    monkeypatch.setattr(ui.warm, "warm", ran.set)
+    thread = ui.warm.start()
+    assert thread is not None and thread.daemon
+    thread.join(10)
+    assert ran.is_set()
+    assert ui.warm.start() is None
+
+
+def test_warming_imports_neither_keras_nor_tensorflow(tmp_path):
+    code = ("import sys, ui.warm; report = ui.warm.warm(); assert not report.errors, report; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120,
+                            env={**os.environ, "MNIST_MODELS_DIR": str(tmp_path / "models")})
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

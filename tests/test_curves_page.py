@@ -187,7 +187,7 @@ def test_a_run_with_malformed_figures_is_listed_as_broken_and_the_page_works(
     table = page.dataframe[0].value
     # The model the app reads with is the shipped one: it is shown in use, and chosen.
     assert list(table["run"]) == ["shipped"] and bool(table["active"][0])
-    assert page.subheader[2].value == "Run shipped (in use)"
+    assert page.subheader[2].value == "Shipped model (in use)"
     if active:  # the sidebar says why the shipped model is in use; it can be chosen again
         assert any(reason in as_shown(w.value) and "using the shipped model" in w.value
                    for w in page.sidebar.warning)
@@ -206,7 +206,8 @@ def test_a_run_without_validation_figures_shows_its_curves(models):
     titles = [json.loads(chart.proto.spec).get("title", {}).get("text")
               for chart in page.get("vega_lite_chart")]
     assert "Loss per epoch" in titles and "Accuracy per epoch" in titles
-    assert page.subheader[2].value == f"Run {path.name} (in use)"
+    assert page.subheader[2].value.endswith("(in use)")
+    assert f"Run {path.name}: " in " ".join(c.value for c in page.caption)
 
 
 def test_a_failed_run_without_its_error_says_so(models):
@@ -216,3 +217,48 @@ def test_a_failed_run_without_its_error_says_so(models):
     page.selectbox[0].select(path.name).run()
     assert not page.exception, page.exception[0].value if page.exception else ""
     assert any(e.value == "This run failed: no reason was recorded." for e in page.error)
+
+
+def test_figures_a_run_did_not_measure_show_as_a_dash_not_none(models, synthetic_split):
+    """A run trained without the drawn-digit and real-writer scoring (as a fine-tune is): the
+    sidebar's card and the runs table show a dash that fits, the card's help says why."""
+    run, _ = train_and_save(TINY, store=models, data=synthetic_split)
+    assert run.drawn_accuracy is None and run.pen_accuracy is None
+    models.activate(run.run_id)
+    page = run_page()
+    assert not page.exception
+    card = {metric.label: metric for metric in page.sidebar.metric}
+    assert card["Drawn digits"].value == "—"
+    assert "Not measured for this run" in card["Drawn digits"].proto.help
+    # Short enough for the card's half-width column (it cut "100.00%" to "100.…").
+    assert card["MNIST test"].value == ("100%" if f"{run.test_accuracy:.2%}" == "100.00%"
+                                        else f"{run.test_accuracy:.2%}")
+    assert "Not measured" not in card["MNIST test"].proto.help
+    runs_table, epochs_table = page.dataframe[:2]
+    assert runs_table.value["drawn_accuracy"].isna().any()  # missing, and so shown as:
+    assert runs_table.proto.placeholder == "—"
+    assert epochs_table.proto.placeholder == "—"
+
+
+def test_runs_show_names_people_read_and_the_teacher_renames_one(models, monkeypatch):
+    from tests.test_lock_pages import PASSWORD, unlock
+
+    path = copy_of_shipped(models)
+    monkeypatch.setenv("MNIST_TEACHER_PASSWORD", PASSWORD)
+    page = run_page()
+    table = page.dataframe[0].value
+    assert list(table["name"]) == [models.get_run(path.name).name, "Shipped model"]
+
+    def rename(to: str) -> None:
+        page.selectbox[0].set_value(path.name).run()
+        next(t for t in page.text_input if t.label == "Name").set_value(to)
+        next(b for b in page.button if b.label == "Save the name").click().run()
+        assert not page.exception
+
+    rename("Our first model")  # a student's forged click: refused, and says why
+    assert models.get_run(path.name).name != "Our first model"
+    assert any("Only the teacher can rename runs" in w.value for w in page.warning)
+    unlock(page)
+    rename("Our first model")
+    assert models.get_run(path.name).name == "Our first model"
+    assert page.subheader[2].value.startswith("Our first model")

@@ -298,12 +298,15 @@ def test_each_skipped_file_is_one_sentence_saying_why(drawings, first, row, line
     assert report.added == 1 and report.problems == (line,)
 
 
+# Named ids: a zip holds the time it was made, so ids made of its bytes could differ between
+# the two test processes collecting them a second apart (pytest-xdist refuses to run then).
 @pytest.mark.parametrize(("data", "message"), [
-    (b"PK\x03\x04 truncated", "not a zip"),
-    (b"hello", "not a zip"),
-    (zip_of({"seven.png": b"x"}), "no labels.csv"),
-    (zip_of({"labels.csv": b"name,digit\na.png,1\n"}), "'file' and a 'label' column"),
-    (zip_of({"labels.csv": b"\xff\xfe\x00bad"}), "UTF-8"),
+    pytest.param(b"PK\x03\x04 truncated", "not a zip", id="truncated"),
+    pytest.param(b"hello", "not a zip", id="text"),
+    pytest.param(zip_of({"seven.png": b"x"}), "no labels.csv", id="no-labels"),
+    pytest.param(zip_of({"labels.csv": b"name,digit\na.png,1\n"}),
+                 "'file' and a 'label' column", id="wrong-columns"),
+    pytest.param(zip_of({"labels.csv": b"\xff\xfe\x00bad"}), "UTF-8", id="not-utf8"),
 ])
 def test_a_bad_zip_is_refused_with_a_message_and_changes_nothing(drawings, data, message):
     with pytest.raises(DrawingStoreError, match=message):

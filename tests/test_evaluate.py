@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from mnist_core.evaluate import evaluate_predictions, evaluate_weights, writer_interval
+from mnist_core.evaluate import (
+    evaluate_predictions,
+    evaluate_weights,
+    share_interval,
+    writer_interval,
+)
 from mnist_core.model import MlpWeights
 
 
@@ -98,3 +103,24 @@ def test_one_hard_writer_makes_the_figure_far_less_certain_than_its_digit_count_
 def test_a_writer_interval_refuses_bad_inputs(right, writers, options, message):
     with pytest.raises(ValueError, match=message):
         writer_interval(right, writers, **options)
+
+
+@pytest.mark.parametrize(("right", "count"), [(0, 1), (1, 1), (3, 4), (4, 4), (0, 4), (45, 50),
+                                              (9_900, 10_000)])
+def test_the_share_interval_holds_the_share_and_narrows_with_more_drawings(right, count):
+    low, high = share_interval(right, count)
+    assert 0 <= low <= right / count <= high <= 1
+    more_low, more_high = share_interval(right * 10, count * 10)
+    assert more_high - more_low < high - low
+
+
+def test_four_of_four_is_not_called_certain():
+    low, high = share_interval(4, 4)
+    assert high == 1 and 0.5 < low < 0.7
+
+
+@pytest.mark.parametrize(("right", "count", "level"), [(5, 4, 0.9), (-1, 4, 0.9), (1, 0, 0.9),
+                                                       (1, 4, 1.0), (1, 4, 0.0)])
+def test_impossible_counts_are_refused(right, count, level):
+    with pytest.raises(ValueError):
+        share_interval(right, count, level=level)

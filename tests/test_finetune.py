@@ -127,3 +127,40 @@ def test_an_older_run_without_the_field_still_loads(store, synthetic_split):
     (run.path / "config.json").write_text(json.dumps(values))
     assert store.get_run(run.run_id).config.tuned_from is None
     assert np.isfinite(store.get_run(run.run_id).test_accuracy)
+
+
+def test_class_change_counts_every_held_out_drawing_however_few(tmp_path):
+    """Four held out (fewer than a score needs): right before and after, and which drawings
+    it now reads right, counted on each side apart."""
+    from mnist_core.drawings import DrawingStore
+    from mnist_core.finetune import class_change
+
+    store = DrawingStore(tmp_path)
+    rng = np.random.default_rng(0)
+    saved = []
+    while len(saved) < 12:  # labels 0-9 by turns, whichever side the hash puts them
+        label = len(saved) % 10
+        drawing_id, _ = store.add(label, rng.random((28, 28)).astype(np.float32), b"png")
+        saved.append(store.get(drawing_id))
+    labels = {drawing.model_input.tobytes(): drawing.label for drawing in saved}
+
+    def reads(right_ids):  # a "model" that reads the given drawings right, the rest as 9 - d
+        def predict(images):
+            out = np.zeros((len(images), 10), np.float32)
+            for row, image in enumerate(images):
+                pixels = np.rint(image * 255).astype(np.uint8).tobytes()
+                label = labels[pixels]
+                drawing = next(d for d in saved if d.model_input.tobytes() == pixels)
+                out[row, label if drawing.id in right_ids else 9 - label] = 1
+            return out
+        return predict
+
+    held = [d.id for d in saved if d.held_out]
+    learnt = [d.id for d in saved if not d.held_out]
+    before = reads({held[0], learnt[0]})
+    after = reads({held[0], *held[1:2], *learnt})
+    found = class_change(before, after, store)
+    assert found["held_count"] == len(held) and found["held_right_before"] == 1
+    assert found["held_right_after"] == min(2, len(held))
+    assert (found["trained_right_before"], found["trained_right_after"]) == (1, len(learnt))
+    assert found["now_right_ids"] == sorted({*held[1:2], *learnt[1:]}, reverse=True)

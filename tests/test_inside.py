@@ -336,3 +336,100 @@ def test_moving_a_real_digit_sideways_loses_it(shipped, real_test_digits):
         at_zero.append(curve.at(0)[label])
         at_eight.append(min(curve.at(-8)[label], curve.at(8)[label]))
     assert np.mean(at_zero) > 0.95 and np.mean(at_eight) < 0.5
+
+
+# --- switching supporters off until it changes its mind ------------------------------------
+
+def answer_with_off(weights: MlpWeights, x: np.ndarray, units) -> int:
+    return inside.forward(inside.switch_off(weights, units), x).digit
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_count_reported_is_the_first_that_changes_the_answer(weights, seed):
+    x = a_digit(seed)
+    before = copies(weights)
+    change = inside.change_of_mind(weights, x)
+    assert unchanged(weights, before)
+    explanation = inside.explain(weights, x, top=10_000)
+    assert change.digit == change.before == explanation.forward.digit
+    assert change.supporters == explanation.answer.supporters  # all of them, strongest first
+    assert change.layer == explanation.layer
+    if change.count is None:  # then even all of them leave the answer as it was
+        assert answer_with_off(weights, x, change.units) == change.before == change.after
+        return
+    # Checked with the network itself: switched off for real, the answer changes at the
+    # count reported, to the digit reported, and at no smaller count.
+    assert change.units == tuple((change.layer, u) for u in change.supporters[:change.count])
+    assert answer_with_off(weights, x, change.units) == change.after != change.before
+    for fewer in range(change.count):
+        units = [(change.layer, u) for u in change.supporters[:fewer]]
+        assert answer_with_off(weights, x, units) == change.before
+
+
+def test_the_probabilities_are_the_networks_at_each_step(weights):
+    x = a_digit(1)
+    change = inside.change_of_mind(weights, x)
+    assert change.probabilities.shape == (len(change.supporters) + 1, 10)
+    for step in (0, len(change.supporters) // 2, len(change.supporters)):
+        units = [(change.layer, u) for u in change.supporters[:step]]
+        np.testing.assert_allclose(change.probabilities[step],
+                                   inside.forward(inside.switch_off(weights, units), x)
+                                   .probabilities, atol=1e-9)
+
+
+def test_the_runner_up_variant_switches_off_the_runner_ups_supporters(weights):
+    x = a_digit(2)
+    explanation = inside.explain(weights, x, top=10_000)
+    runner_up = explanation.runner_up
+    change = inside.change_of_mind(weights, x, runner_up.digit)
+    assert change.digit == runner_up.digit and change.before == explanation.forward.digit
+    assert change.supporters == runner_up.supporters
+    assert set(change.supporters).isdisjoint(
+        np.flatnonzero(runner_up.contributions <= 0).tolist())
+    # Off for real, they take exactly their parts out of the runner-up's score.
+    units = [(change.layer, u) for u in change.supporters]
+    after = inside.forward(inside.switch_off(weights, units), x)
+    assert after.logits[runner_up.digit] == pytest.approx(
+        runner_up.logit - runner_up.contributions[list(change.supporters)].sum(), abs=1e-5)
+
+
+def test_when_no_count_changes_the_answer_it_says_so():
+    weights = random_weights((24, 16), seed=3)
+    x = a_digit()
+    digit = inside.forward(weights, x).digit
+    # A bias so large that the answer stands on it alone, every supporter off or not.
+    biases = list(weights.biases)
+    biases[-1] = biases[-1].copy()
+    biases[-1][digit] += 1000
+    sure = MlpWeights(weights.kernels, tuple(biases))
+    for whose in (None, inside.forward(sure, x).runner_up):
+        change = inside.change_of_mind(sure, x, whose)
+        assert change.count is None and not change.changed
+        assert change.after == change.before == digit
+        assert len(change.units) == len(change.supporters) > 0  # all of them were tried
+        assert answer_with_off(sure, x, change.units) == digit
+
+
+def test_a_runner_up_whose_supporters_also_hold_up_the_answer_can_change_it():
+    """Units are shared: switching off the runner-up's supporters can topple the answer too,
+    when they support both. Built by hand: 2 is the answer, 5 the runner-up, and the units
+    that support 5 carry 2 as well."""
+    kernels = [np.zeros((784, 4), np.float32), np.zeros((4, 10), np.float32)]
+    kernels[0][:, :] = 0.01  # every unit on, each with activation 0.01 x the ink
+    biases = [np.zeros(4, np.float32), np.zeros(10, np.float32)]
+    kernels[1][:, 2] = [3, 3, 0, 0]  # 2: held up by units 0 and 1
+    kernels[1][:, 5] = [2, 2.5, 0, 0]  # 5: by the same units, a little less
+    kernels[1][:, 7] = [0, 0, 1, 1]  # 7: by units 2 and 3 alone
+    weights = MlpWeights(tuple(kernels), tuple(biases))
+    x = np.ones((28, 28), np.float32)
+    run = inside.forward(weights, x)
+    assert (run.digit, run.runner_up) == (2, 5)
+    change = inside.change_of_mind(weights, x, 5)
+    assert change.supporters == (1, 0)  # 5's strongest supporter first
+    assert change.count == 2 and change.after == 7
+    assert answer_with_off(weights, x, change.units) == 7
+
+
+def test_a_digit_outside_0_to_9_is_refused(weights):
+    with pytest.raises(ValueError, match="Expected a digit 0-9"):
+        inside.change_of_mind(weights, a_digit(), 10)

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mnist_core import inside
 from mnist_core.drawn import render_strokes, sketch
+from mnist_core.preprocessing import preprocess
 from mnist_core.store import ModelStore
 from mnist_core.workflow import train_and_save
 from tests.conftest import PROJECT, TINY
@@ -71,6 +73,8 @@ def test_with_no_drawing_it_invites_one(models):
 
 def test_the_home_pages_drawing_shows_its_layers_and_why(models):
     app = open_page(home_drawing(7))
+    lead = next(m.value for m in app.markdown if m.value.startswith('<div class="lead">'))
+    assert "votes for or against every digit" in lead and "<b>7</b>" in lead
     assert "reads <b>7</b>" in answer(app)
     captions = image_captions(app)
     assert any(c.startswith("Layer 1: 1024 units,") and c.endswith("active") for c in captions)
@@ -92,29 +96,61 @@ def test_a_drawing_that_is_not_a_digit_is_said_so(models):
     assert any("dot" in warning.value for warning in app.warning)
 
 
-def test_switching_off_the_supporters_changes_the_answer_and_says_which(models):
+def experiment(app: AppTest) -> str:
+    [line] = [m.value for m in app.markdown if m.value.startswith('<div class="experiment">')]
+    return line
+
+
+def supporters_of(digit: int, drawing) -> inside.ChangeOfMind:
+    """What mnist_core says the experiment does for the shipped model and this drawing."""
+    weights = ModelStore().load_weights(ModelStore().active_run_id())
+    return inside.change_of_mind(weights, preprocess(drawing.image_data), digit)
+
+
+def test_it_says_how_many_supporters_it_took_and_the_button_switches_those_off(models):
     app = open_page(home_drawing(7))
-    before = answer(app)
-    [everyone] = [b for b in app.button if b.label.startswith("Switch off all")]
-    everyone.click().run()
+    change = supporters_of(7, home_drawing(7))
+    assert change.before == 7 and change.changed  # the shipped model, as measured
+    line = experiment(app)
+    assert f"it takes <b>{change.count}</b> of its {len(change.supporters)}" in line
+    assert f"changes its mind and reads <b>{change.after}</b>" in line
+    [until] = [b for b in app.button if b.key == "off-until"]
+    assert until.label == f"Switch off those {change.count}"
+    until.click().run()
     assert not app.exception
     after = answer(app)
-    assert "units off, it reads" in after and "reads <b>7</b>" not in after, (before, after)
+    assert f"With {change.count} units off, it reads <b>{change.after}</b>" in after, after
     assert "Switched off in layer 2: units" in markdown(app)
     [picked] = [m for m in app.multiselect if m.label == "Units of layer 2 switched off"]
-    assert len(picked.value) > 10
-    # The model in use is untouched: the home page still reads 7 with it.
+    assert sorted(picked.value) == sorted(change.supporters[:change.count])
+    # The model in use is untouched: Reset brings the 7 back.
     [reset] = [b for b in app.button if b.key == "off-reset"]
     reset.click().run()
     assert "reads <b>7</b>" in answer(app) and "Switched off" not in markdown(app)
 
 
-def test_the_top_ten_button_adds_ten_and_picking_units_switches_them_off(models):
-    app = open_page(home_drawing(1))
-    [top] = [b for b in app.button if b.key == "off-top"]
-    top.click().run()
+def test_on_the_runner_up_the_button_switches_off_the_runner_ups_supporters(models):
+    app = open_page(home_drawing(7))
+    runner_up = int(re.search(r"ahead of <b>(\d)</b>", markdown(app)).group(1))
+    change = supporters_of(runner_up, home_drawing(7))
+    app.segmented_control(key="why-which").set_value("the runner-up").run()
+    line = experiment(app)
+    assert f"Switch off {runner_up}'s supporters" in line
+    assert f"Score of <b>{runner_up}</b>" in markdown(app)  # the sum, a click away
+    [until] = [b for b in app.button if b.key == "off-until"]
+    until.click().run()
     [picked] = [m for m in app.multiselect if m.label == "Units of layer 2 switched off"]
-    assert len(picked.value) == 10
+    assert sorted(picked.value) == sorted(u for _, u in change.units)
+    if change.changed:
+        assert f"units off, it reads <b>{change.after}</b>" in answer(app)
+    else:  # as with the shipped model and this 7: the answer stands, and it is said
+        assert f"even with all {len(change.supporters)} off, it still reads <b>7</b>" in line
+        assert "units off, it reads <b>7</b>" in answer(app)
+
+
+def test_picking_units_switches_them_off(models):
+    app = open_page(home_drawing(1))
+    [picked] = [m for m in app.multiselect if m.label == "Units of layer 2 switched off"]
     picked.select(500).run()
     assert "500" in next(m.value for m in app.markdown if "Switched off in layer 2" in m.value)
 
@@ -124,8 +160,11 @@ def test_each_view_shows_for_a_drawing(models, view):
     app = open_page(home_drawing(0), view)
     text = " ".join([markdown(app), *(c.value for c in app.caption), *image_captions(app)])
     expected = {"Where it looks": "beats", "Feature detectors": "unit",
-                "What if": "The grey line marks the shift now: no shift"}[view]
+                "What if": "The dashed line marks the shift now: no shift"}[view]
     assert expected in text
+    # Each view leads with one plain sentence, before any number.
+    [lead] = [m.value for m in app.markdown if m.value.startswith('<div class="lead">')]
+    assert not re.search(r"\d\.\d", lead), lead
 
 
 def test_what_if_moves_the_mark_and_the_answer_follows(models):

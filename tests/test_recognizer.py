@@ -139,3 +139,30 @@ def test_a_short_upright_stroke_is_still_a_1(shipped):
     result = shipped.predict(mark([[(140, 110), (140, 180)]]))
     assert result.digit == 1
 
+
+
+def reading_of(*digits_and_confidences):
+    """A NumberPrediction of (digit, confidence) pairs, the rest of each digit's probability
+    on the next digit."""
+    from mnist_core.recognizer import NumberPrediction
+
+    predictions = []
+    for digit, confidence in digits_and_confidences:
+        probabilities = np.zeros(10, np.float32)
+        probabilities[digit] = confidence
+        probabilities[(digit + 1) % 10] = 1 - confidence
+        predictions.append(Prediction(digit, probabilities, np.zeros((28, 28), np.float32)))
+    boxes = tuple((0, 10 * i, 10, 10 * i + 8) for i in range(len(predictions)))
+    return NumberPrediction(tuple(predictions), boxes)
+
+
+def test_a_number_with_another_reading_is_ambiguous_and_never_single():
+    from mnist_core.recognizer import NumberPrediction
+
+    four, forty_two = reading_of((4, 0.9)), reading_of((4, 0.8), (2, 0.9))
+    assert four.is_single and not four.is_ambiguous and four.alternative_text is None
+    either = NumberPrediction(four.digits, four.boxes, forty_two)
+    assert either.is_ambiguous and not either.is_single  # no "Right, it's a 4" to offer
+    assert (either.text, either.alternative_text) == ("4", "42")
+    assert either.confidence == pytest.approx(0.9)
+    assert forty_two.confidence == pytest.approx(0.72) and not forty_two.is_single

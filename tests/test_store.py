@@ -428,3 +428,30 @@ def test_a_well_formed_evaluation_is_read(copied):
             "misclassified": [{"index": 3, "true": 2, "predicted": 1, "confidence": 0.5}]}
     (path / "evaluation.json").write_text(json.dumps(good))
     assert store.get_run(path.name).evaluation() == good
+
+
+def test_a_run_gets_a_name_people_read_and_the_teacher_can_rename_it(store, synthetic_split):
+    run, _ = train_and_save(TINY, store=store, data=synthetic_split)
+    assert run.name.startswith("Trained ") and run.metrics["name"] == run.name  # kept
+    # One line, spaces evened out: a name is a sidebar line and a table cell.
+    assert store.rename(run.run_id, "  Our  class's\n first model ") == "Our class's first model"
+    store.rename(run.run_id, "Our class's first model")
+    assert store.get_run(run.run_id).name == "Our class's first model"
+    for bad in ("", "   ", "x" * 61):
+        with pytest.raises(StoreError, match="1 to 60 characters"):
+            store.rename(run.run_id, bad)
+    with pytest.raises(StoreError, match="shipped model keeps its name"):
+        store.rename(SHIPPED_ID, "Mine")
+    assert store.get_run(run.run_id).name == "Our class's first model"
+
+
+def test_a_run_without_a_name_is_named_from_how_and_when_it_was_trained():
+    from mnist_core.config import QUICK, TrainConfig
+    from mnist_core.store import run_name
+
+    when = "2026-12-07T08:08:00+00:00"
+    assert run_name(QUICK, when).startswith("Quick preset, ")
+    assert run_name(TrainConfig(tuned_from="x", include_drawings=True), when).startswith(
+        "Taught on the class's drawings, ")
+    assert run_name(TrainConfig(epochs=3), when).startswith("Trained ")
+    assert run_name(TrainConfig(epochs=3), "not a time") == "Trained"

@@ -81,39 +81,45 @@ def test_the_eleventh_rapid_save_is_refused_with_the_wait_and_the_store_holds_te
     assert [b for b in app.button if b.label == "Right, it's a 7"]
 
 
+def use_up_the_burst(clock) -> None:
+    """Ten saves from this device a moment ago (the eleventh-save test above makes them
+    through the page; here they only need to have happened)."""
+    import ui.teach
+
+    for _ in range(10):
+        ui.teach.SAVES.take("this computer", clock.now)
+
+
 def test_after_the_wait_the_same_tap_saves(app, clock):
-    for number in range(11):
-        upload(app, number)
-        press_right(app)
-    assert saved_count() == 10
+    use_up_the_burst(clock)
+    upload(app, 0)
+    press_right(app)
+    assert saved_count() == 0
     clock.now += 3.0
     press_right(app)
-    assert "Saved as a 7. 11 drawings saved." in captions(app)
-    assert saved_count() == 11
+    assert "Saved as a 7. 1 drawing saved." in captions(app)
+    assert saved_count() == 1
 
 
-def test_a_refused_pick_leaves_no_digit_picked_and_taking_back_is_never_refused(app):
-    for number in range(10):
-        upload(app, number)
-        app.pills[0].set_value(1).run()
-    assert saved_count() == 10
+def test_a_refused_pick_leaves_no_digit_picked_and_taking_back_is_never_refused(app, clock):
+    upload(app, 0)
+    app.pills[0].set_value(1).run()
+    assert saved_count() == 1
+    use_up_the_burst(clock)
     next(b for b in app.button if b.label == "Take back").click().run()  # over the limit
     assert "Taken back: this drawing is not saved." in captions(app)
-    assert saved_count() == 9
-    upload(app, 10)
+    assert saved_count() == 0
+    upload(app, 1)
     app.pills[0].set_value(4).run()
     assert "Saving too fast: wait 3 s and try again." in captions(app)
     assert app.pills[0].value is None
-    assert saved_count() == 9
+    assert saved_count() == 0
 
 
 def test_the_pace_is_the_devices_so_a_new_tab_does_not_start_afresh(app, clock):
     """Four sessions in turn saved 40 drawings in 15 s where one got 13: now every tab of a
     device shares its pace (tests/test_ratelimit.py has the arithmetic)."""
-    import ui.teach
-
-    for _ in range(10):  # ten saves from this device's other tabs, a moment ago
-        ui.teach.SAVES.take("this computer", clock.now)
+    use_up_the_burst(clock)  # ten saves from this device's other tabs, a moment ago
     upload(app, 0)  # a new tab
     press_right(app)
     assert "Saving too fast: wait 3 s and try again." in captions(app)

@@ -118,10 +118,18 @@ def test_teaching_runs_a_fine_tune_job_then_shows_before_and_after_and_uses_it(m
     status = TrainingJobs().current()
     assert status.state == "completed", status.error
     metrics = {metric.label: metric for metric in page.metric}
-    drawings = next(value for label, value in metrics.items()
-                    if label.startswith("Held-out class drawings"))
-    assert "points, from" in drawings.delta or "unchanged from" in drawings.delta
+    held = next(value for label, value in metrics.items()
+                if label.startswith("Class drawings it never learnt"))
+    assert held.value.endswith(" right")
+    assert ", was " in held.delta or held.delta.startswith("unchanged: ")
+    assert "could be anywhere from" in " ".join(c.value for c in page.caption)
+    learnt = next(value for label, value in metrics.items()
+                  if label.startswith("Drawings it learnt from"))
+    assert learnt.value.endswith("read right")
     assert "MNIST test digits (10,000)" in metrics
+    # One obvious next step: "Use it" is the red button; teaching again is not.
+    again = next(b for b in page.button if b.label == "Teach it again")
+    assert again.proto.type != "primary"
     before = models.active_run_id()
     next(b for b in page.button if b.label == "Use it").click().run()
     assert models.active_run_id() == status.run_id != before

@@ -10,6 +10,7 @@ from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunInfo
 from mnist_core.drawings import MIN_HELD_OUT, held_out_metrics
 from mnist_core.model import use_one_blas_thread
 from mnist_core.recognizer import Recognizer
+from ui.text import plain
 
 use_one_blas_thread()  # every page imports this module: the server's setting, set once
 
@@ -49,12 +50,33 @@ def follow_model_in_use(shown: Recognizer) -> None:
         st.rerun(scope="app")
 
 
+_SEEN = "model_seen"  # session state: the model file this session last read with
+
+
+def model_change_note(recognizer: Recognizer) -> str | None:
+    """A sentence for where students look when the model in use changed under this session
+    (the teacher used another) and no answer has been shown with it yet (`model_seen`); None
+    otherwise, and in a session's first run."""
+    source = str(recognizer.source)
+    seen = st.session_state.setdefault(_SEEN, source)
+    if seen == source:
+        return None
+    return (f"The teacher changed the model: answers now come from {model_label(recognizer)}, "
+            "so they may differ from before.")
+
+
+def model_seen(recognizer: Recognizer) -> None:
+    """This session has shown an answer from `recognizer`: its change note is said."""
+    st.session_state[_SEEN] = str(recognizer.source)
+
+
 def model_label(recognizer: Recognizer) -> str:
-    """How pages name a model: 'the shipped model', 'run 2026-12-02_023611', or its file."""
+    """How pages name a model in a sentence, as Markdown: 'the shipped model', '“Quick preset,
+    7 Dec 08:08”' (its name, which the teacher may have typed: escaped), or its file."""
     run = recognizer.run
     if run is None:
-        return str(recognizer.source)
-    return "the shipped model" if run.is_shipped else f"run {run.run_id}"
+        return plain(recognizer.source)
+    return "the shipped model" if run.is_shipped else f"“{plain(run.name)}”"
 
 
 def run_recognizer(run_id: str) -> Recognizer:

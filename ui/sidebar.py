@@ -11,9 +11,24 @@ from ui.lock import lock_controls, no_password_note
 from ui.models import active_recognizer, held_out_accuracies
 from ui.text import plain
 
+# A metric the run did not measure shows as a dash: the sidebar's half-width columns cut
+# longer words ("not …"); its help says in full that it was not measured.
+NOT_MEASURED = "—"
+_NOT_MEASURED_HELP = (" Not measured for this run, hence the dash: it was not scored on "
+                      "these digits when it was trained.")
+
 
 def _percent(value: float | None) -> str:
-    return "not measured" if value is None else f"{value:.2%}"
+    """'98.53%', '100%' (not '100.00%', which the half-width column cut to '100.…'), or the
+    dash."""
+    if value is None:
+        return NOT_MEASURED
+    shown = f"{value:.2%}"
+    return "100%" if shown == "100.00%" else shown
+
+
+def _help(text: str, value: float | None) -> str:
+    return text + (_NOT_MEASURED_HELP if value is None else "")
 
 
 def sidebar() -> Recognizer | None:
@@ -52,13 +67,15 @@ def _model_card(recognizer: Recognizer) -> None:
     if run is None:
         st.write(str(recognizer.source))
         return
-    name = "Shipped model" if run.is_shipped else f"Run {run.run_id}"
-    st.markdown(f"**{name}**  \n{run.config.describe()}")
+    run_id = "" if run.is_shipped else f"  \n:gray[run {run.run_id}]"
+    st.markdown(f"**{plain(run.name)}**{run_id}  \n{run.config.describe()}")
     left, right = st.columns(2)
     left.metric("MNIST test", _percent(run.test_accuracy),
-                help="Accuracy on MNIST's 10,000 official test images.")
+                help=_help("Accuracy on MNIST's 10,000 official test images.",
+                           run.test_accuracy))
     right.metric("Drawn digits", _percent(run.drawn_accuracy),
-                 help="Accuracy on MNIST test digits re-drawn as mouse strokes.")
+                 help=_help("Accuracy on MNIST test digits re-drawn as mouse strokes.",
+                            run.drawn_accuracy))
     if run.pen_accuracy is not None:
         left.metric("Real writers", _percent(run.pen_accuracy),
                     help="Accuracy on real pen digits by 8 people it never saw, drawn on the "

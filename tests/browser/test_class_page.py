@@ -1,9 +1,12 @@
-"""The Class page in a real browser: the address and its QR code on a 1280x720 projector, and a
-drawing saved elsewhere arriving on the projector view without a reload."""
+"""The Class page in a real browser: the address and its QR code on a 1280x720 projector, the
+code read back from a screenshot at every projector size, and a drawing saved elsewhere
+arriving on the projector view without a reload."""
 
 import re
 from urllib.parse import urlparse
 
+import cv2
+import numpy as np
 import pytest
 
 from mnist_core.drawings import DrawingStore
@@ -15,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 PUBLIC_NAME = "draw.class.test"  # browser.serverAddress: the name the class is told to open
 SIZES = [(1280, 720), (1024, 768), (390, 844)]
+JOIN_SIZES = [(1280, 720), (1024, 768), (1280, 900), (390, 844)]  # projectors, then a phone
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +76,43 @@ def test_the_address_and_its_qr_code_show_large_on_a_projector(browser, class_se
         outside = [url for url in requests if urlparse(url).hostname != "127.0.0.1"
                    and not url.startswith(("data:", "blob:"))]
         assert not outside, outside
+    finally:
+        context.close()
+
+
+def decoded_qr(png: bytes) -> str:
+    """The text of the QR code in a screenshot, as a phone's camera would read it ("" when
+    none reads: a code cut off by the window's edge loses a finder pattern and its quiet
+    zone)."""
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return text
+
+
+@pytest.mark.parametrize("width, height", JOIN_SIZES)
+def test_the_join_qr_code_decodes_from_the_window_at_each_size(browser, class_server, width,
+                                                               height):
+    context, tab = open_class_page(browser, class_server.url, width, height)
+    try:
+        code = tab.locator("[data-testid='stImage'] img").first
+        code.wait_for(timeout=30_000)
+        tab.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                              arg=code.element_handle(), timeout=20_000)
+        url = f"http://{PUBLIC_NAME}:{class_server.port}"
+        projector = width >= 1024
+        if projector:  # the sidebar open, as a teacher's laptop shows it
+            sidebar = tab.locator("[data-testid='stSidebar']").bounding_box()
+            assert sidebar["x"] >= 0 and sidebar["width"] >= 200, sidebar
+        else:  # a phone shows the code under the address: scrolled to, as a person would
+            code.scroll_into_view_if_needed()
+        # The whole window, not the element: a code running past its edge must fail to read.
+        path = screenshot(tab, f"class-join-qr-{width}x{height}", full_page=False)
+        assert decoded_qr(path.read_bytes()) == url
+        box = code.bounding_box()
+        assert on_screen(tab, code), (box, tab.viewport_size)
+        if projector:
+            assert box["width"] >= 240  # >= 6.5 px per module (37 with the quiet zone)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
 

@@ -329,7 +329,8 @@ def test_two_digits_side_by_side_read_as_a_number(page):
 
 def test_a_dot_is_named_not_read(page):
     draw(page, [[(140, 140), (141, 141)]])
-    page.get_by_text("That looks like a dot: draw a digit, larger.").wait_for(timeout=20_000)
+    page.get_by_test_id("stAlertContentWarning").get_by_text(
+        "That looks like a dot: draw a digit, larger.").wait_for(timeout=20_000)
     assert page.locator(".big-digit").count() == 0
 
 
@@ -346,9 +347,13 @@ def test_a_page_left_open_reads_with_the_model_the_teacher_just_used(page, serve
         clear(page)
         draw(page, STROKES["1"])
         answer(page, "1").wait_for(timeout=20_000)
-        page.get_by_text(f"Read by run {run_id}, the model in use.").wait_for(timeout=20_000)
+        name = store.get_run(run_id).name  # a copy of the shipped files: "Best preset, …"
+        page.get_by_text(f"Read by “{name}”, the model in use.").wait_for(timeout=20_000)
+        # Said once where students look: above the answer, and on a phone under the square.
+        page.get_by_test_id("stAlertContentInfo").get_by_text(
+            "The teacher changed the model").wait_for(timeout=20_000)
         # The sidebar, drawn outside the canvas's part of the page, names it too: no reload.
-        page.locator("[data-testid='stSidebar']").get_by_text(f"Run {run_id}").wait_for(
+        page.locator("[data-testid='stSidebar']").get_by_text(f"run {run_id}").wait_for(
             timeout=20_000)
     finally:
         store.activate(SHIPPED_ID)
