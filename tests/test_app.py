@@ -12,7 +12,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.drawn import render_strokes, sketch
+from mnist_core.store import ModelStore
 from tests.conftest import PROJECT, as_shown
+from tests.test_curves_page import MALFORMED_RUN_FILES, copy_of_shipped, rewrite
 
 
 @pytest.fixture
@@ -99,28 +101,17 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_says_so(app, tm
 
 def copy_of_shipped_as_active(tmp_path) -> Path:
     """A run folder holding a copy of the shipped model's files, made the model in use."""
-    run = tmp_path / "models" / "runs" / "2026-01-01_000000"
-    shutil.copytree(PROJECT / "models" / "shipped", run)
+    run = copy_of_shipped(ModelStore(tmp_path / "models"))
     (tmp_path / "models" / "active.json").write_text(json.dumps({"run_id": run.name}))
     return run
 
 
-@pytest.mark.parametrize(
-    ("name", "change", "reason"),
-    [
-        ("metrics.json", lambda metrics: {**metrics, "test_accuracy": "very good"},
-         "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
-        ("metrics.json", lambda metrics: {**metrics, "drawn_accuracy": [0.9]},
-         "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
-        ("history.json", lambda history: [1, "x", None],
-         "history.json: entry 1 is 1, expected an object"),
-    ],
-)
+@pytest.mark.parametrize(("name", "change", "reason"), MALFORMED_RUN_FILES)
 def test_an_active_run_with_malformed_figures_falls_back_and_says_why(app, tmp_path, name,
                                                                       change, reason):
     """The sidebar showed a traceback on every page for such a run."""
     run = copy_of_shipped_as_active(tmp_path)
-    (run / name).write_text(json.dumps(change(json.loads((run / name).read_text()))))
+    rewrite(run, name, change)
     app.run()
     assert not app.exception, app.exception[0].value if app.exception else ""
     assert any(reason in as_shown(w.value) and "using the shipped model instead" in w.value

@@ -161,19 +161,20 @@ def rewrite(path, name, change):
     (path / name).write_text(json.dumps(change(json.loads((path / name).read_text()))))
 
 
+# The three files, each a traceback on this page and in every sidebar before:
+# (file, what is done to it, the reason the run is broken).
+MALFORMED_RUN_FILES = [
+    ("metrics.json", lambda metrics: {**metrics, "test_accuracy": "very good"},
+     "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
+    ("metrics.json", lambda metrics: {**metrics, "drawn_accuracy": [0.9]},
+     "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
+    ("history.json", lambda history: [1, "x", None],
+     "history.json: entry 1 is 1, expected an object"),
+]
+
+
 @pytest.mark.parametrize("active", [True, False])
-@pytest.mark.parametrize(
-    ("name", "change", "reason"),
-    [
-        # The three files, each a traceback on this page before.
-        ("metrics.json", lambda metrics: {**metrics, "test_accuracy": "very good"},
-         "metrics.json: test_accuracy is 'very good', expected a number from 0 to 1"),
-        ("metrics.json", lambda metrics: {**metrics, "drawn_accuracy": [0.9]},
-         "metrics.json: drawn_accuracy is [0.9], expected a number from 0 to 1"),
-        ("history.json", lambda history: [1, "x", None],
-         "history.json: entry 1 is 1, expected an object"),
-    ],
-)
+@pytest.mark.parametrize(("name", "change", "reason"), MALFORMED_RUN_FILES)
 def test_a_run_with_malformed_figures_is_listed_as_broken_and_the_page_works(
         models, name, change, reason, active):
     path = copy_of_shipped(models)

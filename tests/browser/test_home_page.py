@@ -99,14 +99,20 @@ def test_on_a_phone_the_answer_shows_under_the_canvas_and_nothing_is_cut_off(pag
     screenshot(page, f"home-phone-{width}")
 
 
-def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browser, server):
+def open_on_a_phone(browser, url: str):
+    """A 390x844 touch phone's tab on the home page, loaded and idle: (context, tab)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
+    tab = context.new_page()
+    tab.goto(url)
+    tab.get_by_text("Draw a digit in the black square").wait_for(timeout=60_000)
+    tab.wait_for_timeout(1000)
+    return context, tab
+
+
+def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browser, server):
+    context, tab = open_on_a_phone(browser, server.url)
     try:
-        tab = context.new_page()
-        tab.goto(server.url)
-        tab.get_by_text("Draw a digit in the black square").wait_for(timeout=60_000)
-        tab.wait_for_timeout(1000)
         box = drawing_canvas(tab).bounding_box()
         scale = box["width"] / 280
 

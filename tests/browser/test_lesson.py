@@ -8,7 +8,7 @@ import pytest
 
 from mnist_core.drawings import DrawingStore
 from tests.browser.conftest import Server, screenshot
-from tests.browser.test_home_page import draw, drawing_canvas
+from tests.browser.test_home_page import draw, drawing_canvas, open_on_a_phone
 from tests.test_drawings import random_input
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,8 @@ def lesson_server(tmp_path_factory, browser):
 
 def test_on_a_phone_a_dot_is_named_on_the_line_under_the_square(browser, lesson_server):
     """The sentence was below the fold; the line under the square stayed blank."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True, device_scale_factor=2)
+    context, tab = open_on_a_phone(browser, lesson_server.url)
     try:
-        tab = context.new_page()
-        tab.goto(lesson_server.url)
-        tab.get_by_text("Draw a digit in the black square").wait_for(timeout=60_000)
-        tab.wait_for_timeout(1000)
         drawing_canvas(tab)
         draw(tab, [[(140, 140), (141, 141)]])
         line = tab.locator(".short-answer").get_by_text("That looks like a dot")
