@@ -57,14 +57,11 @@ class WarmReport:
 
 
 def _drawn_seven() -> np.ndarray:
-    """A 7 as the canvas sends it: (336, 336, 4) uint8 RGBA, white ink on opaque black."""
-    import cv2
+    """A 7 as the canvas sends it (`drawn.render_strokes`): (336, 336, 4) uint8 RGBA."""
+    from mnist_core.drawn import render_strokes, sketch
 
-    ink = np.zeros((_CANVAS, _CANVAS), np.uint8)
-    stroke = np.array([[100, 90], [236, 90], [150, 260]], np.int32)
-    cv2.polylines(ink, [stroke], isClosed=False, color=255, thickness=_PEN,
-                  lineType=cv2.LINE_AA)
-    return np.dstack([ink, ink, ink, np.full_like(ink, 255)])
+    return render_strokes(sketch(7), canvas_size=_CANVAS, brush_width=_PEN, scale=200,
+                          centre=(_CANVAS / 2, _CANVAS / 2))
 
 
 def _imports() -> None:
