@@ -263,7 +263,7 @@ def draw_and_read() -> None:
         st.caption("Undo or redo a stroke with the arrows above the square.")
     with answer_column:
         if note := model_change_note(recognizer):
-            st.info(note, icon=":material/published_with_changes:")
+            st.info(plain(note), icon=":material/published_with_changes:")
         prediction = show_reading(canvas.image_data, "canvas")
     # Always filled, empty or not, so Clear does not move when an answer appears. On a phone
     # it is the line students look at: a "not a digit" sentence and a new model say it here.

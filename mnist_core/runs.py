@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from mnist_core.model import MlpWeights
 from mnist_core.store import ModelStore, RunInfo
 
 __all__ = ["Comparison", "compare_runs", "confusion_cells", "ensure_evaluation", "history_csv",
-           "history_rows", "misclassified_in_cell", "overfitting_epoch", "read_right",
+           "history_rows", "misclassified_in_cell", "overfitting_epoch", "read_right", "run_labels",
            "run_summary"]
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
@@ -107,11 +108,21 @@ def overfitting_epoch(history: list[dict[str, Any]]) -> int | None:
     return None
 
 
+def run_labels(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """How a chart's legend names each run, by id: its name ("Quick preset, 7 Dec 08:08"),
+    with its id after it when another of `runs` has the same name, so no two merge."""
+    names = Counter(run.name for run in runs)
+    return {run.run_id: run.name if names[run.name] == 1 else f"{run.name} ({run.run_id})"
+            for run in runs}
+
+
 def history_rows(runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
     """The runs' per-epoch records as the rows of one chart or table: each with "run" (its
-    id) and every one of HISTORY_COLUMNS, None where the record has none (a run may lack
-    validation figures, an older one "complete"), then any other figures it recorded."""
-    return [{"run": run.run_id, **dict.fromkeys(HISTORY_COLUMNS), **record}
+    label, `run_labels`) and every one of HISTORY_COLUMNS, None where the record has none (a
+    run may lack validation figures, an older one "complete"), then any other figures it
+    recorded."""
+    labels = run_labels(runs)
+    return [{"run": labels[run.run_id], **dict.fromkeys(HISTORY_COLUMNS), **record}
             for run in runs for record in run.history]
 
 

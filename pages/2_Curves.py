@@ -110,7 +110,7 @@ else:
     for run in selected:
         turned = overfitting_epoch(run.history)
         if turned is not None:
-            st.warning(f"Run {run.run_id}: validation loss was lowest at epoch {turned} and "
+            st.warning(f"{plain(run.name)}: validation loss was lowest at epoch {turned} and "
                        "rose after it: the model began to overfit there.",
                        icon=":material/trending_up:")
     with st.expander("Per-epoch numbers"):

@@ -24,10 +24,9 @@ from mnist_core.recognizer import Recognizer
 from mnist_core.visualize import enlarge
 from ui.actions import apply
 from ui.lock import is_unlocked_teacher
-from ui.models import active_recognizer, follow_model_in_use, model_label
+from ui.models import active_recognizer, follow_model_in_use, model_name
 from ui.sidebar import sidebar
 from ui.teach_now import teach_now_panel
-from ui.warm import start as start_warming
 
 REFRESH_S = 5  # the projector view's refresh: a saved drawing shows within this
 VIEWS = {"join": "Join", "projector": "Projector"}
@@ -260,7 +259,7 @@ def show_summary(summary: ClassSummary, folder: str, recognizer: Recognizer | No
     show_cards("latest", folder, summary.latest, hardest=False)
     if recognizer is None:
         return
-    st.markdown(f'<div class="big-line">Hardest for {model_label(recognizer)}</div>',  # escaped
+    st.markdown(f'<div class="big-line">Hardest for {html.escape(model_name(recognizer))}</div>',
                 unsafe_allow_html=True,
                 help="The lowest probability for the digit the student said. A drawing "
                      "saved with the wrong digit shows here; delete it on the My drawings page.")
@@ -348,8 +347,3 @@ else:
 if shown_model is not None:
     st.divider()
     teach_now_panel(shown_model)
-
-# Last, so it never slows this page: a fresh server loads the model and makes its first
-# reading now, while the teacher shows the join address, not during the students' first
-# strokes (ui/warm.py). Once per server process; nothing after the first time.
-start_warming()

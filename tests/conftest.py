@@ -60,6 +60,16 @@ def _fresh_limits(monkeypatch):
         monkeypatch.setattr("ui.teach.SAVES", ClientBuckets())
 
 
+@pytest.fixture(autouse=True)
+def _no_warming(monkeypatch):
+    """Pages opened in a test warm nothing: every page's sidebar starts warming the server
+    (ui/warm.py), and that thread would load models beside the tests. The warming's own tests
+    call it directly."""
+    import ui.warm
+
+    monkeypatch.setattr(ui.warm, "start", lambda: None)
+
+
 def as_shown(markdown: str) -> str:
     """Markdown as a reader sees it: escaped marks (`ui.text.plain`) without their backslash."""
     import re

@@ -103,11 +103,23 @@ def test_history_rows_have_every_column_for_the_charts():
                     [{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "note": "kept"}], {})
     newer = RunInfo("newer", Path("/nowhere/newer"), QUICK, history([0.4, 0.3]), {})
     rows = runs.history_rows([older, newer])
-    assert [(row["run"], row["epoch"]) for row in rows] == [("older", 1), ("newer", 1),
-                                                           ("newer", 2)]
+    # Each run by its name; the two have the same (same recipe, no finish time): ids too.
+    assert older.name == newer.name
+    assert [(row["run"], row["epoch"]) for row in rows] == [
+        (f"{older.name} (older)", 1), (f"{newer.name} (newer)", 1), (f"{newer.name} (newer)", 2)]
     assert all(set(runs.HISTORY_COLUMNS) <= set(row) for row in rows)
     assert rows[0]["val_loss"] is None and rows[0]["complete"] is None
     assert rows[0]["note"] == "kept" and rows[2]["val_loss"] == 0.3
+
+
+def test_a_chart_names_runs_by_their_names_and_tells_same_names_apart():
+    """The curves' legend said "2026-12-07_120704" for "Taught on the class's drawings, 12:07"."""
+    metrics = [{"name": "Lesson 3"}, {"name": "Quick, 7 Dec 08:08"}, {"name": "Lesson 3"}]
+    shown = [RunInfo(run_id, Path("/nowhere") / run_id, QUICK, history([0.4]), metric)
+             for run_id, metric in zip(["a", "b", "c"], metrics, strict=True)]
+    assert runs.run_labels(shown) == {"a": "Lesson 3 (a)", "b": "Quick, 7 Dec 08:08",
+                                      "c": "Lesson 3 (c)"}
+    assert runs.run_labels(shown[:2]) == {"a": "Lesson 3", "b": "Quick, 7 Dec 08:08"}
 
 
 def test_misclassified_cells_pick_the_images_behind_a_confusion_cell():

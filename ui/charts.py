@@ -50,7 +50,10 @@ def learning_curves(records: list[dict[str, Any]], *, by_run: bool = False,
         long["alone"] = epochs_of_run == 1
         color = ({"field": "run", "type": "nominal", "title": "Run",
                   "scale": {"scheme": RUN_COLOURS},
-                  "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3}} if by_run else
+                  # Runs by name, up to 60 characters: below the chart, where a long one fits
+                  # (at the side, Vega cuts labels at 160 px).
+                  "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3, "orient": "bottom",
+                             "direction": "vertical", "labelLimit": 300}} if by_run else
                  {"field": "set", "type": "nominal", "title": "Set"})  # one legend with the dash
         column.vega_lite_chart(long, {
             # A subtitle, not one long title: on a phone a long title is cut off.

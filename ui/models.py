@@ -54,14 +54,14 @@ _SEEN = "model_seen"  # session state: the model file this session last read wit
 
 
 def model_change_note(recognizer: Recognizer) -> str | None:
-    """A sentence for where students look when the model in use changed under this session
-    (the teacher used another) and no answer has been shown with it yet (`model_seen`); None
-    otherwise, and in a session's first run."""
+    """A sentence, as plain text (not Markdown), for where students look when the model in use
+    changed under this session (the teacher used another) and no answer has been shown with it
+    yet (`model_seen`); None otherwise, and in a session's first run."""
     source = str(recognizer.source)
     seen = st.session_state.setdefault(_SEEN, source)
     if seen == source:
         return None
-    return (f"The teacher changed the model: answers now come from {model_label(recognizer)}, "
+    return (f"The teacher changed the model: answers now come from {model_name(recognizer)}, "
             "so they may differ from before.")
 
 
@@ -70,13 +70,19 @@ def model_seen(recognizer: Recognizer) -> None:
     st.session_state[_SEEN] = str(recognizer.source)
 
 
-def model_label(recognizer: Recognizer) -> str:
-    """How pages name a model in a sentence, as Markdown: 'the shipped model', '“Quick preset,
-    7 Dec 08:08”' (its name, which the teacher may have typed: escaped), or its file."""
+def model_name(recognizer: Recognizer) -> str:
+    """How pages name a model in a sentence, as plain text: 'the shipped model', '“Quick
+    preset, 7 Dec 08:08”' (its name, which the teacher may have typed), or its file. For
+    Markdown, `model_label`; inside HTML, through `html.escape`."""
     run = recognizer.run
     if run is None:
-        return plain(recognizer.source)
-    return "the shipped model" if run.is_shipped else f"“{plain(run.name)}”"
+        return str(recognizer.source)
+    return "the shipped model" if run.is_shipped else f"“{run.name}”"
+
+
+def model_label(recognizer: Recognizer) -> str:
+    """`model_name` as Markdown: escaped, so a typed name shows as typed."""
+    return plain(model_name(recognizer))
 
 
 def run_recognizer(run_id: str) -> Recognizer:

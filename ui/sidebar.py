@@ -9,6 +9,7 @@ from mnist_core import MnistCoreError, ModelStore
 from mnist_core.recognizer import Recognizer
 from ui.lock import lock_controls, no_password_note
 from ui.models import active_recognizer, held_out_accuracies
+from ui import warm
 from ui.text import plain
 
 # A metric the run did not measure shows as a dash: the sidebar's half-width columns cut
@@ -59,6 +60,10 @@ def sidebar() -> Recognizer | None:
         else:
             _model_card(recognizer)
         no_password_note()
+    # Whichever page a fresh server shows first, the rest of what a stroke pays for the
+    # first time is done now in the background, not during the students' first strokes
+    # (ui/warm.py). Once per server process; nothing after the first time.
+    warm.start()
     return recognizer
 
 

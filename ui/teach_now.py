@@ -149,9 +149,11 @@ def _result(status: JobStatus, recognizer: Recognizer) -> bool:
     scores = before_and_after(run)
     if scores is None:
         return False
-    st.write(f"**Taught** ({plain(run.name)}, from {plain(_name_of(store, scores.tuned_from))}, on "
-             f"{plural(scores.drawings_trained, 'drawing')}, "
-             f"{describe_seconds(scores.train_seconds)}):")
+    # The run's name already says it was taught ("Taught on the class's drawings, 08:08"),
+    # unless the teacher renamed it; then this line says what it is.
+    st.write(f"**{plain(run.name)}**: taught from {plain(_name_of(store, scores.tuned_from))} "
+             f"on {plural(scores.drawings_trained, 'drawing')} in "
+             f"{describe_seconds(scores.train_seconds)}.")
     columns = st.columns(3)
     with columns[0]:
         _held_out(scores)

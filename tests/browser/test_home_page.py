@@ -358,6 +358,9 @@ def test_a_page_left_open_reads_with_the_model_the_teacher_just_used(page, serve
         # Said once where students look: above the answer, and on a phone under the square.
         page.get_by_test_id("stAlertContentInfo").get_by_text(
             "The teacher changed the model").wait_for(timeout=20_000)
+        # The phone's line is HTML: the name as it is, no Markdown escapes ("12\\:00").
+        assert (f"answers now come from “{name}”, so they may differ"
+                in page.locator(".short-answer").text_content())
         # The sidebar, drawn outside the canvas's part of the page, names it too: no reload.
         page.locator("[data-testid='stSidebar']").get_by_text(f"run {run_id}").wait_for(
             timeout=20_000)
