@@ -7,9 +7,9 @@ import streamlit as st
 
 from mnist_core import MnistCoreError, ModelStore
 from mnist_core.recognizer import Recognizer
+from ui import warm
 from ui.lock import lock_controls, no_password_note
 from ui.models import active_recognizer, held_out_accuracies
-from ui import warm
 from ui.text import plain
 
 # A metric the run did not measure shows as a dash: the sidebar's half-width columns cut

@@ -15,9 +15,10 @@ home page calls on a stroke. Every page's sidebar calls it, so the first page an
 (the teacher's Class page, or the first student's home page) warms the server while the
 others are still joining and drawing their first stroke: the first 30 students on a fresh
 server, p95 1,196 ms without it, 256-376 ms with it, as a warm server's next 30 (370-433 ms,
-same machine and day; `python bench/class_load.py --students 30 30 --training off`). The warming writes nothing, changes nothing shared (the
-model cache holds what the first page would have put there), never imports Keras or
-TensorFlow, and never raises into a page: a step that fails is logged and skipped.
+same machine and day; `python bench/class_load.py --students 30 30 --training off`).
+The warming writes nothing, changes nothing shared (the model cache holds what the first page
+would have put there), never imports Keras or TensorFlow, and never raises into a page: a
+step that fails is logged and skipped.
 """
 
 from __future__ import annotations
