@@ -14,8 +14,9 @@ The gap was measured on real single digits (see GAP) and is checked by bench/rea
 which also reads numbers composed of real digits with gaps of several widths. People writing on
 a phone leave narrower gaps (bench/number_gaps.py): `digit_gaps` says where the tall pieces
 are apart, and the recognizer also reads a drawing split at a narrower gap
-(`split_digits(ink, gap=...)`) to tell "4" from "42", or say "4 or 42?". Touching or
-overlapping digits are taken for one digit: the limit of this rule.
+(`split_digits(ink, gap=...)`) to tell "4" from "42", or say "4 or 42?". Touching digits are
+one piece: `cut_touching` guesses where wide ink would part, and the recognizer offers that
+only beside the one-digit reading.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 
 from mnist_core.shape import ink_as_uint8
 
-__all__ = ["DigitPiece", "GAP", "TALL", "digit_gaps", "split_digits"]
+__all__ = ["DigitPiece", "GAP", "TALL", "WIDE", "cut_touching", "digit_gaps", "split_digits"]
 
 # Of the tallest piece's height. Digits side by side are separated by a gap at least GAP wide:
 # the pieces of one real digit are never that far apart. Measured (a one-off script) on all
@@ -44,6 +45,10 @@ GAP = 0.15
 TALL = 0.4  # a piece at least this tall may be a digit; a shorter one joins the nearest
 _INK_LEVEL = 0.25  # of the strongest ink: fainter pixels join no pieces (anti-aliasing)
 _MARGIN = 2  # px of background around each piece's ink
+# Ink at least this many times as wide as it is tall may be two digits touching (cut_touching).
+# Chosen with mnist_core.recognizer.TOUCHING_SURE, on half of UNIPEN's writers.
+WIDE = 1.0
+_CUT_BAND = (0.3, 0.7)  # where cut_touching looks for the thinnest column, of the ink's width
 _POOLED_SIDE = 112  # px; see split_digits
 
 
@@ -126,6 +131,44 @@ def digit_gaps(ink: np.ndarray) -> list[float]:
     return gaps
 
 
+def cut_touching(ink: np.ndarray) -> list[DigitPiece] | None:
+    """Two digits whose ink touches ("42" with the 4's bar running into the 2), cut apart at
+    the thinnest column of the ink's middle (`_CUT_BAND` of its width); None for ink less
+    than `WIDE` times as wide as it is tall, which is one digit, or not two tall halves.
+
+    A guess, not a split: a wide single digit (a flat 2, a long-barred 7) is cut as readily,
+    so the recognizer only offers this reading beside the one-digit one ("4 or 42?").
+
+    Args:
+        ink: as `split_digits`.
+    Returns:
+        Two DigitPieces, left then right, as `split_digits` makes them; or None.
+    Raises:
+        ValueError: as `split_digits`.
+    """
+    ink = ink_as_uint8(ink)
+    strongest = int(ink.max())
+    if strongest == 0:
+        raise ValueError("Expected ink holding some ink. Received: an empty ink array")
+    mask = ink >= max(1, int(strongest * _INK_LEVEL))
+    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
+    if width < WIDE * height:
+        return None
+    columns = mask[top:top + height, left:left + width].sum(axis=0)
+    band = np.arange(int(width * _CUT_BAND[0]), int(np.ceil(width * _CUT_BAND[1])))
+    # The thinnest column; of equals, the one nearest the middle.
+    cut = left + int(band[np.lexsort((np.abs(band - width / 2), columns[band]))[0]])
+    pieces = []
+    for start, stop in ((0, cut), (cut, ink.shape[1])):
+        half = np.zeros_like(ink)
+        half[:, start:stop] = ink[:, start:stop]
+        x, y, w, h = cv2.boundingRect(half)
+        if h < TALL * height:  # a bar's end, not a digit
+            return None
+        pieces.append(_piece(half, (y, x, y + h, x + w), None, None, 1))
+    return pieces
+
+
 def _components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """The ink's connected pieces: (labels, stats without the background's row, block).
 
@@ -177,7 +220,7 @@ def _group(stats: np.ndarray, gap: float) -> list[list[int]]:
 
 
 def _piece(ink: np.ndarray, box: tuple[int, int, int, int], members: list[int] | None,
-           labels: np.ndarray, block: int) -> DigitPiece:
+           labels: np.ndarray | None, block: int) -> DigitPiece:
     """Cut one digit out: its box plus a margin, other digits' ink removed, at least 8x8.
 
     `labels` are the pieces found on the pooled mask: pixel (r, c) of `ink` belongs to piece

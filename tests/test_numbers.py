@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.numbers import GAP, digit_gaps, split_digits
+from mnist_core.numbers import GAP, WIDE, cut_touching, digit_gaps, split_digits
 from mnist_core.preprocessing import preprocess
 from mnist_core.recognizer import Recognizer
 from mnist_core.store import SHIPPED_ID
@@ -126,6 +126,54 @@ def test_a_narrower_gap_splits_tall_pieces_closer_than_gap():
     assert len(split_digits(ink, gap=0.1)) == 1
     with pytest.raises(ValueError, match="Expected gap >= 0"):
         split_digits(ink, gap=-0.1)
+
+
+def test_touching_ink_is_cut_at_its_thinnest_middle_column():
+    ink = np.zeros((40, 80), np.uint8)
+    ink[5:35, 10:30] = 255  # two tall blocks, joined by a thin bar at columns 30-44
+    ink[5:35, 45:70] = 255
+    ink[20:22, 30:45] = 255
+    left, right = cut_touching(ink)
+    # The thinnest columns are the bar's (2 px); of those, the one nearest the middle (40).
+    assert left.box == (5, 10, 35, 40) and right.box == (5, 40, 35, 70)
+    # Each half ends in a stub of the bar: its outermost ink column holds the bar's 2 rows.
+    for piece, outermost in ((left, -1), (right, 0)):
+        column = piece.ink[:, np.flatnonzero(piece.ink.any(axis=0))[outermost]]
+        assert np.count_nonzero(column) == 2
+    assert int(left.ink.sum()) + int(right.ink.sum()) == int(ink.sum())  # nothing lost
+
+
+def test_ink_narrower_than_wide_or_with_a_short_half_is_not_cut():
+    narrow = np.zeros((40, 40), np.uint8)
+    narrow[5:35, 10:30] = 255  # 20 px wide, 30 tall
+    assert 20 / 30 < WIDE and cut_touching(narrow) is None
+    flag = np.zeros((40, 80), np.uint8)
+    flag[5:35, 5:25] = 255  # a tall block with a long low bar: its right half is short
+    flag[30:35, 25:75] = 255
+    assert cut_touching(flag) is None
+    with pytest.raises(ValueError, match="empty"):
+        cut_touching(np.zeros((10, 10), np.uint8))
+
+
+def test_touching_digits_are_never_one_sure_digit(shipped):
+    """The finger's "42" whose 4's bar ran into the 2 read "4, 62% sure" (a browser test draws
+    it): with the ink in one piece, "4 or 42?"."""
+    image = number_canvas("42", pen=22, height=200, gap=-0.02, top=60)
+    assert digit_gaps(preprocess(image, return_steps=True)[1].ink) == []  # one piece
+    number = shipped.predict_number(image)
+    assert number.is_ambiguous and not number.is_single, number.text
+    assert "42" in (number.text, number.alternative_text)
+
+
+@pytest.mark.parametrize("text", ["0", "2", "4"])
+def test_a_wide_single_digit_read_surely_stays_one_sure_digit(shipped, monkeypatch, text):
+    """Cut in two, a wide 0, 2 or 4 reads less surely than whole: no "or 42?" for it."""
+    monkeypatch.setitem(DIGITS, "x", [[(x * 2.2, y) for x, y in stroke]
+                                      for stroke in DIGITS[text]])
+    image = number_canvas("x", pen=22, height=130, top=100)
+    assert cut_touching(preprocess(image, return_steps=True)[1].ink) is not None  # wide
+    number = shipped.predict_number(image)
+    assert number.is_single and number.text == text, (number.text, number.alternative_text)
 
 
 @pytest.mark.parametrize("text", ["42", "10", "71", "704"])

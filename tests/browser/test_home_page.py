@@ -110,18 +110,17 @@ def open_on_a_phone(browser, url: str):
     return context, tab
 
 
-def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browser, server):
-    context, tab = open_on_a_phone(browser, server.url)
-    try:
-        box = drawing_canvas(tab).bounding_box()
-        scale = box["width"] / 280
+def draw_with_a_finger(context, tab, strokes) -> None:
+    """Strokes in the 280x280 frame, drawn by touch on a phone's canvas. Playwright's
+    touchscreen only taps; a drag goes through the DevTools protocol."""
+    box = drawing_canvas(tab).bounding_box()
+    scale = box["width"] / 280
 
-        def finger(x, y):
-            return [{"x": box["x"] + x * scale, "y": box["y"] + y * scale}]
+    def finger(x, y):
+        return [{"x": box["x"] + x * scale, "y": box["y"] + y * scale}]
 
-        # Playwright's touchscreen only taps; a drag goes through the DevTools protocol.
-        touch = context.new_cdp_session(tab)
-        points = STROKES["7"][0]
+    touch = context.new_cdp_session(tab)
+    for points in strokes:
         touch.send("Input.dispatchTouchEvent",
                    {"type": "touchStart", "touchPoints": finger(*points[0])})
         for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
@@ -132,6 +131,11 @@ def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browse
                                                                y0 + (y1 - y0) * t)})
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
+
+def test_a_digit_drawn_with_a_finger_is_read_and_the_page_does_not_scroll(browser, server):
+    context, tab = open_on_a_phone(browser, server.url)
+    try:
+        draw_with_a_finger(context, tab, STROKES["7"])
         tab.locator(".short-answer").get_by_text(re.compile(r"Reads 7, \d+% sure")).wait_for(
             timeout=20_000)
         assert tab.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
@@ -331,6 +335,23 @@ def test_two_digits_side_by_side_read_as_a_number(page):
     assert page.locator(".big-digit").inner_text() == "42"
     assert page.get_by_role("radiogroup", name="Wrong? It was a …").count() == 0
     screenshot(page, "home-drew-42")
+
+
+@pytest.mark.parametrize(("two_at", "said"), [(100, "Reads 42."),
+                                              (93, "4 or 42? One digit or two: not sure.")])
+def test_42_written_with_a_finger_reads_42_or_says_it_is_not_sure(browser, server, two_at, said):
+    """A finger's "42" read "4, 67% sure". The 4 ends at x = 123 in the 280 px frame; the 2
+    starts 21 px after it (the pen's ink a few px apart: a tight gap people leave), or 14 px
+    (their ink touches: one piece, "4 or 42?", never a sure 4)."""
+    context, tab = open_on_a_phone(browser, server.url)
+    try:
+        drawing_canvas(tab)
+        draw_with_a_finger(context, tab, shrunk(STROKES["4"], 0.55, 5, 55)
+                           + shrunk(TWO, 0.55, two_at, 55))
+        tab.locator(".short-answer").get_by_text(said).wait_for(timeout=20_000)
+        screenshot(tab, f"phone-42-at-{two_at}-390x844", full_page=False)
+    finally:
+        context.close()
 
 
 def test_a_dot_is_named_not_read(page):
