@@ -15,9 +15,9 @@ from mnist_core import (
     ModelStore,
     NotADigitError,
 )
-from mnist_core.images import MAX_FILE_BYTES, read_image_file
+from mnist_core.reading.images import MAX_FILE_BYTES, read_image_file
+from mnist_core.reading.visualize import enlarge, preprocessing_panels, preview
 from mnist_core.recognizer import NumberPrediction, Prediction
-from mnist_core.visualize import enlarge, preprocessing_panels, preview
 from mnist_core.wording import a_digit
 from ui.canvas import st_canvas
 from ui.models import (

@@ -22,14 +22,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.classroom import class_summary  # noqa: E402
-from mnist_core.data import load_mnist  # noqa: E402
-from mnist_core.drawings import DrawingStore  # noqa: E402
-from mnist_core.drawn import iter_redrawn  # noqa: E402
+from mnist_core.classroom.drawings import DrawingStore  # noqa: E402
+from mnist_core.classroom.summary import class_summary  # noqa: E402
+from mnist_core.data.drawn import iter_redrawn  # noqa: E402
+from mnist_core.data.mnist import load_mnist  # noqa: E402
 from mnist_core.model import use_one_blas_thread  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.reading.visualize import enlarge  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
-from mnist_core.visualize import enlarge  # noqa: E402
 
 
 def timed(function, runs: int) -> str:

@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.data import load_mnist  # noqa: E402
-from mnist_core.drawings import DrawingStore  # noqa: E402
-from mnist_core.drawn import iter_redrawn  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.classroom.drawings import DrawingStore  # noqa: E402
+from mnist_core.data.drawn import iter_redrawn  # noqa: E402
+from mnist_core.data.mnist import load_mnist  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
 
 
 def main() -> None:

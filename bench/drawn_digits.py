@@ -23,12 +23,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.data import load_mnist  # noqa: E402
-from mnist_core.drawn import iter_redrawn  # noqa: E402
+from mnist_core.data.drawn import iter_redrawn  # noqa: E402
+from mnist_core.data.mnist import load_mnist  # noqa: E402
 from mnist_core.errors import EmptyDrawingError, NotADigitError  # noqa: E402
-from mnist_core.evaluate import evaluate_weights  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
-from mnist_core.store import ModelStore  # noqa: E402
+from mnist_core.runs.evaluate import evaluate_weights  # noqa: E402
+from mnist_core.runs.store import ModelStore  # noqa: E402
 
 
 def read_all(recognizer: Recognizer, images, labels) -> tuple[float, np.ndarray]:

@@ -12,7 +12,7 @@ of "Break it" (breaking the model, scoring 1,000 test images), which are cached 
     python bench/inside_speed.py                 # the shipped model, 200 drawings
     python bench/inside_speed.py --drawings 500
 
-The products of one drawing with the weights avoid BLAS (mnist_core.inside says why);
+The products of one drawing with the weights avoid BLAS (mnist_core.inside.explain says why);
 scoring 1,000 test images uses it. OPENBLAS_NUM_THREADS=1 shows the difference BLAS's
 threads make on a busy machine.
 """
@@ -29,12 +29,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core import inside  # noqa: E402
-from mnist_core.drawn import render_strokes, sketch  # noqa: E402
-from mnist_core.inside import Breakage, WhatIf  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.data.drawn import render_strokes, sketch  # noqa: E402
+from mnist_core.inside import explain as inside  # noqa: E402
+from mnist_core.inside.explain import Breakage, WhatIf  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.reading.shape import check_digit, measure_ink  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
-from mnist_core.shape import check_digit, measure_ink  # noqa: E402
 
 
 def drawings(count: int, seed: int = 0) -> list[np.ndarray]:
@@ -125,7 +125,7 @@ def main() -> None:
     print(f"per Break it setting (cached): breaking the model median {np.median(costs):.0f} ms",
           end="")
     try:
-        from mnist_core.data import DOWNLOAD_URL, load_mnist, mnist_source
+        from mnist_core.data.mnist import DOWNLOAD_URL, load_mnist, mnist_source
 
         if mnist_source() == DOWNLOAD_URL:
             raise LookupError

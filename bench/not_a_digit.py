@@ -1,12 +1,12 @@
-"""Where the not-a-digit rule's thresholds come from (mnist_core.shape): real digits it would
-refuse (target 0), and the dots, dashes and tiny scribbles it must refuse.
+"""Where the not-a-digit rule's thresholds come from (mnist_core.reading.shape): real digits it
+would refuse (target 0), and the dots, dashes and tiny scribbles it must refuse.
 
-Real digits, each measured by `mnist_core.shape.measure_ink` on the ink `preprocess` finds:
+Real digits, each measured by `mnist_core.reading.shape.measure_ink` on the ink `preprocess` finds:
 the 10,000 MNIST test digits as 28x28 pictures and scaled up to 336x336 dark on light (as an
 upload would come), MNIST test digits re-drawn as mouse strokes on the canvas, and the held-out
-writers' pen digits (mnist_core.pendigits) drawn with pens of 6-40 px, 80-300 px tall on the
+writers' pen digits (mnist_core.data.pendigits) drawn with pens of 6-40 px, 80-300 px tall on the
 canvas, at least 3 pen widths tall (the target is set on those at least 4 pen widths tall, as
-mnist_core.pendigits draws them, like a person who sees a thick pen fill a small digit's
+mnist_core.data.pendigits draws them, like a person who sees a thick pen fill a small digit's
 loops), in every canvas format, and once more as render_pen_digit draws them. For each rule it
 prints how many real digits it refuses and the real digits nearest its thresholds; then what
 it calls each made-up mark.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core import shape as rules  # noqa: E402
 from mnist_core.errors import DataNotFoundError, EmptyDrawingError  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
 
 CANVAS = 336
 
@@ -48,8 +48,8 @@ def measure(image: np.ndarray) -> rules.InkShape | None:
 
 
 def mnist_sets(count: int):
-    from mnist_core.data import load_mnist
-    from mnist_core.drawn import iter_redrawn
+    from mnist_core.data.drawn import iter_redrawn
+    from mnist_core.data.mnist import load_mnist
 
     _, (x_test, _) = load_mnist()
     x_test = x_test[:count]
@@ -62,7 +62,7 @@ def mnist_sets(count: int):
 
 
 def pen_sets(count: int):
-    from mnist_core.pendigits import FORMATS, draw_pen_digit, held_out_digits, render_pen_digit
+    from mnist_core.data.pendigits import FORMATS, draw_pen_digit, held_out_digits, render_pen_digit
 
     digits = held_out_digits()[:count]
     for pen in (6, 14, 22, 30, 40):
@@ -115,7 +115,7 @@ def real_digits(args) -> None:
     except DataNotFoundError as error:
         print(f"  MNIST left out: {error}")
     try:
-        from mnist_core.pendigits import held_out_digits
+        from mnist_core.data.pendigits import held_out_digits
 
         held_out_digits()
         sets.append(pen_sets(args.pen))

@@ -2,7 +2,7 @@
 
 Pairs are built from real writers' pen digits (UNIPEN's 256 writers, $UNIPEN_DATA_DIR, default
 ../shared/data/unipen; and the pendigits file's 8 held-out writers, $PENDIGITS_DATA_DIR), each
-drawn as the canvas draws it (mnist_core.pendigits.draw_pen_digit: round pen, transparent
+drawn as the canvas draws it (mnist_core.data.pendigits.draw_pen_digit: round pen, transparent
 336x336 canvas), the two set side by side with a gap between their ink boxes of 0 to 0.6 of
 their height (about one digit's width), as large as people draw on a phone: 180-300 px tall
 (shrunk until the pair fits the canvas), pens of 14, 22 (the page's default) and 30 px.
@@ -40,10 +40,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mnist_core.data.pendigits import PenDigit, draw_pen_digit  # noqa: E402
 from mnist_core.errors import DataNotFoundError, DrawingError  # noqa: E402
-from mnist_core.numbers import GAP, digit_gaps, split_digits  # noqa: E402
-from mnist_core.pendigits import PenDigit, draw_pen_digit  # noqa: E402
-from mnist_core.preprocessing import find_ink, prepare_found  # noqa: E402
+from mnist_core.reading.numbers import GAP, digit_gaps, split_digits  # noqa: E402
+from mnist_core.reading.preprocessing import find_ink, prepare_found  # noqa: E402
 from mnist_core.recognizer import NEAR_GAP, Recognizer  # noqa: E402
 
 CANVAS = 336
@@ -159,7 +159,7 @@ def collect(recognizer, sets, pairs: int, singles: int, rng) -> list[dict]:
 
 def mnist_singles(recognizer, count: int) -> list[dict]:
     """MNIST test digits read as uploads (28x28, white on black): broken 1s and 7s."""
-    from mnist_core.data import load_mnist
+    from mnist_core.data.mnist import load_mnist
 
     try:
         _, (x_test, y_test) = load_mnist()
@@ -224,7 +224,7 @@ def main() -> None:
     else:
         print(f"UNIPEN left out: no {unipen / 'unipen-1a-digits.jsonl.gz'}")
     try:
-        from mnist_core.pendigits import held_out_digits
+        from mnist_core.data.pendigits import held_out_digits
 
         sets["pendigits held-out"] = list(held_out_digits())
     except DataNotFoundError as error:

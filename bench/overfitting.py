@@ -5,7 +5,7 @@ trainings of the Quick preset on MNIST (12 epochs each, about a minute each, one
 runs that really overfit (784-1024-512-10 with no dropout on a few thousand training images,
 for tens of epochs; seconds each). For each it prints the epoch-to-epoch noise of validation
 loss, where it was lowest, how far it rose after that, and what the old rule (before issue 15)
-and the rule in `mnist_core.runs.overfitting_epoch` say.
+and the rule in `mnist_core.runs.compare.overfitting_epoch` say.
 
     python bench/overfitting.py                          # trains the runs (5-6 min here)
     python bench/overfitting.py --seeds 0 1 2
@@ -14,8 +14,8 @@ and the rule in `mnist_core.runs.overfitting_epoch` say.
 
 Noise, from epoch 6 on (the first epochs are the steep fall, a trend rather than noise):
 "change" is the median of |v[n+1] - v[n]| / v[n], how much validation loss moves from one epoch
-to the next; "noise" is `mnist_core.runs.validation_noise`, which the rule uses: the median of
-|v[n] - (v[n-1] + v[n+1]) / 2| / v[n], how far it strays from its neighbours' average, which a
+to the next; "noise" is `mnist_core.runs.compare.validation_noise`, which the rule uses: the median
+of |v[n] - (v[n-1] + v[n+1]) / 2| / v[n], how far it strays from its neighbours' average, which a
 steady rise (overfitting itself) does not inflate. Rises are
 relative to the lowest validation loss v_min: "last 3" is the least of the last three epochs'
 (v - v_min) / v_min (what the rule checks), "most" the largest after the lowest epoch, and
@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.config import QUICK, TrainConfig  # noqa: E402
-from mnist_core.runs import (  # noqa: E402
+from mnist_core.runs.compare import (  # noqa: E402
     OVERFITTING_MIN_RISE,
     OVERFITTING_NOISE_MULTIPLE,
     OVERFITTING_PATIENCE,
@@ -89,7 +89,7 @@ def train_histories(seeds: list[int], fast: bool,
         if name in known:
             histories[name] = known[name]
             continue
-        from mnist_core.training import train_model  # imports TensorFlow
+        from mnist_core.training.engine import train_model  # imports TensorFlow
 
         started = time.perf_counter()
         result = train_model(config)

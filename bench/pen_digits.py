@@ -1,6 +1,6 @@
 """Does the model read real people's digits? Accuracy on the held-out writers' pen digits.
 
-Every digit of the 8 writers held out from training (mnist_core.pendigits.HELD_OUT_WRITERS,
+Every digit of the 8 writers held out from training (mnist_core.data.pendigits.HELD_OUT_WRITERS,
 1,999 digits) is drawn on the home page's 336x336 canvas the way a person draws there (random
 pen 8-36 px, size, place and extra slant, fixed seed), in each of the three canvas formats the
 app receives (the same drawing in each), read through preprocess by the model, as the app does.
@@ -30,8 +30,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from mnist_core import pendigits  # noqa: E402
-from mnist_core.evaluate import writer_interval  # noqa: E402
-from mnist_core.pendigits import (  # noqa: E402
+from mnist_core.data.pendigits import (  # noqa: E402
     FORMATS,
     HELD_OUT_WRITERS,
     held_out_digits,
@@ -39,8 +38,9 @@ from mnist_core.pendigits import (  # noqa: E402
     pen_training_set,
     render_pen_digit,
 )
-from mnist_core.preprocessing import preprocess  # noqa: E402
-from mnist_core.store import ModelStore  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.runs.evaluate import writer_interval  # noqa: E402
+from mnist_core.runs.store import ModelStore  # noqa: E402
 
 SEED = 12  # fixed: the same drawings on every run of the bench
 TILE = 112  # px of each half of a picture tile

@@ -6,7 +6,7 @@ same pen, with the model's answer (red when wrong) above each one:
     python bench/pen_styles.py 9:2 9:14 3:28 3:20          # held-out 9s beside trained-on 3s
     python bench/pen_styles.py 8:14 8:18 --run 2026-12-02_074721 --picture /tmp/eights.png
 
-Rows of held-out writers (mnist_core.pendigits.HELD_OUT_WRITERS) are marked "held out".
+Rows of held-out writers (mnist_core.data.pendigits.HELD_OUT_WRITERS) are marked "held out".
 Needs PENDIGITS_DATA_DIR.
 """
 
@@ -22,9 +22,9 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from mnist_core.pendigits import HELD_OUT_WRITERS, draw_pen_digit, load_pendigits  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
-from mnist_core.store import ModelStore  # noqa: E402
+from mnist_core.data.pendigits import HELD_OUT_WRITERS, draw_pen_digit, load_pendigits  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.runs.store import ModelStore  # noqa: E402
 
 TILE = 72  # px
 PER_ROW = 16

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.drawn import render_strokes, sketch  # noqa: E402
+from mnist_core.data.drawn import render_strokes, sketch  # noqa: E402
 from mnist_core.model import use_one_blas_thread  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
 

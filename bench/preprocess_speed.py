@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mnist_core.preprocessing import preprocess  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
 
 
 def canvas_drawing(brush_px: int) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""Reading numbers: digits side by side, split by mnist_core.numbers and read one by one.
+"""Reading numbers: digits side by side, split by mnist_core.reading.numbers and read one by one.
 
-Numbers are composed of real digits: the held-out writers' pen digits (mnist_core.pendigits),
+Numbers are composed of real digits: the held-out writers' pen digits (mnist_core.data.pendigits),
 each drawn with the same pen and height and set side by side on the 336x336 canvas in a canvas
 format; and MNIST test digits set side by side in one picture (28 px tall, as an upload). The
 horizontal gap between neighbours is drawn from a range, in units of the digits' height:
@@ -72,7 +72,7 @@ def _crop(alpha: np.ndarray) -> np.ndarray:
 
 def pen_numbers(digits, count: int, size: int, gap_range, rng):
     """(picture, text) of `count` numbers of `size` held-out pen digits on the canvas."""
-    from mnist_core.pendigits import draw_pen_digit
+    from mnist_core.data.pendigits import draw_pen_digit
 
     made = 0
     while made < count:
@@ -149,8 +149,8 @@ def main() -> None:
     print(f"model: {recognizer.source}")
     pen_digits = None
     try:
-        from mnist_core.pendigits import FORMATS as PEN_FORMATS
-        from mnist_core.pendigits import draw_pen_digit, held_out_digits
+        from mnist_core.data.pendigits import FORMATS as PEN_FORMATS
+        from mnist_core.data.pendigits import draw_pen_digit, held_out_digits
 
         digits = held_out_digits()
         if args.speed:
@@ -179,7 +179,7 @@ def main() -> None:
     except DataNotFoundError as error:
         print(f"pen digits left out: {error}")
     try:
-        from mnist_core.data import load_mnist
+        from mnist_core.data.mnist import load_mnist
 
         _, (x_test, y_test) = load_mnist()
         print("MNIST test digits side by side, 28 px tall (white on black and dark on light "
@@ -215,8 +215,8 @@ def show_speed(recognizer: Recognizer, digits, rng, runs: int = 1500) -> None:
 
 
 def _time_readings(recognizer: Recognizer, digits, three, runs: int) -> None:
-    from mnist_core.pendigits import draw_pen_digit
-    from mnist_core.preprocessing import preprocess
+    from mnist_core.data.pendigits import draw_pen_digit
+    from mnist_core.reading.preprocessing import preprocess
 
     single = draw_pen_digit(digits[0], pen_width=22, height=200)
     functions = {

@@ -25,7 +25,7 @@ from PIL import Image
 # Run as a script from anywhere: make the repository's mnist_core importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core.drawn import redraw_digit  # noqa: E402
+from mnist_core.data.drawn import redraw_digit  # noqa: E402
 
 _CELL = 140  # px per panel
 _GAP = 8  # px between cells

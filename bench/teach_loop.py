@@ -15,7 +15,7 @@ middle, as many people write them (MNIST has few): a style the class teaches the
 
 With --fine-tune it does what "Teach it now" does instead of the two Quick runs: fine-tunes a
 model (the shipped one, or --base quick: a Quick run trained first) on the saved drawings with
-the recipe of `mnist_core.finetune.FINE_TUNE` (options override it, to tune it), and prints
+the recipe of `mnist_core.training.finetune.FINE_TUNE` (options override it, to tune it), and prints
 the seconds of fine-tuning, the held-out drawings and MNIST test before and after, and the
 load. --job runs it as the app does, a background job (its process at lower CPU priority),
 and times the whole job too; --nice N lowers this process's priority by N first (run it with
@@ -40,16 +40,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mnist_core.classroom.drawings import DrawingStore, held_out_metrics  # noqa: E402
 from mnist_core.config import QUICK, TrainConfig  # noqa: E402
-from mnist_core.data import load_mnist  # noqa: E402
-from mnist_core.drawings import DrawingStore, held_out_metrics  # noqa: E402
-from mnist_core.drawn import iter_redrawn, render_strokes, strokes_from_digit  # noqa: E402
-from mnist_core.evaluate import evaluate_weights  # noqa: E402
-from mnist_core.finetune import FINE_TUNE, fine_tune_config  # noqa: E402
-from mnist_core.jobs import TrainingJobs, lower_priority  # noqa: E402
-from mnist_core.preprocessing import preprocess  # noqa: E402
-from mnist_core.store import ModelStore  # noqa: E402
-from mnist_core.workflow import train_and_save  # noqa: E402
+from mnist_core.data.drawn import iter_redrawn, render_strokes, strokes_from_digit  # noqa: E402
+from mnist_core.data.mnist import load_mnist  # noqa: E402
+from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.runs.evaluate import evaluate_weights  # noqa: E402
+from mnist_core.runs.store import ModelStore  # noqa: E402
+from mnist_core.training.finetune import FINE_TUNE, fine_tune_config  # noqa: E402
+from mnist_core.training.jobs import TrainingJobs, lower_priority  # noqa: E402
+from mnist_core.training.workflow import train_and_save  # noqa: E402
 
 SEED = 4242  # not the benchmark's
 
@@ -150,7 +150,7 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
     mnist_before = evaluate_weights(weights, x_test, y_test).accuracy
     pen = ""
     if args.score_pen:
-        from mnist_core.quality import pen_metrics
+        from mnist_core.training.quality import pen_metrics
 
         pen = f", real writers {pen_metrics(weights)['pen_accuracy']:.2%}"
     print(f"Base {base.run_id}: held-out drawings {before['drawings_accuracy']:.2%} "
@@ -186,7 +186,7 @@ def fine_tune(args: argparse.Namespace, store: ModelStore, drawings: DrawingStor
               f"({(metrics['test_accuracy'] - metrics['tuned_from_test_accuracy']) * 100:+.2f}"
               f" points); {load_before} before, {_load()} after")
         if args.score_pen:
-            from mnist_core.quality import pen_metrics
+            from mnist_core.training.quality import pen_metrics
 
             tuned = pen_metrics(store.load_weights(run.run_id))['pen_accuracy']
             print(f"  real writers {tuned:.2%}")

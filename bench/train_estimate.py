@@ -28,10 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.config import BEST, QUICK, TrainConfig  # noqa: E402
-from mnist_core.drawn_training import has_cache  # noqa: E402
-from mnist_core.estimate import describe_seconds, estimate_run, machine_calibration  # noqa: E402
-from mnist_core.jobs import TrainingJobs  # noqa: E402
-from mnist_core.store import PROJECT_MODELS_DIR, SHIPPED_ID, ModelStore  # noqa: E402
+from mnist_core.runs.store import PROJECT_MODELS_DIR, SHIPPED_ID, ModelStore  # noqa: E402
+from mnist_core.training.drawn_cache import has_cache  # noqa: E402
+from mnist_core.training.estimate import describe_seconds, estimate_run, machine_calibration  # noqa: E402
+from mnist_core.training.jobs import TrainingJobs  # noqa: E402
 
 SMALL = TrainConfig(hidden_units=(16,), epochs=2, max_train_samples=2000)
 POLL_SECONDS = 0.25  # the page refreshes every second; finer here to catch every epoch end
@@ -106,7 +106,7 @@ def best_check(store: ModelStore) -> None:
     """Size Best from the runs trained here, and time two of its epochs (distortions on;
     without the re-drawn digits unless their cache exists, since rendering them takes
     minutes)."""
-    from mnist_core.training import train_model
+    from mnist_core.training.engine import train_model
 
     estimate = estimate_run(BEST, machine_calibration(store), drawn_cached=True)
     cold = estimate_run(BEST, machine_calibration(store), drawn_cached=False)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.config import PRESETS  # noqa: E402
 from mnist_core.model import count_macs  # noqa: E402
-from mnist_core.training import train_model  # noqa: E402
+from mnist_core.training.engine import train_model  # noqa: E402
 
 
 def numpy_flops_per_second(size: int = 2048, repeats: int = 10) -> float:

@@ -33,19 +33,19 @@ from mnist_core.errors import (
 _LAZY = {
     "BEST": "config", "PRESETS": "config", "QUICK": "config", "TrainConfig": "config",
     "config_problems": "config",
-    "load_mnist": "data", "mnist_source": "data",
-    "Evaluation": "evaluate", "evaluate_predictions": "evaluate",
-    "evaluate_weights": "evaluate",
+    "load_mnist": "data.mnist", "mnist_source": "data.mnist",
+    "Evaluation": "runs.evaluate", "evaluate_predictions": "runs.evaluate",
+    "evaluate_weights": "runs.evaluate",
     "MlpWeights": "model", "build_model": "model",
-    "SHIPPED_ID": "store", "BrokenRun": "store", "LoadedModel": "store",
-    "ModelStore": "store", "RunInfo": "store",
-    "Progress": "progress",
-    "TrainingResult": "training", "train_model": "training",
-    "train_and_save": "workflow",
-    "DrawingStore": "drawings",
-    "PreprocessSteps": "preprocessing", "preprocess": "preprocessing",
+    "SHIPPED_ID": "runs.store", "BrokenRun": "runs.store", "LoadedModel": "runs.store",
+    "ModelStore": "runs.store", "RunInfo": "runs.store",
+    "Progress": "training.progress",
+    "TrainingResult": "training.engine", "train_model": "training.engine",
+    "train_and_save": "training.workflow",
+    "DrawingStore": "classroom.drawings",
+    "PreprocessSteps": "reading.preprocessing", "preprocess": "reading.preprocessing",
     "NumberPrediction": "recognizer", "Prediction": "recognizer", "Recognizer": "recognizer",
-    "InkShape": "shape",
+    "InkShape": "reading.shape",
 }
 
 __all__ = [
@@ -107,13 +107,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from mnist_core.config import BEST, PRESETS, QUICK, TrainConfig, config_problems
-    from mnist_core.data import load_mnist, mnist_source
-    from mnist_core.evaluate import Evaluation, evaluate_predictions, evaluate_weights
+    from mnist_core.data.mnist import load_mnist, mnist_source
     from mnist_core.model import MlpWeights, build_model
-    from mnist_core.preprocessing import PreprocessSteps, preprocess
-    from mnist_core.progress import Progress
+    from mnist_core.reading.preprocessing import PreprocessSteps, preprocess
+    from mnist_core.reading.shape import InkShape
     from mnist_core.recognizer import NumberPrediction, Prediction, Recognizer
-    from mnist_core.shape import InkShape
-    from mnist_core.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
-    from mnist_core.training import TrainingResult, train_model
-    from mnist_core.workflow import train_and_save
+    from mnist_core.runs.evaluate import Evaluation, evaluate_predictions, evaluate_weights
+    from mnist_core.runs.store import SHIPPED_ID, BrokenRun, LoadedModel, ModelStore, RunInfo
+    from mnist_core.training.engine import TrainingResult, train_model
+    from mnist_core.training.progress import Progress
+    from mnist_core.training.workflow import train_and_save

@@ -44,10 +44,11 @@ class TrainConfig:
         max_train_samples: use only this many training images (before the split), at least
             100; None (or 0, which becomes None) uses all 60,000. For quick demonstrations
             and tests.
-        include_drawings: also train on the class's saved drawings (`mnist_core.drawings`),
+        include_drawings: also train on the class's saved drawings
+        (`mnist_core.classroom.drawings`),
             except the held-out ones, which every run is scored on anyway.
         pen_fraction: share of the training images that are real people's pen digits, in
-            [0, 0.5]: digits of the 22 training writers of `mnist_core.pendigits` (never the
+            [0, 0.5]: digits of the 22 training writers of `mnist_core.data.pendigits` (never the
             8 held out), each drawn anew on the canvas with a random pen, size, slant, place
             and canvas format and read back through `preprocess`, added to the MNIST images.
             Needs the pen digits ($PENDIGITS_DATA_DIR).
@@ -61,7 +62,7 @@ class TrainConfig:
             class's saved drawings (never the held-out ones), `drawings_weight` times each,
             mixed with a replay of `max_train_samples` MNIST training digits and
             `pen_fraction` real writers' digits so it does not forget; see
-            `mnist_core.finetune`. Its `hidden_units` must be those of that model.
+            `mnist_core.training.finetune`. Its `hidden_units` must be those of that model.
     """
 
     hidden_units: tuple[int, ...] = (1024, 512)
@@ -251,7 +252,7 @@ def _is_run_id(text: str) -> bool:
             and "\\" not in text and text.isprintable())
 
 
-# Measured on the 2-core development machine; see README "Measured results".
+# Measured on the 2-core development machine; see docs/results.md.
 # Quick: the default for retraining in the app. The defaults plus 40% real writers' digits,
 # their shapes varied (pendigits.vary_strokes). Held-out writers / MNIST test, seeds 0 and 1:
 # 97.95% / 98.53% and 97.75% / 98.62% (none: 89.9% / 98.56%; 30%: 97.40% / 98.73% and

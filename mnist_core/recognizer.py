@@ -7,8 +7,8 @@
     number.text, number.digits, number.confidence
     number.is_ambiguous, number.alternative_text   # "4 or 42?": one digit or two
 
-A dot, a dash or a tiny scribble is refused with NotADigitError (mnist_core.shape), not given
-a confident answer. Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`):
+A dot, a dash or a tiny scribble is refused with NotADigitError (mnist_core.reading.shape), not
+given a confident answer. Prediction runs the MLP as numpy matrix products (`MlpWeights.predict`):
 preprocess + predict for a 280x280 canvas takes well under a millisecond (bench/predict_speed.py).
 A Recognizer is immutable, so one instance can be shared by every session of a server.
 """
@@ -24,8 +24,8 @@ import numpy as np
 
 from mnist_core.errors import DrawingError, NotADigitError
 from mnist_core.model import MlpWeights
-from mnist_core.numbers import GAP, DigitPiece, cut_touching, digit_gaps, split_digits
-from mnist_core.preprocessing import (
+from mnist_core.reading.numbers import GAP, DigitPiece, cut_touching, digit_gaps, split_digits
+from mnist_core.reading.preprocessing import (
     FoundInk,
     Prepared,
     PreprocessSteps,
@@ -33,8 +33,8 @@ from mnist_core.preprocessing import (
     prepare,
     prepare_found,
 )
-from mnist_core.shape import check_ink, not_a_digit
-from mnist_core.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
+from mnist_core.reading.shape import check_ink, not_a_digit
+from mnist_core.runs.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
 __all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING_SURE",
            "UNSURE_MARGIN"]
@@ -42,8 +42,8 @@ __all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING
 # When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
 UNSURE_MARGIN = 0.25
 # Of the tallest piece's height: tall pieces at least this far apart but closer than
-# mnist_core.numbers.GAP (0.15) may be one digit or two. Both readings are made; the split one
-# leads when the model is at least as sure of it (the number's confidence, a product), and
+# mnist_core.reading.numbers.GAP (0.15) may be one digit or two. Both readings are made; the split
+# one leads when the model is at least as sure of it (the number's confidence, a product), and
 # otherwise the drawing is "4 or 42?" (NumberPrediction.alternative), never a sure "4".
 # Chosen on one half of UNIPEN's writers, by writer (bench/number_gaps.py: 200 pairs per gap,
 # 180-300 px tall, pens 14-30 px): pairs whose ink is 0.03-0.15 of the height apart went from
@@ -53,7 +53,7 @@ UNSURE_MARGIN = 0.25
 # MNIST test digits 4 are split (was 3) and 3 more are "1 or 11?" (broken 1s).
 # 0: any empty column between tall pieces; touching digits: see TOUCHING_SURE.
 NEAR_GAP = 0.0
-# Ink in one piece but wide (mnist_core.numbers.cut_touching) is also read cut in two at its
+# Ink in one piece but wide (mnist_core.reading.numbers.cut_touching) is also read cut in two at its
 # thinnest column; when the model is at least this sure of both halves (the product), and at
 # least as sure as of the one digit, the drawing is "4 or 42?". The one-digit reading always
 # leads: a wide single digit cuts as readily. Chosen on one half of UNIPEN's writers (a
@@ -202,7 +202,7 @@ class Recognizer:
                        ) -> NumberPrediction:
         """Read a drawing of one or more digits side by side, left to right.
 
-        The ink is split into digits (mnist_core.numbers.split_digits); each is preprocessed
+        The ink is split into digits (mnist_core.reading.numbers.split_digits); each is preprocessed
         on its own, MNIST-style, and all are read in one matrix product. When the split finds
         one digit, the result holds exactly `predict(image, return_steps=return_steps)`.
         Tall pieces closer than the split's gap but not touching (`NEAR_GAP`) are also read

@@ -15,9 +15,9 @@ import time
 
 from mnist_core.config import PRESETS, TrainConfig, config_problems
 from mnist_core.errors import MnistCoreError
-from mnist_core.estimate import TimeEstimate, describe_seconds, seconds_left
-from mnist_core.store import ModelStore
-from mnist_core.training import Progress
+from mnist_core.runs.store import ModelStore
+from mnist_core.training.engine import Progress
+from mnist_core.training.estimate import TimeEstimate, describe_seconds, seconds_left
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,8 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fine-tune", nargs="?", const="active", metavar="RUN",
                         help="instead of training from scratch, fine-tune the model in use (or "
                              "the run named) on the saved drawings, as the Class page's 'Teach "
-                             "it now' does (mnist_core.finetune: a few short passes mixed with "
-                             "MNIST and real writers' digits); the options above override its "
+                             "it now' does (mnist_core.training.finetune: a few short passes "
+                             "mixed with MNIST and real writers' digits); the options above "
+                             "override its "
                              "recipe, --preset is ignored; saved only if it completes")
     parser.add_argument("--activate", action="store_true",
                         help="make the new run the model the app uses (if it completed)")
@@ -93,8 +94,7 @@ def config_from_args(args: argparse.Namespace, store: ModelStore | None = None) 
     if values["pen_fraction"] and args.pen_fraction is None and not args.fine_tune:
         # The preset's real writers' digits, not asked for by name: without them on this
         # machine it trains without them (as the Train page does) rather than not at all.
-        from mnist_core import pendigits
-
+        from mnist_core.data import pendigits
         if (why := pendigits.unavailable()) is not None:
             print(f"Training without the real writers' digits: {why}", file=sys.stderr)
             values["pen_fraction"] = 0.0
@@ -105,7 +105,7 @@ def config_from_args(args: argparse.Namespace, store: ModelStore | None = None) 
 
 
 def _fine_tune_values(run_id: str, store: ModelStore) -> dict:
-    from mnist_core.finetune import fine_tune_config
+    from mnist_core.training.finetune import fine_tune_config
 
     try:
         base = store.get_run(store.active_run_id() if run_id == "active" else run_id)
@@ -116,7 +116,7 @@ def _fine_tune_values(run_id: str, store: ModelStore) -> dict:
 
 class _ProgressBar:
     """A Keras progress bar per epoch, fed by the training callback; each epoch's line and
-    the scoring steps say the time left (`mnist_core.estimate.seconds_left`)."""
+    the scoring steps say the time left (`mnist_core.training.estimate.seconds_left`)."""
 
     def __init__(self, estimate: TimeEstimate) -> None:
         import keras
@@ -166,15 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     config = config_from_args(args, store)
     print(f"Training {config.describe()} (batch {config.batch_size}, learning rate "
           f"{config.learning_rate:g}, seed {config.seed})", file=sys.stderr)
-    from mnist_core.jobs import estimate_job
+    from mnist_core.training.jobs import estimate_job
 
     estimate = estimate_job(config, store)
     print(f"Estimated time on this machine: about {describe_seconds(estimate.total, about=True)} "
           f"(from {estimate.basis})", file=sys.stderr)
 
-    from mnist_core.finetune import scored_quickly
-    from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
-    from mnist_core.workflow import train_and_save
+    from mnist_core.training.finetune import scored_quickly
+    from mnist_core.training.quality import drawn_accuracy_metrics, pen_metrics
+    from mnist_core.training.workflow import train_and_save
 
     quickly = scored_quickly(config)
     try:
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_before_and_after(run) -> None:
-    from mnist_core.finetune import before_and_after
+    from mnist_core.training.finetune import before_and_after
 
     scores = before_and_after(run)
     if scores is None:

@@ -20,11 +20,11 @@ from mnist_core import (
     mnist_source,
     pendigits,
 )
-from mnist_core.data import DOWNLOAD_URL
-from mnist_core.drawn_training import has_cache
-from mnist_core.estimate import describe_seconds, estimate_seconds
-from mnist_core.jobs import JobStatus, TrainingJobs, estimate_job
-from mnist_core.runs import compare_runs
+from mnist_core.data.mnist import DOWNLOAD_URL
+from mnist_core.runs.compare import compare_runs
+from mnist_core.training.drawn_cache import has_cache
+from mnist_core.training.estimate import describe_seconds, estimate_seconds
+from mnist_core.training.jobs import JobStatus, TrainingJobs, estimate_job
 from ui.actions import apply, button
 from ui.charts import learning_curves
 from ui.lock import teacher_only

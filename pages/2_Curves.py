@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core import SHIPPED_ID, DrawingStore, MnistCoreError, ModelStore, load_mnist
-from mnist_core.drawings import MIN_HELD_OUT
-from mnist_core.runs import (
+from mnist_core.classroom.drawings import MIN_HELD_OUT
+from mnist_core.reading.visualize import enlarge
+from mnist_core.runs.compare import (
     compare_runs,
     confusion_cells,
     ensure_evaluation,
@@ -16,8 +17,7 @@ from mnist_core.runs import (
     read_right,
     run_summary,
 )
-from mnist_core.store import MAX_NAME_LENGTH
-from mnist_core.visualize import enlarge
+from mnist_core.runs.store import MAX_NAME_LENGTH
 from mnist_core.wording import a_digit
 from ui.actions import apply, button, download_button
 from ui.charts import learning_curves

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
-from mnist_core.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
-from mnist_core.visualize import enlarge, viewable_png
+from mnist_core.classroom.drawings import HELD_OUT_SHARE, MIN_HELD_OUT
+from mnist_core.reading.visualize import enlarge, viewable_png
 from mnist_core.wording import a_digit, article, plural
 from ui.actions import apply, button, download_button
 from ui.lock import teacher_only

@@ -1,7 +1,7 @@
 """Inside the network: why the network gives its answer, live as you draw.
 
-UI only: widgets -> mnist_core.inside -> pictures and charts. Nothing here changes the model
-in use: switched-off units and breakages are copies of its weights (mnist_core.inside).
+UI only: widgets -> mnist_core.inside.explain -> pictures and charts. Nothing here changes the model
+in use: switched-off units and breakages are copies of its weights (mnist_core.inside.explain).
 """
 
 import numpy as np
@@ -16,9 +16,9 @@ from mnist_core import (
     NotADigitError,
     inside,
 )
-from mnist_core.data import DATA_DIR_ENV, DOWNLOAD_URL, load_mnist, mnist_source
-from mnist_core.inside import Breakage, WhatIf
-from mnist_core.inside_pictures import (
+from mnist_core.data.mnist import DATA_DIR_ENV, DOWNLOAD_URL, load_mnist, mnist_source
+from mnist_core.inside.explain import Breakage, WhatIf
+from mnist_core.inside.pictures import (
     NEGATIVE,
     OFF,
     POSITIVE,
@@ -27,10 +27,10 @@ from mnist_core.inside_pictures import (
     signed_picture,
     tiles_picture,
 )
-from mnist_core.preprocessing import preprocess
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.reading.shape import check_digit, measure_ink
+from mnist_core.reading.visualize import enlarge
 from mnist_core.recognizer import Recognizer
-from mnist_core.shape import check_digit, measure_ink
-from mnist_core.visualize import enlarge
 from ui.canvas import st_canvas
 from ui.models import follow_model_in_use, run_recognizer
 from ui.sidebar import sidebar

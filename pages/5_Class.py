@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit import config as streamlit_config
 
 from mnist_core import DrawingStore, MnistCoreError
-from mnist_core.classroom import (
+from mnist_core.classroom.summary import (
     HARD_BELOW,
     SERVE_COMMAND,
     ClassDrawing,
@@ -20,8 +20,8 @@ from mnist_core.classroom import (
     lan_ipv4_addresses,
     qr_png,
 )
+from mnist_core.reading.visualize import enlarge
 from mnist_core.recognizer import Recognizer
-from mnist_core.visualize import enlarge
 from ui.actions import apply
 from ui.lock import is_unlocked_teacher
 from ui.models import active_recognizer, follow_model_in_use, model_name

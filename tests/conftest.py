@@ -10,10 +10,10 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.drawings import MIN_HELD_OUT, DrawingStore  # noqa: E402
-from mnist_core.store import ModelStore  # noqa: E402
-from mnist_core.workflow import train_and_save  # noqa: E402
+from mnist_core.runs.store import ModelStore  # noqa: E402
+from mnist_core.training.workflow import train_and_save  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 TINY = TrainConfig(hidden_units=(16,), dropout_rate=0.0, learning_rate=0.01, batch_size=32,
@@ -51,8 +51,8 @@ def _fresh_limits(monkeypatch):
     as the server process (ui.lock.GUARD, ui.teach.SAVES), which AppTest tests share."""
     import sys
 
-    from mnist_core.lock import PasswordGuard
-    from mnist_core.ratelimit import ClientBuckets
+    from mnist_core.classroom.lock import PasswordGuard
+    from mnist_core.classroom.ratelimit import ClientBuckets
 
     if "ui.lock" in sys.modules:
         monkeypatch.setattr("ui.lock.GUARD", PasswordGuard())
@@ -131,9 +131,9 @@ def pen_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def held_out(pen_dir):
-    """The 8 held-out writers' pen digits (`mnist_core.pendigits.held_out_digits`); skips
+    """The 8 held-out writers' pen digits (`mnist_core.data.pendigits.held_out_digits`); skips
     without the pen digits."""
-    from mnist_core.pendigits import held_out_digits
+    from mnist_core.data.pendigits import held_out_digits
 
     return held_out_digits()
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.drawn import render_strokes, sketch
-from mnist_core.store import ModelStore
+from mnist_core.data.drawn import render_strokes, sketch
+from mnist_core.runs.store import ModelStore
 from tests.conftest import PROJECT, as_shown
 from tests.test_curves_page import MALFORMED_RUN_FILES, copy_of_shipped, rewrite
 
@@ -140,13 +140,13 @@ def no_model_loads(monkeypatch):
     damaged); the cached models are dropped before and after."""
     import streamlit as st
 
-    import mnist_core.store
+    import mnist_core.runs.store
     from mnist_core.errors import ModelLoadError
 
     def corrupt(path):
         raise ModelLoadError(f"The model file {path} cannot be loaded: it is corrupt.")
 
-    monkeypatch.setattr(mnist_core.store, "load_model_file", corrupt)
+    monkeypatch.setattr(mnist_core.runs.store, "load_model_file", corrupt)
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
@@ -198,7 +198,7 @@ def upload_and_read(app, digit: int):
 
 
 def test_right_saves_the_picture_with_the_digit_it_was_read_as(app):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     upload_and_read(app, 7)
     [right] = [button for button in app.button if (button.key or "").startswith("right-upload")]
@@ -212,7 +212,7 @@ def test_right_saves_the_picture_with_the_digit_it_was_read_as(app):
 
 
 def test_wrong_saves_the_right_digit_and_a_second_answer_corrects_it(app):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     upload_and_read(app, 1)
     app.pills[0].set_value(4).run()
@@ -223,7 +223,7 @@ def test_wrong_saves_the_right_digit_and_a_second_answer_corrects_it(app):
 
 
 def test_deselecting_the_digit_takes_the_correction_back(app):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     upload_and_read(app, 1)
     app.pills[0].set_value(8).run()
@@ -238,7 +238,7 @@ def test_deselecting_the_digit_takes_the_correction_back(app):
 def test_take_back_after_several_picks_goes_back_to_before_the_first_save(app):
     """Saved with Right as a 1, corrected to 4 then 8: "Take back" leaves it unsaved, as it
     was before this session's first save."""
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     upload_and_read(app, 1)
     next(b for b in app.button if b.label == "Right, it's a 1").click().run()
@@ -255,7 +255,7 @@ def test_take_back_after_several_picks_goes_back_to_before_the_first_save(app):
 def test_a_drawing_someone_else_saved_keeps_its_digit(app):
     """A student who uploads another's exported picture finds it saved: picking another
     digit must not change it for everyone (it did: 36 of 36)."""
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     upload_and_read(app, 1)
     next(b for b in app.button if b.label == "Right, it's a 1").click().run()
@@ -272,7 +272,7 @@ def test_a_drawing_someone_else_saved_keeps_its_digit(app):
 
 
 def test_the_unlocked_teacher_may_correct_any_drawing(app, monkeypatch):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
     from tests.test_lock_pages import PASSWORD, unlock
 
     monkeypatch.setenv("MNIST_TEACHER_PASSWORD", PASSWORD)
@@ -309,7 +309,7 @@ def test_before_and_after_shows_a_saved_drawing_under_two_models(app):
 
 
 def test_the_sidebar_scores_the_model_on_our_held_out_drawings_once_there_are_enough(app):
-    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore
     from tests.conftest import save_new_kind_of_nine
 
     app.run()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mnist_core.augment import AugmentRanges, augment_batch
+from mnist_core.data.augment import AugmentRanges, augment_batch
 from tests.conftest import synthetic_digits
 
 

@@ -10,12 +10,12 @@ import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-import mnist_core.classroom
+import mnist_core.classroom.summary
 import ui.models
 import ui.warm
 from mnist_core import MnistCoreError, ModelStore
-from mnist_core.drawings import DrawingStore
-from mnist_core.preprocessing import preprocess
+from mnist_core.classroom.drawings import DrawingStore
+from mnist_core.reading.preprocessing import preprocess
 from mnist_core.recognizer import Recognizer
 from tests.conftest import PROJECT
 from tests.test_drawings import canvas_of
@@ -30,7 +30,8 @@ START_WARMING = ui.warm.start
 def _classroom(monkeypatch, tmp_path):
     """This computer is on one Wi-Fi, at 192.168.1.20; the shipped model is in use; the
     server's address settings are put back after each test."""
-    monkeypatch.setattr(mnist_core.classroom, "lan_ipv4_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.setattr(mnist_core.classroom.summary, "lan_ipv4_addresses",
+                        lambda: ["192.168.1.20"])
     monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
     options = ["server.address", "browser.serverAddress"]
     saved = {name: (streamlit_config.get_option(name),

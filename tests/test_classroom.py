@@ -1,4 +1,5 @@
-"""mnist_core.classroom: the address students open, its QR code, and the projector's summary."""
+"""mnist_core.classroom.summary: the address students open, its QR code, and the projector's
+summary."""
 
 import ipaddress
 import subprocess
@@ -8,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.classroom import (
+from mnist_core.classroom.drawings import DrawingStore
+from mnist_core.classroom.summary import (
     SERVE_COMMAND,
     _usable,
     class_summary,
@@ -16,7 +18,6 @@ from mnist_core.classroom import (
     lan_ipv4_addresses,
     qr_png,
 )
-from mnist_core.drawings import DrawingStore
 from mnist_core.errors import DrawingStoreError
 from tests.conftest import PROJECT
 from tests.test_drawings import random_input
@@ -106,7 +107,7 @@ def test_the_qr_code_reads_back_as_the_address():
 
 
 def test_the_library_module_loads_neither_streamlit_nor_tensorflow():
-    code = ("import sys, mnist_core.classroom; "
+    code = ("import sys, mnist_core.classroom.summary; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'streamlit', 'tensorflow', 'keras'}))")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,

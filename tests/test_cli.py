@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import mnist_core.train as cli
-from mnist_core.store import SHIPPED_ID, ModelStore
+from mnist_core.runs.store import SHIPPED_ID, ModelStore
 from tests.conftest import PROJECT
 
 
@@ -12,9 +12,9 @@ from tests.conftest import PROJECT
 def cli_store(monkeypatch, tmp_path, tiny_shipped_dir, synthetic_split):
     """The CLI's default store moved to a temporary folder, and MNIST replaced by tiny data."""
     monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setattr("mnist_core.store.PROJECT_MODELS_DIR", tiny_shipped_dir.parent)
+    monkeypatch.setattr("mnist_core.runs.store.PROJECT_MODELS_DIR", tiny_shipped_dir.parent)
     monkeypatch.setattr(ModelStore, "shipped_dir", tiny_shipped_dir)
-    monkeypatch.setattr("mnist_core.workflow.load_mnist", lambda: synthetic_split)
+    monkeypatch.setattr("mnist_core.training.workflow.load_mnist", lambda: synthetic_split)
     x_test, y_test = synthetic_split[1]
 
     def drawn_test_inputs(on_progress=None):
@@ -22,7 +22,7 @@ def cli_store(monkeypatch, tmp_path, tiny_shipped_dir, synthetic_split):
             on_progress(len(y_test), len(y_test))
         return x_test.astype("float32") / 255, y_test
 
-    monkeypatch.setattr("mnist_core.quality.drawn_test_inputs", drawn_test_inputs)
+    monkeypatch.setattr("mnist_core.training.quality.drawn_test_inputs", drawn_test_inputs)
     return ModelStore()
 
 
@@ -82,13 +82,13 @@ def test_missing_mnist_is_a_clear_error_and_exit_1(cli_store, monkeypatch, capsy
     def missing():
         raise DataNotFoundError("MNIST was not found. Tried: ...")
 
-    monkeypatch.setattr("mnist_core.workflow.load_mnist", missing)
+    monkeypatch.setattr("mnist_core.training.workflow.load_mnist", missing)
     assert cli.main(["--epochs", "1", "--quiet"]) == 1
     assert "MNIST was not found" in capsys.readouterr().err
 
 
 def test_trains_on_saved_drawings_and_reports_the_held_out_score(cli_store, capsys):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
     from tests.conftest import save_new_kind_of_nine
 
     drawings = DrawingStore()  # $MNIST_DRAWINGS_DIR: a temporary folder in every test
@@ -118,7 +118,7 @@ def test_progress_shows_the_estimate_the_time_left_and_each_scoring_step(cli_sto
 
 
 def test_fine_tunes_the_model_in_use_on_the_saved_drawings(cli_store, capsys):
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
     from tests.conftest import save_new_kind_of_nine
 
     save_new_kind_of_nine(DrawingStore(), 80)

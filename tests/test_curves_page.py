@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import TrainConfig
-from mnist_core.store import ModelStore
-from mnist_core.workflow import train_and_save
+from mnist_core.runs.store import ModelStore
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import PROJECT, TINY, as_shown
 
 PAGE = "pages/2_Curves.py"
@@ -45,7 +45,7 @@ def test_with_only_the_shipped_model(models):
 
 
 def test_our_drawings_column_appears_once_enough_drawings_are_held_out(models):
-    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore
     from tests.test_workflow import save_new_kind_of_nine
 
     page = run_page()

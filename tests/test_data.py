@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import data
+from mnist_core.data import mnist as data
 from mnist_core.errors import DataCorruptError, DataNotFoundError
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",

@@ -1,4 +1,4 @@
-"""mnist_core/drawings.py: the class's saved drawings in SQLite, export and import."""
+"""mnist_core/classroom/drawings.py: the class's saved drawings in SQLite, export and import."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core.drawings import MIN_HELD_OUT, DrawingStore, held_out_metrics
-from mnist_core.drawn import render_strokes, sketch
+from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore, held_out_metrics
+from mnist_core.data.drawn import render_strokes, sketch
 from mnist_core.errors import DrawingError, DrawingStoreError
-from mnist_core.images import read_image_file
-from mnist_core.preprocessing import preprocess
+from mnist_core.reading.images import read_image_file
+from mnist_core.reading.preprocessing import preprocess
 from tests.conftest import PROJECT
 
 
@@ -177,7 +177,7 @@ def test_a_crash_in_the_middle_of_a_write_leaves_every_earlier_drawing_and_no_ha
     drawings.add(4, random_input(1), b"first")
     crash = (
         "import os, signal, numpy as np\n"
-        "from mnist_core.drawings import DrawingStore\n"
+        "from mnist_core.classroom.drawings import DrawingStore\n"
         f"store = DrawingStore({str(drawings.folder)!r})\n"
         "store.add(5, np.ones((28, 28), np.float32), b'second')\n"
         "with store._writing() as connection:\n"
@@ -243,7 +243,7 @@ def zip_of(files: dict[str, bytes]) -> bytes:
 
 
 def png_of(image: np.ndarray) -> bytes:
-    from mnist_core.drawings import _png
+    from mnist_core.classroom.drawings import _png
 
     return _png(image)
 
@@ -328,7 +328,7 @@ def test_an_import_that_fails_while_writing_adds_nothing(drawings, monkeypatch):
             raise sqlite3.OperationalError("disk I/O error")
         return False
 
-    monkeypatch.setattr("mnist_core.drawings._is_held_out", held_out_then_fail)
+    monkeypatch.setattr("mnist_core.classroom.drawings._is_held_out", held_out_then_fail)
     with pytest.raises(DrawingStoreError, match="disk I/O error"):
         drawings.import_zip(data)
     assert drawings.counts().total == 0
@@ -444,7 +444,7 @@ def test_hidden_drawings_stay_hidden_through_an_export_and_import(drawings, tmp_
 def test_a_picture_named_in_many_rows_is_read_once(drawings, monkeypatch):
     reads = []
     real = read_image_file
-    monkeypatch.setattr("mnist_core.images.read_image_file",
+    monkeypatch.setattr("mnist_core.reading.images.read_image_file",
                         lambda data: (reads.append(1), real(data))[1])
     rows = "".join(["seven.png,7\n"] * 5000 + ["noise.png,1\n"] * 5000)
     report = drawings.import_zip(zip_of({"labels.csv": f"file,label\n{rows}".encode(),
@@ -457,7 +457,7 @@ def test_a_picture_named_in_many_rows_is_read_once(drawings, monkeypatch):
 
 
 def test_a_labels_file_with_too_many_rows_is_refused_before_any_picture_is_read(drawings):
-    from mnist_core.drawings import MAX_IMPORT_ROWS
+    from mnist_core.classroom.drawings import MAX_IMPORT_ROWS
 
     rows = "seven.png,7\n" * (MAX_IMPORT_ROWS + 1)
     with pytest.raises(DrawingStoreError, match=f"more than {MAX_IMPORT_ROWS:,} rows"):
@@ -467,7 +467,7 @@ def test_a_labels_file_with_too_many_rows_is_refused_before_any_picture_is_read(
 
 
 def test_an_import_that_reads_too_long_stops_and_adds_nothing(drawings):
-    from mnist_core.drawings import MAX_IMPORT_SECONDS
+    from mnist_core.classroom.drawings import MAX_IMPORT_SECONDS
 
     ticks = iter(range(0, 10_000, 50))  # each look at the clock: 50 s later
     files = {f"{index}.png": png_of(canvas_of(7, slant=8.0 * index)) for index in range(5)}
@@ -494,8 +494,9 @@ def test_a_full_disk_is_called_full_and_no_one_is_told_to_move_the_drawings_away
     class Full:
         free = 4096
 
-    monkeypatch.setattr("mnist_core.drawings.shutil.disk_usage", lambda path: Full)
-    monkeypatch.setattr("mnist_core.drawings._is_held_out", lambda digest: (_ for _ in ()).throw(
+    monkeypatch.setattr("mnist_core.classroom.drawings.shutil.disk_usage", lambda path: Full)
+    monkeypatch.setattr("mnist_core.classroom.drawings._is_held_out", lambda digest: (_ for _ in
+    ()).throw(
         sqlite3.OperationalError("disk I/O error")))
     with pytest.raises(DrawingStoreError) as caught:
         drawings.add(2, random_input(1), b"png")

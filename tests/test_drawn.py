@@ -1,4 +1,4 @@
-"""Tests for mnist_core.drawn: stroke recovery, canvas rendering and the re-drawn benchmark."""
+"""Tests for mnist_core.data.drawn: stroke recovery, canvas rendering and the re-drawn benchmark."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.drawn import (
+from mnist_core.data.drawn import (
     CANVAS_SIZE,
     iter_redrawn,
     redraw_digit,
@@ -486,7 +486,7 @@ def _holes_28(image: np.ndarray, level: int = 128, min_area: int = 2) -> int:
 
 def _preprocessed(canvas: np.ndarray) -> np.ndarray:
     """(28, 28) uint8 of the app's own preprocess of a canvas."""
-    from mnist_core.preprocessing import preprocess
+    from mnist_core.reading.preprocessing import preprocess
 
     return np.round(preprocess(canvas) * 255).astype(np.uint8)
 

@@ -1,4 +1,5 @@
-"""mnist_core/estimate.py: the pre-start estimate and the time left, on small made-up runs."""
+"""mnist_core/training/estimate.py: the pre-start estimate and the time left, on small made-up
+runs."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from mnist_core import estimate as estimate_module
 from mnist_core.config import BEST, QUICK, TrainConfig
-from mnist_core.estimate import (
+from mnist_core.runs.store import ModelStore
+from mnist_core.training import estimate as estimate_module
+from mnist_core.training.estimate import (
     Calibration,
     TimeEstimate,
     batch_pace,
@@ -20,8 +22,7 @@ from mnist_core.estimate import (
     matmul_flops_per_second,
     seconds_left,
 )
-from mnist_core.progress import Progress
-from mnist_core.store import ModelStore
+from mnist_core.training.progress import Progress
 
 SCORING = {"test set": 1.0, "re-drawn digits": 10.0, "held-out drawings": 0.5, "saving": 0.5}
 

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from mnist_core.evaluate import (
+from mnist_core.model import MlpWeights
+from mnist_core.runs.evaluate import (
     evaluate_predictions,
     evaluate_weights,
     share_interval,
     writer_interval,
 )
-from mnist_core.model import MlpWeights
 
 
 def one_hot(digits, confidence=0.91):

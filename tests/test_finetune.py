@@ -1,23 +1,23 @@
-"""mnist_core/finetune.py: the fine-tune's settings, when it refuses, and a real fine-tune of
-a tiny model on synthetic digits through `train_and_save`: before and after, what it saves."""
+"""mnist_core/training/finetune.py: the fine-tune's settings, when it refuses, and a real fine-tune
+of a tiny model on synthetic digits through `train_and_save`: before and after, what it saves."""
 
 import json
 
 import numpy as np
 import pytest
 
+from mnist_core.classroom.drawings import DrawingCounts
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import DrawingCounts
 from mnist_core.errors import ConfigError, RunNotFoundError
-from mnist_core.finetune import (
+from mnist_core.runs.store import SHIPPED_ID
+from mnist_core.training.finetune import (
     FINE_TUNE,
     MIN_TEACH_DRAWINGS,
     before_and_after,
     fine_tune_config,
     teach_refusal,
 )
-from mnist_core.store import SHIPPED_ID
-from mnist_core.workflow import train_and_save
+from mnist_core.training.workflow import train_and_save
 
 
 def test_the_settings_keep_the_models_layers_and_say_what_it_was_tuned_from(store):
@@ -132,8 +132,8 @@ def test_an_older_run_without_the_field_still_loads(store, synthetic_split):
 def test_class_change_counts_every_held_out_drawing_however_few(tmp_path):
     """Four held out (fewer than a score needs): right before and after, and which drawings
     it now reads right, counted on each side apart."""
-    from mnist_core.drawings import DrawingStore
-    from mnist_core.finetune import class_change
+    from mnist_core.classroom.drawings import DrawingStore
+    from mnist_core.training.finetune import class_change
 
     store = DrawingStore(tmp_path)
     rng = np.random.default_rng(0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import images
 from mnist_core.errors import DrawingError
+from mnist_core.reading import images
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -1,14 +1,15 @@
-"""mnist_core.inside: the parts add up, the gradients are the network's own, nothing mutates."""
+"""mnist_core.inside.explain: the parts add up, the gradients are the network's own, nothing
+mutates."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mnist_core import inside
-from mnist_core.inside import Breakage, WhatIf
+from mnist_core.inside import explain as inside
+from mnist_core.inside.explain import Breakage, WhatIf
 from mnist_core.model import MlpWeights
-from mnist_core.store import ModelStore
+from mnist_core.runs.store import ModelStore
 from tests.conftest import synthetic_digits
 
 ARCHITECTURES = [(64,), (48, 32), (40, 24, 16), (32, 32, 24, 24, 16, 16)]  # 1 to 6 hidden layers

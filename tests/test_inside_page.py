@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import inside
-from mnist_core.drawn import render_strokes, sketch
-from mnist_core.preprocessing import preprocess
-from mnist_core.store import ModelStore
-from mnist_core.workflow import train_and_save
+from mnist_core.data.drawn import render_strokes, sketch
+from mnist_core.inside import explain as inside
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.runs.store import ModelStore
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import PROJECT, TINY
 
 PAGE = "pages/4_Inside.py"
@@ -174,12 +174,12 @@ def test_what_if_moves_the_mark_and_the_answer_follows(models):
 
 
 def test_without_mnist_break_it_says_so_and_downloads_nothing(models, monkeypatch, tmp_path):
-    import mnist_core.data
+    import mnist_core.data.mnist
 
     monkeypatch.delenv("MNIST_DATA_DIR", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras"))
-    monkeypatch.setattr(mnist_core.data, "_cache", {})
-    monkeypatch.setattr(mnist_core.data, "_download", lambda *a: pytest.fail("downloaded"))
+    monkeypatch.setattr(mnist_core.data.mnist, "_cache", {})
+    monkeypatch.setattr(mnist_core.data.mnist, "_download", lambda *a: pytest.fail("downloaded"))
     app = open_page(home_drawing(7), "Break it")
     assert "Broken, it reads <b>7</b>" in markdown(app)
     assert any("Nothing is downloaded from this page" in info.value for info in app.info)
@@ -192,7 +192,8 @@ def test_with_mnist_break_it_scores_a_thousand_test_images(models, mnist_dir):
     app = open_page(home_drawing(7), "Break it")
     [metric] = app.main.metric
     assert metric.label == "Accuracy on 1,000 MNIST test images"
-    from mnist_core import inside, load_mnist
+    from mnist_core import load_mnist
+    from mnist_core.inside import explain as inside
 
     _, (x_test, y_test) = load_mnist()
     intact = inside.accuracy(ModelStore().load_weights(ModelStore().active_run_id()),

@@ -16,12 +16,12 @@ import time
 import numpy as np
 import pytest
 
-from mnist_core import jobs as jobs_module
 from mnist_core.errors import RunNotFoundError, StoreError, TrainingBusyError
-from mnist_core.estimate import TimeEstimate
-from mnist_core.jobs import JobStatus, TrainingJobs
-from mnist_core.store import ModelStore
-from mnist_core.training import Progress
+from mnist_core.runs.store import ModelStore
+from mnist_core.training import jobs as jobs_module
+from mnist_core.training.engine import Progress
+from mnist_core.training.estimate import TimeEstimate
+from mnist_core.training.jobs import JobStatus, TrainingJobs
 from tests.conftest import TINY
 
 LONG = dataclasses.replace(TINY, epochs=200)  # runs long enough to be stopped or killed
@@ -265,8 +265,8 @@ def test_a_second_start_while_scoring_says_so():
 
 def fine_tune(jobs, **changes):
     """A fine-tune of the tiny shipped model on the saved drawings (80 bright-column 9s)."""
-    from mnist_core.drawings import DrawingStore
-    from mnist_core.finetune import fine_tune_config
+    from mnist_core.classroom.drawings import DrawingStore
+    from mnist_core.training.finetune import fine_tune_config
     from tests.test_workflow import save_new_kind_of_nine
 
     save_new_kind_of_nine(DrawingStore(), 80)  # the tests' own drawings folder, the child's too
@@ -320,7 +320,7 @@ def test_a_fine_tune_is_scored_quickly_and_its_estimate_counts_the_drawings(jobs
 
 def test_lower_priority_lowers_the_threads_already_running():
     code = ("import os, threading, numpy\n"
-            "from mnist_core.jobs import lower_priority\n"
+            "from mnist_core.training.jobs import lower_priority\n"
             "threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()\n"
             "start = os.nice(0)\n"
             "now = lower_priority(3)\n"
@@ -336,7 +336,7 @@ def test_lower_priority_lowers_the_threads_already_running():
 
 def test_a_fine_tune_whose_real_writers_digits_are_cached_is_estimated_without_drawing_them(
         jobs, tmp_path, monkeypatch):
-    from mnist_core.finetune import fine_tune_config, pen_cache_path, replayed_pen_digits
+    from mnist_core.training.finetune import fine_tune_config, pen_cache_path, replayed_pen_digits
 
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     config = fine_tune_config(jobs.store.get_run("shipped"), pen_digits=True)

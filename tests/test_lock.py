@@ -1,11 +1,11 @@
-"""mnist_core.lock: the teacher's password check and the waits after wrong ones, on a fake
+"""mnist_core.classroom.lock: the teacher's password check and the waits after wrong ones, on a fake
 clock (plain floats: the module never reads a clock itself)."""
 
 import ast
 
 import pytest
 
-from mnist_core.lock import (
+from mnist_core.classroom.lock import (
     MAX_WAIT,
     SERVER_BURST,
     SERVER_EVERY_SECONDS,
@@ -42,7 +42,7 @@ def test_the_seal_is_a_digest_that_does_not_contain_the_password():
 
 def test_the_check_compares_in_constant_time():
     """Read the code: the comparison is hmac.compare_digest, not ==."""
-    source = (PROJECT / "mnist_core" / "lock.py").read_text()
+    source = (PROJECT / "mnist_core" / "classroom" / "lock.py").read_text()
     tree = ast.parse(source)
     called = {node.func.attr for node in ast.walk(tree)
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}

@@ -18,13 +18,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui.actions  # bound to the real ui.lock.teacher_only before any test patches it
+from mnist_core.classroom.drawings import DrawingStore, _png
+from mnist_core.classroom.lock import PASSWORD_ENV, SECRET_NAME
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import DrawingStore, _png
-from mnist_core.jobs import TrainingJobs
-from mnist_core.lock import PASSWORD_ENV, SECRET_NAME
-from mnist_core.preprocessing import preprocess
-from mnist_core.store import ModelStore
-from mnist_core.workflow import train_and_save
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.runs.store import ModelStore
+from mnist_core.training.jobs import TrainingJobs
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import PROJECT, TINY
 from tests.test_app import png_of
 from tests.test_drawings import canvas_of

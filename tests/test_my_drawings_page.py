@@ -6,8 +6,8 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.drawings import DrawingStore, _png
-from mnist_core.preprocessing import preprocess
+from mnist_core.classroom.drawings import DrawingStore, _png
+from mnist_core.reading.preprocessing import preprocess
 from tests.conftest import PROJECT
 from tests.test_drawings import canvas_of
 

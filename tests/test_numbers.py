@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.numbers import GAP, WIDE, cut_touching, digit_gaps, split_digits
-from mnist_core.preprocessing import preprocess
+from mnist_core.reading.numbers import GAP, WIDE, cut_touching, digit_gaps, split_digits
+from mnist_core.reading.preprocessing import preprocess
 from mnist_core.recognizer import Recognizer
-from mnist_core.store import SHIPPED_ID
+from mnist_core.runs.store import SHIPPED_ID
 
 CANVAS = 336
 
@@ -257,7 +257,7 @@ def crop(ink):
 
 
 def test_no_single_held_out_pen_digit_is_split(held_out):
-    from mnist_core.pendigits import draw_pen_digit
+    from mnist_core.data.pendigits import draw_pen_digit
 
     for digit in held_out[::3]:
         for pen, height in ((6, 120), (22, 200)):
@@ -266,7 +266,7 @@ def test_no_single_held_out_pen_digit_is_split(held_out):
 
 
 def test_pairs_of_held_out_pen_digits_are_split_and_mostly_read(shipped, held_out):
-    from mnist_core.pendigits import draw_pen_digit
+    from mnist_core.data.pendigits import draw_pen_digit
 
     rng = np.random.default_rng(0)
     right = 0
@@ -283,7 +283,7 @@ def test_pairs_of_held_out_pen_digits_are_split_and_mostly_read(shipped, held_ou
 
 
 def test_numbers_of_mnist_test_digits_are_read(shipped, mnist_dir, monkeypatch):
-    from mnist_core.data import load_mnist
+    from mnist_core.data.mnist import load_mnist
 
     monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
     _, (x_test, y_test) = load_mnist()
@@ -299,7 +299,7 @@ def test_numbers_of_mnist_test_digits_are_read(shipped, mnist_dir, monkeypatch):
 
 
 def test_no_single_mnist_test_digit_is_split(mnist_dir, monkeypatch):
-    from mnist_core.data import load_mnist
+    from mnist_core.data.mnist import load_mnist
 
     monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
     _, (x_test, _) = load_mnist()

@@ -6,12 +6,12 @@ import types
 import numpy as np
 import pytest
 
-from mnist_core import pendigits
-from mnist_core.drawn import render_strokes
+from mnist_core.data import pendigits
+from mnist_core.data.drawn import render_strokes
+from mnist_core.data.pendigits import CANVAS_SIZE, FORMATS, HELD_OUT_WRITERS, PenDigit
 from mnist_core.errors import DataCorruptError, DataNotFoundError
-from mnist_core.pendigits import CANVAS_SIZE, FORMATS, HELD_OUT_WRITERS, PenDigit
-from mnist_core.preprocessing import preprocess
-from mnist_core.store import SHIPPED_ID, ModelStore
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.runs.store import SHIPPED_ID, ModelStore
 
 HEADER = '.INCLUDE        dene.doc\n\n.LEXICON "0" "1" "2"\n.HIERARCHY      DIGIT\n\n'
 ONE = ('.SEGMENT DIGIT    0 ? "1"\n.COMMENT 1 3  7\n.PEN_DOWN\n 100  400\n 100  100\n'

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_core.errors import DrawingError, EmptyDrawingError
-from mnist_core.preprocessing import PreprocessSteps, preprocess
+from mnist_core.reading.preprocessing import PreprocessSteps, preprocess
 
 SIZE = 280  # px, the app's canvas
 CENTRE = 14.0  # px, where preprocess puts the centre of mass (MNIST's convention)
@@ -331,7 +331,7 @@ def test_noisy_unevenly_lit_photo_still_reads_like_the_clean_drawing():
 def three_on_paper(light: np.ndarray | None = None, noise: float = 4.0) -> np.ndarray:
     """A photo-like (280, 280, 3) uint8 upload of a clear 3: dark ink on light paper, lit by
     `light` ((280, 280) multiplier in (0, 1], None for even light), with camera noise."""
-    from mnist_core.drawn import _arc, render_strokes
+    from mnist_core.data.drawn import _arc, render_strokes
 
     top = _arc((13.5, 9.0), (5.0, 4.5), 200, 450, 30)
     bottom = _arc((13.5, 18.0), (5.5, 5.5), -90, 160, 30)
@@ -393,7 +393,7 @@ def test_ink_running_along_a_photos_edge_is_still_ink(digit, height, pen):
     paper's light estimated from the border alone took a 7's top bar for paper (it read 8).
     Pens up to 28 px on 280: strokes wider than about an eighth of the photo along its edge
     are a known limit (a 40 px 7's bar loses some ink)."""
-    from mnist_core.drawn import render_strokes, sketch
+    from mnist_core.data.drawn import render_strokes, sketch
 
     canvas = render_strokes(sketch(digit), brush_width=pen, scale=height, centre=(137, 141))
     coverage = canvas[..., 3:4].astype(np.float32) / 255
@@ -429,7 +429,7 @@ def test_a_small_eight_drawn_with_a_thick_pen_keeps_its_loops(pen_dir):
     """Real writers' 8s drawn 150 px tall with the 40 px pen on the 336 px canvas, both loops
     left open by the pen (each at least 4 px across): thinning to a third of the pen grew the
     small holes into a hairline ring beside a solid blob, and a loop vanished (2 of these 8)."""
-    from mnist_core.pendigits import draw_pen_digit, load_pendigits
+    from mnist_core.data.pendigits import draw_pen_digit, load_pendigits
     from mnist_core.recognizer import Recognizer
 
     recognizer = Recognizer.load()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mnist_core import quality
+from mnist_core.training import quality
 from tests.conftest import synthetic_digits
 
 

@@ -2,7 +2,12 @@
 
 import pytest
 
-from mnist_core.ratelimit import SAVE_BURST, SAVE_EVERY_SECONDS, ClientBuckets, TokenBucket
+from mnist_core.classroom.ratelimit import (
+    SAVE_BURST,
+    SAVE_EVERY_SECONDS,
+    ClientBuckets,
+    TokenBucket,
+)
 
 
 def test_a_burst_of_ten_is_allowed_at_once_and_the_eleventh_waits_one_interval():

@@ -2,10 +2,10 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.drawn import render_strokes, sketch
+from mnist_core.data.drawn import render_strokes, sketch
 from mnist_core.errors import DrawingError, EmptyDrawingError, ModelLoadError, NotADigitError
 from mnist_core.recognizer import Prediction, Recognizer
-from mnist_core.store import SHIPPED_ID, ModelStore
+from mnist_core.runs.store import SHIPPED_ID, ModelStore
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_a_missing_model_path_is_a_clear_error(tmp_path):
 
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one(store, synthetic_split):
-    from mnist_core.workflow import train_and_save
+    from mnist_core.training.workflow import train_and_save
     from tests.conftest import TINY
 
     run, _ = train_and_save(TINY, store=store, data=synthetic_split)

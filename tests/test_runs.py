@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import runs
 from mnist_core.config import QUICK
-from mnist_core.evaluate import evaluate_predictions
 from mnist_core.model import MlpWeights
-from mnist_core.store import SHIPPED_ID, ModelStore, RunInfo
-from mnist_core.workflow import evaluation_record, train_and_save
+from mnist_core.runs import compare as runs
+from mnist_core.runs.evaluate import evaluate_predictions
+from mnist_core.runs.store import SHIPPED_ID, ModelStore, RunInfo
+from mnist_core.training.workflow import evaluation_record, train_and_save
 from tests.conftest import TINY
 from tests.test_evaluate import one_hot
 
@@ -155,7 +155,7 @@ def test_evaluation_is_computed_once_and_stored(store, synthetic_split, monkeypa
 
 
 def test_the_shipped_model_has_its_evaluation():
-    from mnist_core.store import ModelStore
+    from mnist_core.runs.store import ModelStore
 
     evaluation = ModelStore().get_run(SHIPPED_ID).evaluation()
     assert evaluation["count"] == 10000 and len(evaluation["confusion"]) == 10

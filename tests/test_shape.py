@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mnist_core.errors import DrawingError, NotADigitError
-from mnist_core.preprocessing import preprocess
-from mnist_core.shape import check_digit, check_ink, measure_ink, not_a_digit
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.reading.shape import check_digit, check_ink, measure_ink, not_a_digit
 
 CANVAS = 336
 
@@ -124,7 +124,7 @@ def test_ink_without_ink_is_a_value_error(ink):
 
 
 def test_no_mnist_test_digit_is_refused(mnist_dir, monkeypatch):
-    from mnist_core.data import load_mnist
+    from mnist_core.data.mnist import load_mnist
 
     monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
     _, (x_test, _) = load_mnist()
@@ -137,7 +137,7 @@ def test_no_mnist_test_digit_is_refused(mnist_dir, monkeypatch):
 
 @pytest.mark.parametrize(("pen", "height"), [(6, 80), (22, 120), (40, 160), (40, 300)])
 def test_no_held_out_pen_digit_is_refused_thin_or_thick_small_or_large(held_out, pen, height):
-    from mnist_core.pendigits import FORMATS, draw_pen_digit
+    from mnist_core.data.pendigits import FORMATS, draw_pen_digit
 
     for index, digit in enumerate(held_out[::4]):
         image = draw_pen_digit(digit, pen_width=pen, height=height,

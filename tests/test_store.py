@@ -8,8 +8,8 @@ import pytest
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ModelLoadError, RunNotFoundError, StoreError
 from mnist_core.model import MlpWeights, build_model
-from mnist_core.store import SHIPPED_ID, ModelStore
-from mnist_core.workflow import train_and_save
+from mnist_core.runs.store import SHIPPED_ID, ModelStore
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import TINY
 
 
@@ -147,15 +147,14 @@ def test_a_model_that_is_not_an_mlp_cannot_be_loaded(saved, tmp_path):
 
 
 def test_a_missing_model_file_is_a_clear_error(store, tmp_path):
-    from mnist_core.store import load_model_file
+    from mnist_core.runs.store import load_model_file
 
     with pytest.raises(ModelLoadError, match="missing"):
         load_model_file(tmp_path / "nothing.keras")
 
 
 def test_a_full_disk_leaves_nothing_half_written(store, monkeypatch):
-    from mnist_core import store as store_module
-
+    from mnist_core.runs import store as store_module
     real_write = store_module._write_json
 
     def write_until_full(path, value):
@@ -202,7 +201,7 @@ def test_a_failed_run_is_saved_with_its_error_and_cannot_be_activated(store, syn
     def broken(config):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("mnist_core.training.build_model", broken)
+    monkeypatch.setattr("mnist_core.training.engine.build_model", broken)
     run, _ = train_and_save(TINY, store=store, data=synthetic_split)
     assert run.status == "failed" and "boom" in run.metrics["error"]
     with pytest.raises(StoreError, match="failed"):
@@ -447,7 +446,7 @@ def test_a_run_gets_a_name_people_read_and_the_teacher_can_rename_it(store, synt
 
 def test_a_run_without_a_name_is_named_from_how_and_when_it_was_trained():
     from mnist_core.config import QUICK, TrainConfig
-    from mnist_core.store import run_name
+    from mnist_core.runs.store import run_name
 
     when = "2026-12-07T08:08:00+00:00"
     assert run_name(QUICK, when).startswith("Quick preset, ")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.drawn import render_strokes, sketch
+from mnist_core.data.drawn import render_strokes, sketch
 from tests.conftest import PROJECT
 
 SLANTS = np.linspace(-15, 15, 12)  # twelve different 7s: different network inputs
@@ -61,7 +61,7 @@ def captions(app: AppTest) -> str:
 
 
 def saved_count() -> int:
-    from mnist_core.drawings import DrawingStore
+    from mnist_core.classroom.drawings import DrawingStore
 
     return DrawingStore().counts().total
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import jobs as jobs_module
-from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
-from mnist_core.jobs import TrainingJobs
-from mnist_core.store import ModelStore
-from mnist_core.workflow import train_and_save
+from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore
+from mnist_core.runs.store import ModelStore
+from mnist_core.training import jobs as jobs_module
+from mnist_core.training.jobs import TrainingJobs
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import PROJECT, TINY, synthetic_digits
 
 SCRIPT = str(PROJECT / "tests" / "teach_now_app.py")
@@ -158,8 +158,8 @@ def test_the_panel_never_loads_keras_or_tensorflow():
 
     code = ("import sys\n"
             "import ui.teach_now\n"
-            "from mnist_core.finetune import fine_tune_config\n"
-            "from mnist_core.store import ModelStore\n"
+            "from mnist_core.training.finetune import fine_tune_config\n"
+            "from mnist_core.runs.store import ModelStore\n"
             "fine_tune_config(ModelStore().get_run('shipped'))\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow'}))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,

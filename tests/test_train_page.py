@@ -5,8 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import BEST, QUICK
-from mnist_core.jobs import TrainingJobs
-from mnist_core.store import ModelStore
+from mnist_core.runs.store import ModelStore
+from mnist_core.training.jobs import TrainingJobs
 from tests.conftest import PROJECT, TINY
 
 PAGE = "pages/1_Train.py"
@@ -156,7 +156,7 @@ def test_missing_mnist_fails_the_job_with_the_fix_and_changes_nothing(models, tm
                                                                     monkeypatch):
     monkeypatch.setenv("MNIST_DATA_DIR", str(tmp_path / "no-mnist"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr("mnist_core.data._cache", {})  # as in a server that never had MNIST
+    monkeypatch.setattr("mnist_core.data.mnist._cache", {})  # as in a server that never had MNIST
     page = open_page()
     assert any("MNIST is not on this machine" in w.value for w in page.warning)
     set_tiny(page)
@@ -185,7 +185,7 @@ def test_training_on_saved_drawings_needs_some_saved_first(models):
 
 
 def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models, mnist_dir):
-    from mnist_core.drawings import MIN_HELD_OUT, DrawingStore
+    from mnist_core.classroom.drawings import MIN_HELD_OUT, DrawingStore
     from tests.test_workflow import save_new_kind_of_nine
 
     drawings = DrawingStore()
@@ -258,7 +258,7 @@ def test_a_worse_run_is_not_the_primary_choice_and_says_how_it_compares(models, 
 
 def test_without_the_pen_digits_a_preset_trains_without_them_and_says_so(models, monkeypatch):
     monkeypatch.setenv("PENDIGITS_DATA_DIR", "/nowhere")
-    monkeypatch.setattr("mnist_core.pendigits._cache", {}, raising=False)
+    monkeypatch.setattr("mnist_core.data.pendigits._cache", {}, raising=False)
     page = open_page()
     assert not page.exception
     assert settings_caption(page).startswith(

@@ -3,9 +3,9 @@ import pytest
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ConfigError
-from mnist_core.evaluate import evaluate_weights
 from mnist_core.model import MlpWeights
-from mnist_core.training import split_training_data, train_model
+from mnist_core.runs.evaluate import evaluate_weights
+from mnist_core.training.engine import split_training_data, train_model
 from tests.conftest import TINY
 
 
@@ -55,7 +55,7 @@ def test_a_crash_inside_training_is_a_failed_run(data, monkeypatch):
     def broken(config):
         raise RuntimeError("out of memory, say")
 
-    monkeypatch.setattr("mnist_core.training.build_model", broken)
+    monkeypatch.setattr("mnist_core.training.engine.build_model", broken)
     result = train_model(TINY, data=data)
     assert result.status == "failed"
     assert "RuntimeError: out of memory, say" in result.error
@@ -144,7 +144,7 @@ def test_a_fine_tune_draws_its_real_writers_digits_once_and_then_reads_them(data
         images, labels = data
         return images[:count].copy(), labels[:count].copy()
 
-    monkeypatch.setattr("mnist_core.pendigits.pen_training_set", pen_training_set)
+    monkeypatch.setattr("mnist_core.data.pendigits.pen_training_set", pen_training_set)
     tuned = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.1,
                            "tuned_from": "shipped"})
     first = train_model(tuned, data=data)

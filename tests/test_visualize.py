@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core import visualize
-from mnist_core.visualize import viewable_png
+from mnist_core.reading import visualize
+from mnist_core.reading.visualize import viewable_png
 
 
 def png_of(image: np.ndarray) -> bytes:

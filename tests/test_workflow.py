@@ -1,15 +1,15 @@
-"""mnist_core/workflow.py with saved drawings: trained on when asked, always scored on."""
+"""mnist_core/training/workflow.py with saved drawings: trained on when asked, always scored on."""
 
 import json
 import time
 
 import pytest
 
+from mnist_core.classroom.drawings import DrawingStore
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import DrawingStore
 from mnist_core.errors import DrawingStoreError
-from mnist_core.store import SHIPPED_ID
-from mnist_core.workflow import train_and_save
+from mnist_core.runs.store import SHIPPED_ID
+from mnist_core.training.workflow import train_and_save
 from tests.conftest import TINY, save_new_kind_of_nine
 
 
@@ -57,8 +57,7 @@ def test_a_damaged_drawings_file_does_not_lose_the_run(store, tmp_path, syntheti
 
 def test_saved_drawings_mix_with_re_drawn_training_digits(store, new_nines, synthetic_split,
                                                           tmp_path, monkeypatch):
-    from mnist_core import drawn_training
-
+    from mnist_core.training import drawn_cache as drawn_training
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(drawn_training.os, "cpu_count", lambda: 1)  # see test_drawn_training
     (x, y), test = synthetic_split

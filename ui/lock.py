@@ -6,8 +6,8 @@ guarded actions; students still draw, upload, save and see every page. Without a
 everything is open, as before. A page asks `teacher_only("delete runs")` for the reason to
 show beside a disabled control, and runs the action through `ui.actions.apply`, which
 refuses a locked session whatever the browser sent. The arithmetic (constant-time check,
-waits after wrong passwords) is `mnist_core.lock`; the wrong passwords are counted per device
-and for the server in `GUARD`, one for the server process, so a new tab starts from nothing
+waits after wrong passwords) is `mnist_core.classroom.lock`; the wrong passwords are counted per
+device and for the server in `GUARD`, one for the server process, so a new tab starts from nothing
 new (not in Streamlit's caches either: a client can ask to clear those).
 """
 
@@ -20,7 +20,7 @@ import time
 
 import streamlit as st
 
-from mnist_core.lock import (
+from mnist_core.classroom.lock import (
     PASSWORD_ENV,
     SECRET_NAME,
     WRONG_WAIT,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunInfo
-from mnist_core.drawings import MIN_HELD_OUT, held_out_metrics
+from mnist_core.classroom.drawings import MIN_HELD_OUT, held_out_metrics
 from mnist_core.model import use_one_blas_thread
 from mnist_core.recognizer import Recognizer
 from ui.text import plain

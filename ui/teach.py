@@ -1,8 +1,8 @@
 """'Right, it's a …' and 'Wrong? It was a …' under an answer: save the drawing with its digit,
 and take it back (deselect the digit, or "Take back").
 
-Saving is limited per device, whatever its tabs (mnist_core.ratelimit: 10 at once, then one
-every 3 s), so one student cannot flood the class's store; over the limit the saving line says
+Saving is limited per device, whatever its tabs (mnist_core.classroom.ratelimit: 10 at once, then
+one every 3 s), so one student cannot flood the class's store; over the limit the saving line says
 how long to wait, nothing is saved and the drawing stays. Taking back is never limited.
 
 A session changes or takes back only what it saved itself: a drawing someone else saved (the
@@ -20,8 +20,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError
-from mnist_core.drawings import digest_of
-from mnist_core.ratelimit import ClientBuckets
+from mnist_core.classroom.drawings import digest_of
+from mnist_core.classroom.ratelimit import ClientBuckets
 from mnist_core.recognizer import Prediction
 from mnist_core.wording import a_digit, plural
 from ui.lock import client, is_unlocked_teacher

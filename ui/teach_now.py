@@ -7,8 +7,8 @@ the class saves more, and progress shows while it learns.
 
 Teaching and using the result are the teacher's (`ui.actions`: a locked session sees the
 buttons disabled with the reason, and is refused even if a click gets through). The job is
-an ordinary training job (`mnist_core.jobs`), so the Train page shows it too, and one job runs
-at a time; the fine-tune itself is `mnist_core.finetune`.
+an ordinary training job (`mnist_core.training.jobs`), so the Train page shows it too, and one job
+runs at a time; the fine-tune itself is `mnist_core.training.finetune`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,18 @@ import uuid
 import streamlit as st
 
 from mnist_core import DrawingStore, MnistCoreError, ModelStore, RunNotFoundError, StoreError
-from mnist_core.drawings import MIN_HELD_OUT
-from mnist_core.estimate import describe_seconds
-from mnist_core.evaluate import share_interval
-from mnist_core.finetune import BeforeAfter, before_and_after, fine_tune_config, teach_refusal
-from mnist_core.jobs import JobStatus, TrainingJobs
+from mnist_core.classroom.drawings import MIN_HELD_OUT
+from mnist_core.reading.visualize import enlarge
 from mnist_core.recognizer import Recognizer
-from mnist_core.visualize import enlarge
+from mnist_core.runs.evaluate import share_interval
+from mnist_core.training.estimate import describe_seconds
+from mnist_core.training.finetune import (
+    BeforeAfter,
+    before_and_after,
+    fine_tune_config,
+    teach_refusal,
+)
+from mnist_core.training.jobs import JobStatus, TrainingJobs
 from mnist_core.wording import plural
 from ui.actions import apply, button
 from ui.text import plain

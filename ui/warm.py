@@ -39,8 +39,9 @@ _CANVAS = 336  # px: the home page's canvas (app.CANVAS_SIZE)
 _PEN = 22  # px: its default pen (app.DEFAULT_PEN)
 # What the home page imports and a stroke uses (ui.canvas is left to the page: it registers
 # Streamlit's component when imported, which belongs in a script run).
-_MODULES = ("pandas", "mnist_core.recognizer", "mnist_core.visualize", "mnist_core.images",
-            "mnist_core.drawings", "mnist_core.wording", "ui.models", "ui.teach", "ui.text")
+_MODULES = ("pandas", "mnist_core.recognizer", "mnist_core.reading.visualize",
+            "mnist_core.reading.images", "mnist_core.classroom.drawings", "mnist_core.wording",
+            "ui.models", "ui.teach", "ui.text")
 
 _started: threading.Thread | None = None
 _start_lock = threading.Lock()
@@ -62,7 +63,7 @@ class WarmReport:
 
 def _drawn_seven() -> np.ndarray:
     """A 7 as the canvas sends it (`drawn.render_strokes`): (336, 336, 4) uint8 RGBA."""
-    from mnist_core.drawn import render_strokes, sketch
+    from mnist_core.data.drawn import render_strokes, sketch
 
     return render_strokes(sketch(7), canvas_size=_CANVAS, brush_width=_PEN, scale=200,
                           centre=(_CANVAS / 2, _CANVAS / 2))
@@ -81,8 +82,8 @@ def _model():
 
 def _reading(recognizer) -> np.ndarray:
     """One stroke's reading, as app.show_reading does it; returns the network's input."""
-    from mnist_core.drawings import digest_of
-    from mnist_core.visualize import enlarge, preprocessing_panels
+    from mnist_core.classroom.drawings import digest_of
+    from mnist_core.reading.visualize import enlarge, preprocessing_panels
 
     number = recognizer.predict_number(_drawn_seven(), return_steps=True)
     prediction = number.digits[0]

@@ -1,5 +1,5 @@
 """Starting `streamlit run` for the browser tests and the benchmarks: a free localhost port,
-and waiting until the server answers. Imports nothing heavy: bench/class_load.py uses it
+and waiting until the server answers. Imports nothing heavy: bench/classload/server.py uses it
 without loading the test suite (and TensorFlow) on the machine it measures."""
 
 from __future__ import annotations

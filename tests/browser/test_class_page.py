@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_core.drawings import DrawingStore
-from mnist_core.preprocessing import preprocess
+from mnist_core.classroom.drawings import DrawingStore
+from mnist_core.reading.preprocessing import preprocess
 from tests.browser.conftest import Server, screenshot
 from tests.test_drawings import canvas_of
 

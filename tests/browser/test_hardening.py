@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from mnist_core.drawings import DrawingStore, SavedDrawing
-from mnist_core.preprocessing import preprocess
-from mnist_core.visualize import enlarge
+from mnist_core.classroom.drawings import DrawingStore, SavedDrawing
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.reading.visualize import enlarge
 from tests.browser.conftest import Server
 from tests.test_app import png_of
 from tests.test_drawings import canvas_of

@@ -215,8 +215,8 @@ def test_a_run_without_some_scores_shows_dashes_in_the_sidebar_and_the_runs_tabl
         browser, tmp_path, synthetic_split):
     """A run scored only on MNIST (as a quick fine-tune on the class's drawings is), in use:
     the sidebar card's missing figures are a dash that fits, the Curves table's are too."""
-    from mnist_core.store import ModelStore
-    from mnist_core.workflow import train_and_save
+    from mnist_core.runs.store import ModelStore
+    from mnist_core.training.workflow import train_and_save
     from tests.browser.conftest import Server
     from tests.conftest import TINY
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mnist_core.drawings import DrawingStore
+from mnist_core.classroom.drawings import DrawingStore
 from tests.browser.conftest import Server, screenshot
 from tests.browser.test_home_page import draw, drawing_canvas, open_on_a_phone
 from tests.test_drawings import random_input

@@ -28,7 +28,7 @@ def test_a_held_out_writers_nine_with_a_curved_tail_is_read_as_9(page, pen_dir, 
                                                                writer, number):
     """The shipped model of 2026-11 read these as 3; MNIST has few 9s drawn this way."""
     monkeypatch.setenv("PENDIGITS_DATA_DIR", str(pen_dir))
-    from mnist_core.pendigits import held_out_digits
+    from mnist_core.data.pendigits import held_out_digits
 
     [nine] = [d for d in held_out_digits() if (d.writer, d.number) == (writer, number)]
     assert nine.label == 9

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import segno
 
-from mnist_core.drawings import DrawingStore, SavedDrawing
+from mnist_core.classroom.drawings import DrawingStore, SavedDrawing
 
 __all__ = [
     "SERVE_COMMAND",

@@ -18,7 +18,7 @@ and calls it a dot, a dash, a tiny scribble, or a digit:
 
 The thresholds below come from bench/not_a_digit.py, which prints the real digits nearest to
 them: the 10,000 MNIST test digits (28x28, and scaled up onto a canvas), MNIST test digits
-re-drawn as mouse strokes, and the held-out writers' pen digits (mnist_core.pendigits) drawn
+re-drawn as mouse strokes, and the held-out writers' pen digits (mnist_core.data.pendigits) drawn
 with pens of 6-40 px, 80-300 px tall, in every canvas format; and that dots, dashes and tiny
 scribbles at pens of 6-40 px are refused. The one mark it misses: a scribble with the 40 px pen
 over 40 px, an 80 px blob, which measures like a 0 drawn 3 pen widths tall.

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["BrokenRun", "LoadedModel", "MODELS_DIR_ENV", "ModelStore", "RunInfo", "SHIPPED_ID"]
 
 MODELS_DIR_ENV = "MNIST_MODELS_DIR"
-PROJECT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+PROJECT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 SHIPPED_ID = "shipped"
 MODEL_FILE = "model.keras"
 MAX_NAME_LENGTH = 60  # characters of a run's name: a sidebar line and a table cell
@@ -104,7 +104,7 @@ class RunInfo:
 
     @property
     def pen_accuracy(self) -> float | None:
-        """Accuracy on real pen digits of writers it never saw (`mnist_core.pendigits`'s
+        """Accuracy on real pen digits of writers it never saw (`mnist_core.data.pendigits`'s
         held-out writers), in [0, 1], if measured."""
         value = self.metrics.get("pen_accuracy")
         return float(value) if value is not None else None

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from mnist_core.preprocessing import PreprocessSteps
+from mnist_core.reading.preprocessing import PreprocessSteps
 
 __all__ = ["Panel", "enlarge", "preprocessing_panels", "preview", "viewable_png"]
 

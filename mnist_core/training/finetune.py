@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from mnist_core.classroom.drawings import DrawingCounts, DrawingStore
 from mnist_core.config import TrainConfig
-from mnist_core.drawings import DrawingCounts, DrawingStore
 from mnist_core.wording import plural
 
 __all__ = ["FINE_TUNE", "MAX_NOW_RIGHT", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
@@ -36,7 +36,7 @@ __all__ = ["FINE_TUNE", "MAX_NOW_RIGHT", "MIN_TEACH_DRAWINGS", "BeforeAfter", "b
            "scored_quickly", "teach_refusal"]
 
 # The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
-# shared 2-core development machine at load 2-8 (README "Measured results"): the shipped model,
+# shared 2-core development machine at load 2-8 (docs/results.md): the shipped model,
 # 300 crossed 7s saved (226 to learn, 74 held out, read right 58.1% before). 20,000 replayed
 # MNIST digits, x5: held-out 89.2%, MNIST 99.33% -> 99.32%, 13 s; 12,000 replayed: 89.2% but
 # MNIST -0.19 points (x10 at 6,000: 95.9% and -0.51); x25 or a 1e-4 rate gained nothing on the
@@ -68,7 +68,7 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
         base_run: the run to start from (a `RunInfo`; usually the model in use,
             `store.get_run(store.active_run_id())`): its layers and dropout are kept.
         pen_digits: mix real writers' digits into the replay; None (default) does when they
-            are on this machine (`mnist_core.pendigits.unavailable()`).
+            are on this machine (`mnist_core.data.pendigits.unavailable()`).
         overrides: `TrainConfig` fields to set instead of the recipe's (the benchmark tunes
             the recipe this way).
     Raises:
@@ -77,8 +77,7 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
     values = {**base_run.config.to_dict(), **FINE_TUNE, "include_drawings": True,
               "tuned_from": base_run.run_id}
     if pen_digits is None:
-        from mnist_core import pendigits
-
+        from mnist_core.data import pendigits
         pen_digits = pendigits.unavailable() is None
     if not pen_digits:
         values["pen_fraction"] = 0.0
@@ -105,11 +104,11 @@ def pen_cache_path(config: TrainConfig, count: int) -> Path:
     """Where a fine-tune's `count` real writers' digits are kept once drawn (every fine-tune
     replays the same ones): in `drawn_training.cache_dir()`, named by the count, the seed and
     the code that draws them, so a change to that code draws them anew."""
-    from mnist_core.drawn_training import cache_dir
+    from mnist_core.training.drawn_cache import cache_dir
 
     digest = hashlib.sha1(f"{count}-{config.seed}".encode())
-    package = Path(__file__).resolve().parent
-    for name in ("pendigits.py", "drawn.py", "preprocessing.py"):
+    package = Path(__file__).resolve().parents[1]
+    for name in ("data/pendigits.py", "data/drawn.py", "reading/preprocessing.py"):
         digest.update((package / name).read_bytes())
     return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 

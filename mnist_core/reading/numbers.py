@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from mnist_core.shape import ink_as_uint8
+from mnist_core.reading.shape import ink_as_uint8
 
 __all__ = ["DigitPiece", "GAP", "TALL", "WIDE", "cut_touching", "digit_gaps", "split_digits"]
 

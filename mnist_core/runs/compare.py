@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from mnist_core.data import load_mnist
-from mnist_core.evaluate import evaluate_weights, evaluation_record
+from mnist_core.data.mnist import load_mnist
 from mnist_core.model import MlpWeights
-from mnist_core.store import ModelStore, RunInfo
+from mnist_core.runs.evaluate import evaluate_weights, evaluation_record
+from mnist_core.runs.store import ModelStore, RunInfo
 
 __all__ = ["Comparison", "compare_runs", "confusion_cells", "ensure_evaluation", "history_csv",
            "history_rows", "misclassified_in_cell", "overfitting_epoch", "read_right", "run_labels",
@@ -50,8 +50,8 @@ def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
     }
 
 
-# Where validation loss "turned up", from real runs (bench/overfitting.py, README "Measured
-# results"). Its noise, measured as `validation_noise`, is 2.4-3.0% in runs that do not overfit
+# Where validation loss "turned up", from real runs (bench/overfitting.py, docs/results.md).
+# Its noise, measured as `validation_noise`, is 2.4-3.0% in runs that do not overfit
 # (the shipped model's 100 epochs, the Quick preset with two seeds); after its lowest point it
 # wandered up to 5.4% above it, and the last 3 epochs were 0.2-4.6% above it. In runs that
 # really overfit (no dropout, or only 1,000-5,000 training images) the last 3 epochs were

@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import drawn_training
 from mnist_core.config import TrainConfig
-from mnist_core.drawn import render_strokes, sketch
-from mnist_core.preprocessing import preprocess
-from mnist_core.training import train_model
+from mnist_core.data.drawn import render_strokes, sketch
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.training import drawn_cache as drawn_training
+from mnist_core.training.engine import train_model
 from tests.conftest import TINY
 
 
@@ -59,7 +59,8 @@ def test_a_cache_older_than_the_drawing_code_does_not_count_for_the_estimate(dig
     drawn_training.redrawn_images(images)
     assert drawn_training.has_cache()
     [made] = cache.glob("redrawn-*.npy")
-    code = (Path(drawn_training.__file__).parent / "preprocessing.py").stat().st_mtime
+    code = (Path(drawn_training.__file__).parents[1] / "reading" / "preprocessing.py")\
+        .stat().st_mtime
     os.utime(made, (code - 60, code - 60))  # made a minute before the code changed
     assert not drawn_training.has_cache()
 

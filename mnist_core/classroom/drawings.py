@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 DRAWINGS_DIR_ENV = "MNIST_DRAWINGS_DIR"
-PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILE_NAME = "drawings.sqlite3"
 HELD_OUT_SHARE = 5  # one drawing in this many is held out
 MIN_HELD_OUT = 10  # fewer held-out drawings than this give no accuracy: one is 10 points
@@ -567,8 +567,8 @@ class DrawingStore:
                 MAX_IMPORT_SECONDS, or the database cannot be written: nothing was added.
         """
         if preprocess is None:
-            from mnist_core.preprocessing import preprocess
-        from mnist_core.images import read_image_file
+            from mnist_core.reading.preprocessing import preprocess
+        from mnist_core.reading.images import read_image_file
 
         archive = _open_archive(data)
         rows = _read_labels(archive)

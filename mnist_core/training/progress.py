@@ -28,7 +28,7 @@ class Progress:
         stage: "training"; "preparing" while drawn training digits are rendered before
             the first epoch (then `batch` of `batches` counts digits, and epoch is 0);
             "scoring" after training (then `step` names one of
-            `mnist_core.estimate.SCORING_STEPS` and `batch` of `batches` counts its items,
+            `mnist_core.training.estimate.SCORING_STEPS` and `batch` of `batches` counts its items,
             e.g. re-drawn digits 800 of 2,000; 0 of 1 for a step without a count).
         step: the scoring step under way; "" in the other stages.
         pace: the run's own seconds per unit of `batch` (a training batch with its share of

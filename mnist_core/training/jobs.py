@@ -1,8 +1,9 @@
 """Background training jobs: a run that outlives the page, watched from every browser session.
 
 One job runs at a time per models folder. It trains in its own process
-(`python -m mnist_core.jobs run <job folder>`, in a new session), so page switches, reloads,
-closed tabs and Streamlit reruns leave it alone; every session reads its progress from files:
+(`python -m mnist_core.training.jobs run <job folder>`, in a new session), so page switches,
+reloads, closed tabs and Streamlit reruns leave it alone; every session reads its progress from
+files:
 
     <models root>/.training/
       lock                       the running job's id; created with O_EXCL: one job at a time
@@ -21,8 +22,8 @@ gone, or whose heartbeat is stale, is reported and recorded as "interrupted", an
 released, so a server restart never leaves a job "running" forever. The trained model itself is
 saved in the store by `train_and_save`, like any other run.
 
-A fine-tune ("Teach it now", `mnist_core.finetune`) is a job like any other; its config says
-`tuned_from`. It is scored on the test set and the held-out drawings only (a second or two;
+A fine-tune ("Teach it now", `mnist_core.training.finetune`) is a job like any other; its config
+says `tuned_from`. It is scored on the test set and the held-out drawings only (a second or two;
 the re-drawn digits and real writers would add about 25 s), and saved only if it completes.
 
 The child lowers its own CPU priority (`TRAINING_NICE`) before it does anything else, so the
@@ -57,9 +58,9 @@ from mnist_core.errors import (
     StoreError,
     TrainingBusyError,
 )
-from mnist_core.estimate import TimeEstimate, estimate_run, seconds_left
-from mnist_core.progress import Progress
-from mnist_core.store import MODELS_DIR_ENV, ModelStore
+from mnist_core.runs.store import MODELS_DIR_ENV, ModelStore
+from mnist_core.training.estimate import TimeEstimate, estimate_run, seconds_left
+from mnist_core.training.progress import Progress
 
 __all__ = ["JOBS_DIR_NAME", "TRAINING_NICE", "JobStatus", "TrainingJobs", "estimate_job",
            "lower_priority"]
@@ -74,7 +75,7 @@ PROGRESS_WRITE_SECONDS = 0.2  # batch progress is written at most 5 times a seco
 KEEP_JOBS = 20  # job folders kept; older ones are pruned when a job starts
 INTERRUPTED = ("Training stopped unexpectedly: the server restarted or the training process "
                "was killed. This run was not saved.")
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 # The training process's niceness (0 normal, 19 lowest). Linux's scheduler gives a nice-10
 # thread a weight of 110 against 1,024 at nice 0: when a student's request and the training
 # want the same core, the request gets about 90% of it (9.3 to 1), while the training still
@@ -134,8 +135,9 @@ class JobStatus:
     @property
     def seconds_left(self) -> float | None:
         """Seconds until the run is saved: the rest of the phase under way at the run's own
-        pace, plus the estimate of the phases after it (`mnist_core.estimate.seconds_left`).
-        None when not active, or for a job started without an estimate (an older version)."""
+        pace, plus the estimate of the phases after it
+        (`mnist_core.training.estimate.seconds_left`). None when not active, or for a job
+        started without an estimate (an older version)."""
         if not self.active or self.estimate is None:
             return None
         progress = self.progress
@@ -296,9 +298,10 @@ class TrainingJobs:
                "PYTHONUNBUFFERED": "1"}
         with open(job_dir / "log.txt", "ab") as log:
             child = subprocess.Popen(
-                [sys.executable, "-m", "mnist_core.jobs", "run", str(job_dir)], cwd=PROJECT_DIR,
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)  # its own session: a server's Ctrl+C does not reach it
+                [sys.executable, "-m", "mnist_core.training.jobs", "run", str(job_dir)],
+                cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                # Its own session: a server's Ctrl+C does not reach it.
+                stderr=subprocess.STDOUT, start_new_session=True)
         _CHILDREN[child.pid] = child
         _write_json(job_dir / "job.json", {**job, "pid": child.pid})
 
@@ -364,15 +367,15 @@ class TrainingJobs:
 def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None = None
                  ) -> TimeEstimate:
     """How long a job training `config` should take, from the runs trained in `store`
-    (`mnist_core.estimate.estimate_run`); a job on its own data (`data_path`) is sized by its
-    count of images, and neither it nor teaching the saved drawings
+    (`mnist_core.training.estimate.estimate_run`); a job on its own data (`data_path`) is sized by
+    its count of images, and neither it nor teaching the saved drawings
     (`finetune.scored_quickly`) is scored on re-drawn digits or real writers. The saved
     drawings it trains on are counted in its epochs."""
     import numpy as np
 
     from mnist_core.config import MNIST_TRAIN_SIZE
-    from mnist_core.drawn_training import has_cache  # no TensorFlow
-    from mnist_core.finetune import pen_cache_path, replayed_pen_digits, scored_quickly
+    from mnist_core.training.drawn_cache import has_cache  # no TensorFlow
+    from mnist_core.training.finetune import pen_cache_path, replayed_pen_digits, scored_quickly
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:
@@ -388,7 +391,7 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
     if config.include_drawings:
         # Each saved drawing to train on adds `drawings_weight` images to every epoch, which
         # the estimate (sized by MNIST's share alone) does not count.
-        from mnist_core.drawings import DrawingStore
+        from mnist_core.classroom.drawings import DrawingStore
 
         with contextlib.suppress(MnistCoreError):
             extra = DrawingStore().counts().for_training * config.drawings_weight
@@ -570,7 +573,7 @@ def _load_data(path: str):
 
 
 def _run(job_dir: Path) -> int:
-    """Run the job in `job_dir` to its end; what `python -m mnist_core.jobs run` does."""
+    """Run the job in `job_dir` to its end; what `python -m mnist_core.training.jobs run` does."""
     lower_priority()  # first, before the threads below and TensorFlow's
     job = json.loads((job_dir / "job.json").read_text())
     store = ModelStore(job_dir.parent.parent, Path(job["shipped_dir"]))
@@ -580,9 +583,9 @@ def _run(job_dir: Path) -> int:
     stop_file = str(job_dir / "stop")
     final: dict[str, Any] = {}
     try:
-        from mnist_core.finetune import scored_quickly
-        from mnist_core.quality import drawn_accuracy_metrics, pen_metrics
-        from mnist_core.workflow import train_and_save
+        from mnist_core.training.finetune import scored_quickly
+        from mnist_core.training.quality import drawn_accuracy_metrics, pen_metrics
+        from mnist_core.training.workflow import train_and_save
 
         config = TrainConfig.from_dict(job["config"])
         data = _load_data(job["data_path"]) if job.get("data_path") else None
@@ -616,5 +619,5 @@ def _run(job_dir: Path) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "run":
-        sys.exit("Usage: python -m mnist_core.jobs run <job folder>")
+        sys.exit("Usage: python -m mnist_core.training.jobs run <job folder>")
     sys.exit(_run(Path(sys.argv[2])))

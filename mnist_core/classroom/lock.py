@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from mnist_core.ratelimit import TokenBucket
+from mnist_core.classroom.ratelimit import TokenBucket
 
 __all__ = [
     "MAX_WAIT",

@@ -20,15 +20,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core.augment import augment_batch
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_mnist
-from mnist_core.drawn_training import redrawn_images, save_cache
+from mnist_core.data.augment import augment_batch
+from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import ConfigError
-from mnist_core.estimate import batch_pace
-from mnist_core.finetune import pen_cache_path
 from mnist_core.model import MlpWeights, build_model
-from mnist_core.progress import Progress
+from mnist_core.training.drawn_cache import redrawn_images, save_cache
+from mnist_core.training.estimate import batch_pace
+from mnist_core.training.finetune import pen_cache_path
+from mnist_core.training.progress import Progress
 
 __all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
 
@@ -86,7 +86,7 @@ def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
     most of a fine-tune's time on a busy machine (2,111 digits: 12 s at load 8, 63 s for a
     lowered-priority job at load 12). A run trained from scratch draws its own, as always.
     """
-    from mnist_core.pendigits import pen_training_set
+    from mnist_core.data.pendigits import pen_training_set
 
     began = time.perf_counter()
 

@@ -3,7 +3,7 @@
 MNIST was written with pens: strokes vary in width and pressure. People in the app draw with a
 mouse: uniform round-brush strokes, then `preprocess` normalises them. A model that never saw
 such strokes misreads them. This module re-draws every MNIST training digit `COPIES` times as
-mouse strokes (`mnist_core.drawn`) and reads them back through `preprocess`, exactly the app's
+mouse strokes (`mnist_core.data.drawn`) and reads them back through `preprocess`, exactly the app's
 path, so training can mix these in (`TrainConfig.drawn_fraction`).
 
 Rendering 60,000 digits takes about two minutes on two cores, so the result is cached on disk,
@@ -30,7 +30,8 @@ CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
 COPIES = 2  # re-drawings per digit, each with its own size, slant, brush and colour
 _CHUNK = 1000  # digits per worker task: big enough to amortise, small enough for progress
-_CODE_FILES = ("drawn.py", "preprocessing.py")  # the code a cache depends on
+# The code a cache depends on, in mnist_core/.
+_CODE_FILES = ("data/drawn.py", "reading/preprocessing.py")
 
 
 def cache_dir() -> Path:
@@ -48,7 +49,7 @@ def has_cache() -> bool:
     A cheap check by file times, with no hashing of MNIST: a cache of other images counts too,
     and one made before the code was last changed or checked out does not.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     code_changed = max((package / name).stat().st_mtime for name in _CODE_FILES)
     return any(path.stat().st_mtime >= code_changed
                for path in cache_dir().glob(f"redrawn-*-x{COPIES}.npy"))
@@ -58,7 +59,7 @@ def cache_key(images: np.ndarray, seed: int) -> str:
     """16 hex digits naming a cache of `images` drawn with `seed`: it changes with the images,
     the seed and the source of the code that draws and preprocesses them."""
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for name in _CODE_FILES:
         digest.update((package / name).read_bytes())
     digest.update(str(seed).encode())
@@ -101,9 +102,9 @@ def _other_copies(key: str, count: int) -> np.ndarray | None:
 
 def _render_chunk(args: tuple[np.ndarray, int]) -> np.ndarray:
     """Worker: re-draw and preprocess a chunk. Returns (n, 28, 28) uint8 in [0, 255]."""
-    from mnist_core.drawn import redraw_digit
+    from mnist_core.data.drawn import redraw_digit
     from mnist_core.errors import EmptyDrawingError
-    from mnist_core.preprocessing import preprocess
+    from mnist_core.reading.preprocessing import preprocess
 
     images, seed = args
     rng = np.random.default_rng(seed)

@@ -35,7 +35,7 @@ import numpy as np
 
 from mnist_core.config import MNIST_TRAIN_SIZE, TrainConfig
 from mnist_core.model import count_macs
-from mnist_core.progress import Progress
+from mnist_core.training.progress import Progress
 
 __all__ = ["SCORING_STEPS", "Calibration", "TimeEstimate", "batch_pace", "calibrate",
            "describe_seconds", "estimate_run", "estimate_seconds", "machine_calibration",
@@ -231,7 +231,7 @@ def machine_calibration(store: Any = None) -> Calibration:
     Read again only when its runs folder changes (a run saved or deleted), so a page can ask
     on every rerun.
     """
-    from mnist_core.store import ModelStore
+    from mnist_core.runs.store import ModelStore
 
     store = store or ModelStore()
     try:
@@ -370,7 +370,7 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
     tracing = measured("tracing", _TRACING_SECONDS)
     preparing = 0.0
     if config.drawn_fraction > 0 and not drawn_cached:
-        from mnist_core.drawn_training import COPIES
+        from mnist_core.training.drawn_cache import COPIES
 
         fit, validation = _sizes(config, available)
         # training renders only the digits it uses when that is under a third of them

@@ -35,10 +35,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mnist_core.data.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shear
+
 # The canvas's round brush as drawn.py paints it, and its careful person's choice of pen (its
 # private helpers, so MNIST re-drawn and real pen digits are drawn by one rule).
-from mnist_core.data import UNREADABLE, read_maybe_gzipped
-from mnist_core.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shear
+from mnist_core.data.mnist import UNREADABLE, read_maybe_gzipped
 from mnist_core.errors import DataCorruptError, DataNotFoundError
 
 __all__ = [
@@ -562,7 +563,7 @@ def _inputs_chunk(args: tuple[Sequence[PenDigit], int, tuple[str, ...] | None, b
                   ) -> np.ndarray:
     """Worker: draw and preprocess digits (varied first if `vary`). (n * F, 28, 28) float32 in
     [0, 1], or uint8."""
-    from mnist_core.preprocessing import preprocess
+    from mnist_core.reading.preprocessing import preprocess
 
     digits, seed, formats, as_uint8, vary = args
     rng = np.random.default_rng(seed)
@@ -608,8 +609,8 @@ def pen_inputs(digits: Sequence[PenDigit], rng: np.random.Generator,
     """Model inputs of pen digits as the app would read them, in each canvas format.
 
     Each digit is drawn once (render_pen_digit's random pen, size, slant and place), shown in
-    every format of `formats` and put through mnist_core.preprocessing.preprocess. Uses every
-    core from 4,000 digits up; the result is the same either way.
+    every format of `formats` and put through mnist_core.reading.preprocessing.preprocess. Uses
+    every core from 4,000 digits up; the result is the same either way.
 
     Args:
         digits: the pen digits.

@@ -1,12 +1,12 @@
 """Train, evaluate on the official test set, and save the run: what the CLI and the Train page do.
 
 After training, scoring reports its steps through the same `on_progress` callback (stage
-"scoring", `mnist_core.estimate.SCORING_STEPS`), and every run records how long each phase
+"scoring", `mnist_core.training.estimate.SCORING_STEPS`), and every run records how long each phase
 took (`startup_seconds`, `first_epoch_seconds`, `finishing_seconds`, `scoring_seconds`,
 `scoring_steps`, ...), so the next estimate on this machine rests on this one.
 
-A fine-tuned run (`config.tuned_from` set, see `mnist_core.finetune`) starts from that run's
-model, is saved only if it completes (a stopped or failed one leaves nothing behind), and also
+A fine-tuned run (`config.tuned_from` set, see `mnist_core.training.finetune`) starts from that
+run's model, is saved only if it completes (a stopped or failed one leaves nothing behind), and also
 records how the model it started from scores now on the same test digits and held-out drawings
 (`tuned_from_test_accuracy`, `tuned_from_drawings_accuracy`): before and after, side by side.
 """
@@ -23,16 +23,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.classroom.drawings import DrawingStore, held_out_metrics
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_mnist
-from mnist_core.drawings import DrawingStore, held_out_metrics
+from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import DrawingStoreError
-from mnist_core.estimate import SCORING_STEPS
-from mnist_core.evaluate import evaluate_weights, evaluation_record
-from mnist_core.finetune import class_change
 from mnist_core.model import MlpWeights
-from mnist_core.store import ModelStore, RunInfo
-from mnist_core.training import Progress, TrainingResult, train_model
+from mnist_core.runs.evaluate import evaluate_weights, evaluation_record
+from mnist_core.runs.store import ModelStore, RunInfo
+from mnist_core.training.engine import Progress, TrainingResult, train_model
+from mnist_core.training.estimate import SCORING_STEPS
+from mnist_core.training.finetune import class_change
 
 __all__ = ["evaluation_record", "train_and_save", "versions"]
 
@@ -74,7 +74,7 @@ def train_and_save(
             trained weights: the drawn-digit accuracy (`drawn_accuracy_metrics`), shown as
             the "re-drawn digits" step, its progress given as `report(done, total)`.
         pen_metrics: `pen_metrics(weights)` scores the model on the held-out writers' pen
-            digits (`mnist_core.quality.pen_metrics`), the "real writers" step.
+            digits (`mnist_core.training.quality.pen_metrics`), the "real writers" step.
         drawings: the saved drawings (the default store if None): trained on when
             `config.include_drawings`, and every run is scored on the held-out ones when
             there are enough (`drawings_accuracy`, `drawings_count` in its metrics).

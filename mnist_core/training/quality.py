@@ -2,7 +2,7 @@
 real people's pen digits (`pen_metrics`).
 
 Each run's metrics record `drawn_accuracy` on the first `DRAWN_COUNT` test digits, re-drawn by
-`mnist_core.drawn` on a 280x280 canvas and read back through `preprocess`, exactly the path a
+`mnist_core.data.drawn` on a 280x280 canvas and read back through `preprocess`, exactly the path a
 drawing on the home page takes. `bench/drawn_digits.py` runs all 10,000.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from mnist_core.data import load_mnist
-from mnist_core.drawn import iter_redrawn
-from mnist_core.drawn_training import cache_dir, cache_key, save_cache
+from mnist_core.data.drawn import iter_redrawn
+from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import EmptyDrawingError
 from mnist_core.model import MlpWeights
-from mnist_core.preprocessing import preprocess
+from mnist_core.reading.preprocessing import preprocess
+from mnist_core.training.drawn_cache import cache_dir, cache_key, save_cache
 
 __all__ = ["DRAWN_COUNT", "DRAWN_SEED", "drawn_accuracy_metrics", "drawn_test_inputs",
            "pen_metrics"]
@@ -117,11 +117,11 @@ def drawn_accuracy_metrics(weights: MlpWeights,
 def pen_metrics(weights: MlpWeights) -> dict[str, Any]:
     """How well the model reads real people who never trained it: `{"pen_accuracy": share
     right in [0, 1], "pen_count": digits}` on the held-out writers' pen digits
-    (`mnist_core.pendigits.pen_accuracy_metrics`); `{}` when the pen digits are not on this
+    (`mnist_core.data.pendigits.pen_accuracy_metrics`); `{}` when the pen digits are not on this
     machine, and `{"pen_error": why}` when they cannot be read: a finished training is saved
     either way."""
+    from mnist_core.data.pendigits import pen_accuracy_metrics
     from mnist_core.errors import DataNotFoundError, MnistCoreError
-    from mnist_core.pendigits import pen_accuracy_metrics
 
     try:
         return pen_accuracy_metrics(weights)

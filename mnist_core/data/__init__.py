@@ -1,0 +1,8 @@
+"""The digits the network learns from and is measured on.
+
+mnist (the real MNIST, found and checked), pendigits (real writers' pen trajectories), drawn
+(re-drawing digits as pen strokes on a canvas), augment (distortions for training).
+
+May import: the shared modules and mnist_core.reading (re-drawn digits are read as the app
+reads a drawing).
+"""
