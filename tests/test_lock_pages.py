@@ -105,7 +105,7 @@ def world(case, models, synthetic_split, synthetic_npz):
 
     def finished_job():
         jobs = TrainingJobs(models)
-        finished = jobs.wait(jobs.start(TINY, data_path=synthetic_npz).job_id, timeout=120)
+        finished = jobs.wait(jobs.start(TINY, data_path=synthetic_npz).job_id, timeout=300)
         assert finished.state == "completed", finished.error
         return {"run_id": finished.run_id}
 

@@ -121,7 +121,7 @@ def test_a_tiny_job_runs_in_the_background_and_can_be_used(models, mnist_dir):
     jobs = TrainingJobs(models)
     status = jobs.current()
     assert status is not None and status.started_by is not None
-    finished = jobs.wait(status.job_id, timeout=120)
+    finished = jobs.wait(status.job_id, timeout=300)
     assert finished.state == "completed", finished.error
     page.run()
     assert any("Last training (completed" in s.value for s in page.subheader)
@@ -162,7 +162,7 @@ def test_missing_mnist_fails_the_job_with_the_fix_and_changes_nothing(models, tm
     set_tiny(page)
     start_button(page)[0].click().run()
     status = TrainingJobs(models).current()
-    finished = TrainingJobs(models).wait(status.job_id, timeout=120)
+    finished = TrainingJobs(models).wait(status.job_id, timeout=300)
     assert finished.state == "failed", finished
     page.run()
     assert any("MNIST was not found" in e.value and "MNIST_DATA_DIR" in e.value
@@ -199,7 +199,7 @@ def test_a_job_trains_on_the_saved_drawings_and_scores_the_held_out_ones(models,
     assert any("our drawings x30" in info.value for info in page.info)
     start_button(page)[0].click().run()
     jobs = TrainingJobs(models)
-    finished = jobs.wait(jobs.current().job_id, timeout=120)
+    finished = jobs.wait(jobs.current().job_id, timeout=300)
     assert finished.state == "completed", finished.error
     run = models.get_run(finished.run_id)
     assert run.config.include_drawings and run.config.drawings_weight == 30
@@ -226,7 +226,7 @@ def finished_job(models, tmp_path, synthetic_split):
     np.savez(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     jobs = TrainingJobs(models)
     started = jobs.start(TINY, data_path=str(data))
-    finished = jobs.wait(started.job_id, timeout=120)
+    finished = jobs.wait(started.job_id, timeout=300)
     assert finished.state == "completed", finished.error
     return jobs, finished
 
