@@ -336,7 +336,8 @@ def test_lower_priority_lowers_the_threads_already_running():
 
 def test_a_fine_tune_whose_real_writers_digits_are_cached_is_estimated_without_drawing_them(
         jobs, tmp_path, monkeypatch):
-    from mnist_core.training.finetune import fine_tune_config, pen_cache_path, replayed_pen_digits
+    from mnist_core.training.finetune import fine_tune_config
+    from mnist_core.training.training_set import pen_cache_path, replayed_pen_digits
 
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     config = fine_tune_config(jobs.store.get_run("shipped"), pen_digits=True)

@@ -101,3 +101,19 @@ def test_the_checks_catch_an_upward_import_and_a_cycle():
     assert cycle[0] == cycle[-1] and set(cycle) == {"mnist_core.runs.compare",
                                                     "mnist_core.runs.store"}, cycle
     assert part_of("mnist_core.errors") == "shared" and part_of("mnist_core") == "entry"
+
+
+def test_the_training_set_is_put_together_in_one_module():
+    """What a run fits (real writers' digits drawn for it, MNIST re-drawn, the saved drawings
+    it learns) is chosen in mnist_core.training.training_set alone: a recipe changes there."""
+    builders = {"pen_training_set", "redrawn_images", "saved_drawings", "training_set",
+                "split_training_data", "add_redrawn"}
+    callers = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                if name in builders:
+                    callers.add(module_name(path))
+    assert callers == {"mnist_core.training.training_set", "mnist_core.training.engine",
+                       "mnist_core.training.workflow"}

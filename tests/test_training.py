@@ -5,7 +5,8 @@ from mnist_core.config import TrainConfig
 from mnist_core.errors import ConfigError
 from mnist_core.model import MlpWeights
 from mnist_core.runs.evaluate import evaluate_weights
-from mnist_core.training.engine import split_training_data, train_model
+from mnist_core.training.engine import train_model
+from mnist_core.training.training_set import split_training_data
 from tests.conftest import TINY
 
 

@@ -13,7 +13,6 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import keras
@@ -25,12 +24,11 @@ from mnist_core.data.augment import augment_batch
 from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import ConfigError
 from mnist_core.model import MlpWeights, build_model
-from mnist_core.training.drawn_cache import redrawn_images, save_cache
 from mnist_core.training.estimate import batch_pace
-from mnist_core.training.finetune import pen_cache_path
 from mnist_core.training.progress import Progress
+from mnist_core.training.training_set import add_redrawn, training_set
 
-__all__ = ["Progress", "TrainingResult", "split_training_data", "train_model"]
+__all__ = ["Progress", "TrainingResult", "train_model"]
 
 Status = Literal["completed", "stopped", "failed"]
 
@@ -75,73 +73,6 @@ class TrainingResult:
     pen_seconds: float = 0.0
 
 
-def _pen_digits(config: TrainConfig, count: int, on_progress, started: float
-                ) -> tuple[np.ndarray, np.ndarray, float]:
-    """`count` pen digits of the training writers, each drawn anew on the canvas: (count, 28,
-    28) uint8, (count,) uint8 labels, and the seconds it took. Reported as the "preparing"
-    stage, step "real writers".
-
-    A fine-tune (`config.tuned_from`) replays the same pen digits every time, so they are
-    drawn once and kept in the cache folder (`finetune.pen_cache_path`): drawing them was
-    most of a fine-tune's time on a busy machine (2,111 digits: 12 s at load 8, 63 s for a
-    lowered-priority job at load 12). A run trained from scratch draws its own, as always.
-    """
-    from mnist_core.data.pendigits import pen_training_set
-
-    began = time.perf_counter()
-
-    def report(done: int) -> None:
-        if on_progress is not None:
-            elapsed = time.perf_counter() - began
-            on_progress(Progress(0, 0, done, count, time.perf_counter() - started, {},
-                                 stage="preparing", step="real writers",
-                                 pace=elapsed / done if done else None))
-
-    report(0)
-    cache = pen_cache_path(config, count) if config.tuned_from is not None else None
-    cached = _read_pen_cache(cache, count) if cache is not None else None
-    if cached is not None:
-        images, labels = cached
-    else:
-        images, labels = pen_training_set(count, np.random.default_rng([config.seed, 12]))
-        if cache is not None:
-            save_cache(cache, np.concatenate([images.reshape(count, -1), labels[:, None]],
-                                             axis=1))
-    report(count)
-    return images, labels, time.perf_counter() - began
-
-
-def _read_pen_cache(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cached images and labels, or None when absent or damaged (then they are drawn)."""
-    try:
-        rows = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    if rows.shape != (count, 785) or rows.dtype != np.uint8 or rows[:, 784].max(initial=0) > 9:
-        return None
-    return rows[:, :784].reshape(count, 28, 28).copy(), rows[:, 784].copy()
-
-
-def split_training_data(config: TrainConfig, x: np.ndarray, y: np.ndarray):
-    """Shuffle by the seed, keep `max_train_samples`, and split off the validation share.
-
-    Args:
-        x: (N, 28, 28) uint8 images; y: (N,) labels.
-    Returns:
-        `(x_fit, y_fit), (x_val, y_val)`: uint8 images and labels; at least one of each.
-    """
-    fit, val = _split_indices(config, len(x))
-    return (x[fit], y[fit]), (x[val], y[val])
-
-
-def _split_indices(config: TrainConfig, count: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.random.default_rng(config.seed).permutation(count)
-    if config.max_train_samples is not None:
-        order = order[: config.max_train_samples]
-    validation_count = max(1, round(len(order) * config.validation_split))
-    return order[validation_count:], order[:validation_count]
-
-
 def _to_float(images, labels):
     return tf.cast(images, tf.float32) / 255.0, labels
 
@@ -172,26 +103,6 @@ def _fit_dataset(config: TrainConfig, x: np.ndarray, y: np.ndarray,
 
     dataset = tf.data.Dataset.zip((dataset, seeds))
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
-
-
-class _Preparing:
-    """Reports re-drawing progress with its pace (seconds per digit), and counts the digits."""
-
-    def __init__(self, on_progress, started: float):
-        self.on_progress, self.started = on_progress, started
-        self.began = time.perf_counter()
-        self.first: tuple[float, int] | None = None  # time and count of the first report
-        self.digits, self.seconds = 0, 0.0  # rendered since the first report, and how long
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        self.first = self.first or (now, done)
-        # From the first report on: the worker processes' start-up is behind it.
-        self.digits, self.seconds = done - self.first[1], now - self.first[0]
-        pace = self.seconds / self.digits if self.digits > 0 else None
-        if self.on_progress is not None:
-            self.on_progress(Progress(0, 0, done, total, now - self.started, {},
-                                      stage="preparing", pace=pace))
 
 
 class _Reporter(keras.callbacks.Callback):
@@ -284,23 +195,14 @@ def train_model(
         raise ConfigError({"tuned_from": _layers_differ(config, start_weights)})
     started = time.perf_counter()
     x, y = data if data is not None else load_mnist()[0]
-    fit, val = _split_indices(config, len(x))
-    x_fit, y_fit, x_val, y_val = x[fit], y[fit], x[val], y[val]
-    mnist_fit = len(x_fit)
-    if drawings is not None and len(drawings[0]):
-        x_fit = np.concatenate([x_fit, np.repeat(drawings[0], config.drawings_weight, axis=0)])
-        y_fit = np.concatenate([y_fit, np.repeat(drawings[1], config.drawings_weight)])
-    pen_count = config.pen_images(mnist_fit)
-    pen_seconds = 0.0
-    if pen_count and not (should_stop and should_stop()):
-        # Before training, like loading MNIST: missing pen digits fail the run at once.
-        x_pen, y_pen, pen_seconds = _pen_digits(config, pen_count, on_progress, started)
-        x_fit, y_fit = np.concatenate([x_fit, x_pen]), np.concatenate([y_fit, y_pen])
-    batches = math.ceil(len(x_fit) / config.batch_size)
+    # Before training, like loading MNIST: missing pen digits fail the run at once.
+    chosen = training_set(config, (x, y), drawings, on_progress, should_stop, started)
+    batches = math.ceil(len(chosen.y_fit) / config.batch_size)
     result = TrainingResult(config, None, [], "failed", 0.0,
-                            train_samples=len(x_fit), validation_samples=len(x_val),
-                            preparing_seconds=pen_seconds, pen_digits=pen_count,
-                            pen_seconds=pen_seconds)
+                            train_samples=len(chosen.y_fit),
+                            validation_samples=len(chosen.y_val),
+                            preparing_seconds=chosen.pen_seconds, pen_digits=chosen.pen_count,
+                            pen_seconds=chosen.pen_seconds)
     reporter = _Reporter(config.epochs, batches, on_progress, should_stop, started)
     try:
         keras.utils.set_random_seed(config.seed)
@@ -314,25 +216,17 @@ def train_model(
         model.compile(optimizer=keras.optimizers.Adam(schedule),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         result.model = model
-        x_drawn = None
-        if config.drawn_fraction > 0 and not (should_stop and should_stop()):
-            report = _Preparing(on_progress, started)
-            # Render the whole set (one cache for every seed) unless only a small part is used.
-            small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
-            drawn = redrawn_images(x[fit] if small else x, report, should_stop)
-            result.preparing_seconds += time.perf_counter() - report.began
-            result.redrawn_digits, result.redrawn_seconds = report.digits, report.seconds
-            if drawn is not None:
-                x_drawn = drawn if small else drawn[fit]
-                # A saved drawing is a drawing already: its "re-drawings" are itself.
-                extra = x_fit[mnist_fit:, None]
-                x_drawn = np.concatenate([x_drawn, np.repeat(extra, x_drawn.shape[1], axis=1)])
+        add_redrawn(chosen, config, x, on_progress, should_stop, started)
+        result.preparing_seconds = chosen.preparing_seconds
+        result.redrawn_digits = chosen.redrawn_digits
+        result.redrawn_seconds = chosen.redrawn_seconds
         if should_stop is not None and should_stop():
             result.status = "stopped"
         else:
             validation = tf.data.Dataset.from_tensor_slices(
-                (x_val, y_val.astype(np.int32))).batch(1024).map(_to_float)
-            model.fit(_fit_dataset(config, x_fit, y_fit, x_drawn), validation_data=validation,
+                (chosen.x_val, chosen.y_val.astype(np.int32))).batch(1024).map(_to_float)
+            model.fit(_fit_dataset(config, chosen.x_fit, chosen.y_fit, chosen.x_drawn),
+                      validation_data=validation,
                       epochs=config.epochs, callbacks=[reporter], verbose=0,
                       shuffle=False)  # the dataset shuffles itself, by the seed
             result.status = "stopped" if reporter.stopped else "completed"

@@ -19,10 +19,8 @@ No TensorFlow here: the pages import it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +30,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.wording import plural
 
 __all__ = ["FINE_TUNE", "MAX_NOW_RIGHT", "MIN_TEACH_DRAWINGS", "BeforeAfter", "before_and_after",
-           "class_change", "fine_tune_config", "pen_cache_path", "replayed_pen_digits",
+           "class_change", "fine_tune_config",
            "scored_quickly", "teach_refusal"]
 
 # The recipe, measured with `python bench/teach_loop.py --crossed-sevens --fine-tune` on the
@@ -91,26 +89,6 @@ def scored_quickly(config: TrainConfig) -> bool:
     skips the re-drawn digits and real writers (about 25 s). Every other run, a fine-tune on
     MNIST and real writers alone included, gets every score."""
     return config.tuned_from is not None and config.include_drawings
-
-
-def replayed_pen_digits(config: TrainConfig, available: int = 60_000) -> int:
-    """How many real writers' pen digits `config` fits: `pen_fraction` of the MNIST images
-    it fits (`max_train_samples` of `available`, less the validation share)."""
-    samples = min(config.max_train_samples or available, available)
-    return config.pen_images(samples - max(1, round(samples * config.validation_split)))
-
-
-def pen_cache_path(config: TrainConfig, count: int) -> Path:
-    """Where a fine-tune's `count` real writers' digits are kept once drawn (every fine-tune
-    replays the same ones): in `drawn_training.cache_dir()`, named by the count, the seed and
-    the code that draws them, so a change to that code draws them anew."""
-    from mnist_core.training.drawn_cache import cache_dir
-
-    digest = hashlib.sha1(f"{count}-{config.seed}".encode())
-    package = Path(__file__).resolve().parents[1]
-    for name in ("data/pendigits.py", "data/drawn.py", "reading/preprocessing.py"):
-        digest.update((package / name).read_bytes())
-    return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 
 
 def teach_refusal(counts: DrawingCounts) -> str | None:

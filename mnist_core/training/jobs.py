@@ -375,7 +375,8 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
 
     from mnist_core.config import MNIST_TRAIN_SIZE
     from mnist_core.training.drawn_cache import has_cache  # no TensorFlow
-    from mnist_core.training.finetune import pen_cache_path, replayed_pen_digits, scored_quickly
+    from mnist_core.training.finetune import scored_quickly
+    from mnist_core.training.training_set import pen_cache_path, replayed_pen_digits
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:

@@ -33,6 +33,7 @@ from mnist_core.runs.store import ModelStore, RunInfo
 from mnist_core.training.engine import Progress, TrainingResult, train_model
 from mnist_core.training.estimate import SCORING_STEPS
 from mnist_core.training.finetune import class_change
+from mnist_core.training.training_set import saved_drawings
 
 __all__ = ["evaluation_record", "train_and_save", "versions"]
 
@@ -98,14 +99,7 @@ def train_and_save(
         store.get_run(config.tuned_from)  # RunNotFoundError, in a sentence, before any work
         base_weights = store.load_weights(config.tuned_from)
     (x_train, y_train), (x_test, y_test) = data if data is not None else load_mnist()
-    train_drawings = None
-    if config.include_drawings:
-        train_drawings = drawings.dataset(held_out=False)
-        if not len(train_drawings[1]):
-            raise DrawingStoreError(
-                "There are no saved drawings to train on yet (held-out ones are only scored). "
-                "Save some from the home page with 'Right, it's a …' or 'Wrong? It was a …', "
-                "or turn off training on saved drawings.")
+    train_drawings = saved_drawings(config, drawings)
     started = dt.datetime.now(dt.UTC)
     training_began = time.time()
     result = train_model(config, on_progress=on_progress, should_stop=should_stop,
