@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_core import shape as rules  # noqa: E402
 from mnist_core.errors import DataNotFoundError, EmptyDrawingError  # noqa: E402
+from mnist_core.reading import shape as rules  # noqa: E402
 from mnist_core.reading.preprocessing import preprocess  # noqa: E402
 
 CANVAS = 336

@@ -29,7 +29,7 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from mnist_core import pendigits  # noqa: E402
+from mnist_core.data import pendigits  # noqa: E402
 from mnist_core.data.pendigits import (  # noqa: E402
     FORMATS,
     HELD_OUT_WRITERS,

@@ -18,8 +18,8 @@ from mnist_core import (
     TrainConfig,
     config_problems,
     mnist_source,
-    pendigits,
 )
+from mnist_core.data import pendigits
 from mnist_core.data.mnist import DOWNLOAD_URL
 from mnist_core.runs.compare import compare_runs
 from mnist_core.training.drawn_cache import has_cache

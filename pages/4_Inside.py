@@ -14,9 +14,9 @@ from mnist_core import (
     MnistCoreError,
     ModelStore,
     NotADigitError,
-    inside,
 )
 from mnist_core.data.mnist import DATA_DIR_ENV, DOWNLOAD_URL, load_mnist, mnist_source
+from mnist_core.inside import explain as inside
 from mnist_core.inside.explain import Breakage, WhatIf
 from mnist_core.inside.pictures import (
     NEGATIVE,
