@@ -130,6 +130,16 @@ def pen_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def unipen_dir() -> Path:
+    """UNIPEN's pen digits folder from $UNIPEN_DATA_DIR; skips the test when it is not set."""
+    value = os.environ.get("UNIPEN_DATA_DIR")
+    if not value or not (Path(value) / "unipen-1a-digits.jsonl.gz").is_file():
+        pytest.skip("UNIPEN's pen digits not available: "
+                    "set UNIPEN_DATA_DIR=../shared/data/unipen")
+    return Path(value)
+
+
+@pytest.fixture(scope="session")
 def held_out(pen_dir):
     """The 8 held-out writers' pen digits (`mnist_core.data.pendigits.held_out_digits`); skips
     without the pen digits."""

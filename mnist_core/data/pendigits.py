@@ -124,23 +124,36 @@ _POOL_MIN = 4000
 
 @dataclass(frozen=True, eq=False)
 class PenDigit:
-    """One digit as its writer drew it.
+    """One digit as its writer drew it, whatever the file (this one's, or UNIPEN's:
+    mnist_core.data.unipen).
 
     Attributes:
         label: the digit, 0-9.
-        writer: who wrote it, 1-30.
-        number: its running number in the writer's session (.COMMENT's third field).
-        index: its position in the file, 0-7493.
+        writer: who wrote it: 1-30 in the pendigits file, a pseudonym ("ced-007") in UNIPEN's.
+            `writer_key` tells writers of every source apart.
+        number: its running number in the writer's session (.COMMENT's third field), or among
+            the writer's digits.
+        index: its position in its file, from 0.
         strokes: the pen-down strokes in the order drawn, each a (K, 2) float32 array of
-            (x, y) points, K >= 1, in tablet units (about 0-500), x to the right, y UPWARDS
-            (as recorded), sampled every 100 ms. Read-only.
+            (x, y) points, K >= 1, in tablet units (about 0-500 here; UNIPEN's sites differ),
+            x to the right, y UPWARDS (as recorded). Read-only.
+        source: "pendigits", or UNIPEN's site ("ced", "syn", ...).
+        checked: False where the source left the label unverified (UNIPEN: a little noise).
     """
 
     label: int
-    writer: int
+    writer: int | str
     number: int
     index: int
     strokes: tuple[np.ndarray, ...]
+    source: str = "pendigits"
+    checked: bool = True
+
+    @property
+    def writer_key(self) -> str:
+        """The writer, unique across sources: "pendigits/14", "unipen/ced-007"."""
+        return f"pendigits/{self.writer}" if self.source == "pendigits" else \
+            f"unipen/{self.writer}"
 
 
 # Reading --------------------------------------------------------------------------------------
