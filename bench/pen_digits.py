@@ -15,7 +15,8 @@ quarter to 40% of the square's height with the page's default 22 px pen, as peop
 
 Prints accuracy overall, per format, per digit and per writer, how far the overall and
 per-digit figures could move with other writers like these (a bootstrap over writers), the
-ten most common confusions, a picture of the misses (drawing and model input side by side)
+ten most common confusions, how many misses and right answers each margin would show as
+"4 or 9?", a picture of the misses (drawing and model input side by side)
 and the cost of pen_accuracy_metrics and pen_training_set. Needs PENDIGITS_DATA_DIR.
 """
 
@@ -47,6 +48,7 @@ from mnist_core.data.pendigits import (  # noqa: E402
 )
 from mnist_core.data.writers import real_writers  # noqa: E402
 from mnist_core.reading.preprocessing import preprocess  # noqa: E402
+from mnist_core.recognizer import UNSURE_MARGIN  # noqa: E402
 from mnist_core.runs.evaluate import writer_interval  # noqa: E402
 from mnist_core.runs.store import ModelStore  # noqa: E402
 
@@ -166,8 +168,11 @@ def main() -> None:
     draw_seconds = time.perf_counter() - drawn_at
     inputs = np.stack(inputs)
     labels, formats, indices = np.array(labels), np.array(formats), np.array(indices)
-    predicted = np.argmax(weights.predict(inputs), axis=1)
+    probabilities = weights.predict(inputs)
+    predicted = np.argmax(probabilities, axis=1)
     right = predicted == labels
+    top_two = np.sort(probabilities, axis=1)[:, -2:]
+    margins = top_two[:, 1] - top_two[:, 0]  # shown "4 or 9?" when under UNSURE_MARGIN
     writers = np.array([digits[i].writer_key for i in indices])
     sources = np.array([digits[i].source for i in indices])
 
@@ -193,6 +198,11 @@ def main() -> None:
     print("most common confusions (true -> read as: count, all formats):")
     for (true, read), count in confusions.most_common(10):
         print(f"  {true} -> {read}: {count}")
+    print(f'"4 or 9?" (top two closer than the margin; the page uses {UNSURE_MARGIN}): misses '
+          "flagged / right answers shown unsure")
+    print("  " + "  ".join(f"{margin}: {np.mean(margins[~right] < margin):.0%} / "
+                           f"{np.mean(margins[right] < margin):.2%}"
+                           for margin in (0.1, 0.25, 0.4, 0.5, 0.6, 0.8)))
     print(f"drawing + preprocess: {draw_seconds:.1f} s "
           f"({draw_seconds / len(right) * 1000:.2f} ms a canvas)")
 

@@ -40,7 +40,12 @@ __all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING
            "UNSURE_MARGIN"]
 
 # When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
-UNSURE_MARGIN = 0.25
+# Set on the validation split of real writers (mnist_core.data.writers; `python
+# bench/pen_digits.py --split validation [--small]`), as misses flagged / right answers shown
+# unsure: 0.25 flagged 33% / 0.53% as people draw (44% / 0.66% drawn small); 0.5 flags
+# 50% / 0.82% (61% / 1.26%); 0.8 costs twice as many right answers (1.77%, 2.88%) for 75%.
+# Half of the misses said honestly, for under 1% of right answers said with a doubt.
+UNSURE_MARGIN = 0.5
 # Of the tallest piece's height: tall pieces at least this far apart but closer than
 # mnist_core.reading.numbers.GAP (0.15) may be one digit or two. Both readings are made; the split
 # one leads when the model is at least as sure of it (the number's confidence, a product), and

@@ -73,8 +73,10 @@ def test_a_wrong_image_is_a_clear_error(shipped):
 
 
 @pytest.mark.parametrize(("probabilities", "unsure"),
-                         [([0.5, 0.45] + [0.05 / 8] * 8, True), ([0.9, 0.05] + [0.05 / 8] * 8,
-                                                                  False)])
+                         [([0.5, 0.45] + [0.05 / 8] * 8, True),
+                          ([0.7, 0.25] + [0.05 / 8] * 8, True),  # 0.45 apart: a doubt
+                          ([0.8, 0.15] + [0.05 / 8] * 8, False),
+                          ([0.9, 0.05] + [0.05 / 8] * 8, False)])
 def test_unsure_when_the_top_two_are_close(probabilities, unsure):
     result = Prediction(0, np.array(probabilities, np.float32), np.zeros((28, 28), np.float32))
     assert result.is_unsure is unsure and result.runner_up == 1
