@@ -23,7 +23,6 @@ flips y and smooths the path through the points (centripetal Catmull-Rom).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import multiprocessing
 import os
 import threading
@@ -39,6 +38,7 @@ from mnist_core.data.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shea
 
 # The canvas's round brush as drawn.py paints it, and its careful person's choice of pen (its
 # private helpers, so MNIST re-drawn and real pen digits are drawn by one rule).
+from mnist_core.data.files import check_published, find_file
 from mnist_core.data.mnist import UNREADABLE, read_maybe_gzipped
 from mnist_core.errors import DataCorruptError, DataNotFoundError
 
@@ -194,21 +194,10 @@ def load_pendigits() -> tuple[PenDigit, ...]:
 
 
 def _find_file() -> Path:
-    value = os.environ.get(DATA_DIR_ENV, "").strip()
-    fix = (f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME}.gz (UCI pendigits, UNIPEN "
-           f"format), for example `export {DATA_DIR_ENV}=../shared/data/pendigits`.")
-    if not value:
-        raise DataNotFoundError(f"The real pen digits were not found: ${DATA_DIR_ENV} is not "
-                                f"set. {fix}")
-    folder = Path(value).expanduser().resolve()
-    if not folder.is_dir():
-        raise DataNotFoundError(f"The real pen digits were not found: ${DATA_DIR_ENV}={value} "
-                                f"is not a folder. {fix}")
-    for name in (FILE_NAME + ".gz", FILE_NAME):
-        if (folder / name).is_file():
-            return folder / name
-    raise DataNotFoundError(f"The real pen digits were not found: {folder} holds neither "
-                            f"{FILE_NAME}.gz nor {FILE_NAME}. {fix}")
+    return find_file(DATA_DIR_ENV, (FILE_NAME + ".gz", FILE_NAME), "The real pen digits",
+                     f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME}.gz (UCI pendigits, "
+                     f"UNIPEN format), for example `export {DATA_DIR_ENV}=../shared/data/"
+                     "pendigits`.")
 
 
 def _read_file(path: Path) -> tuple[PenDigit, ...]:
@@ -225,15 +214,7 @@ def _read_file(path: Path) -> tuple[PenDigit, ...]:
     # Parse first: a line-level message says more than a checksum. The checksum then catches
     # what parses but is not the published file (a cut at a line's end, an altered point).
     digits = _parse(text, path)
-    if len(content) != TEXT_SIZE:
-        raise DataCorruptError(
-            f"The pen digits file {path} is the wrong size: expected {TEXT_SIZE:,} bytes of "
-            f"text, received {len(content):,} (truncated or not this file).")
-    actual = hashlib.md5(content).hexdigest()
-    if actual != TEXT_MD5:
-        raise DataCorruptError(
-            f"The pen digits file {path} fails its checksum: expected MD5 {TEXT_MD5} of its "
-            f"text, received {actual}. The file is damaged or not the UCI original.")
+    check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="The pen digits file")
     return digits
 
 

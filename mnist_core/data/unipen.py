@@ -17,14 +17,13 @@ the site, `checked` whether the site verified the label.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from mnist_core.data.files import check_published, find_file
 from mnist_core.data.mnist import UNREADABLE, read_maybe_gzipped
 from mnist_core.data.pendigits import PenDigit
 from mnist_core.errors import DataCorruptError, DataNotFoundError
@@ -74,21 +73,10 @@ def load_unipen() -> tuple[PenDigit, ...]:
 
 
 def _find_file() -> Path:
-    value = os.environ.get(DATA_DIR_ENV, "").strip()
-    fix = (f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME} (UNIPEN 1a digits), for "
-           f"example `export {DATA_DIR_ENV}=../shared/data/unipen`.")
-    if not value:
-        raise DataNotFoundError(f"UNIPEN's pen digits were not found: ${DATA_DIR_ENV} is not "
-                                f"set. {fix}")
-    folder = Path(value).expanduser().resolve()
-    if not folder.is_dir():
-        raise DataNotFoundError(f"UNIPEN's pen digits were not found: ${DATA_DIR_ENV}={value} "
-                                f"is not a folder. {fix}")
-    for name in (FILE_NAME, FILE_NAME.removesuffix(".gz")):
-        if (folder / name).is_file():
-            return folder / name
-    raise DataNotFoundError(f"UNIPEN's pen digits were not found: {folder} holds no "
-                            f"{FILE_NAME}. {fix}")
+    return find_file(DATA_DIR_ENV, (FILE_NAME, FILE_NAME.removesuffix(".gz")),
+                     "UNIPEN's pen digits",
+                     f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME} (UNIPEN 1a digits), "
+                     f"for example `export {DATA_DIR_ENV}=../shared/data/unipen`.")
 
 
 def _read_file(path: Path) -> tuple[PenDigit, ...]:
@@ -100,15 +88,7 @@ def _read_file(path: Path) -> tuple[PenDigit, ...]:
     # Parse first: a line-level message says more than a checksum, which then catches what
     # parses but is not the published file.
     digits = _parse(content, path)
-    if len(content) != TEXT_SIZE:
-        raise DataCorruptError(
-            f"UNIPEN's digits file {path} is the wrong size: expected {TEXT_SIZE:,} bytes of "
-            f"text, received {len(content):,} (truncated or not this file).")
-    actual = hashlib.md5(content).hexdigest()
-    if actual != TEXT_MD5:
-        raise DataCorruptError(
-            f"UNIPEN's digits file {path} fails its checksum: expected MD5 {TEXT_MD5} of its "
-            f"text, received {actual}. The file is damaged or not the published one.")
+    check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="UNIPEN's digits file")
     return digits
 
 
