@@ -51,7 +51,8 @@ def test_without_the_variable_it_says_what_to_set():
 def test_a_missing_folder_or_file_is_named(monkeypatch, tmp_path):
     with pytest.raises(DataNotFoundError, match="is not a folder"):
         load_from(monkeypatch, tmp_path / "nowhere")
-    with pytest.raises(DataNotFoundError, match=f"{tmp_path} holds neither unipen-1a-digits.jsonl.gz nor"):
+    with pytest.raises(DataNotFoundError,
+                       match=f"{tmp_path} holds neither unipen-1a-digits.jsonl.gz nor"):
         load_from(monkeypatch, tmp_path)
 
 
