@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.serving import free_port, wait_until_serving
+from tests.browser.serving import free_port, stop_server, wait_until_serving
 from tests.conftest import PROJECT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,12 +62,7 @@ class Server:
             raise RuntimeError(f"streamlit did not start; see {self.log.name}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        stop_server(self.process, self.log)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Starting `streamlit run` for the browser tests and the benchmarks: a free localhost port,
-and waiting until the server answers. Imports nothing heavy: bench/classload/server.py uses it
-without loading the test suite (and TensorFlow) on the machine it measures."""
+waiting until the server answers, and stopping it. Imports nothing heavy:
+bench/classload/server.py uses it without loading the test suite (and TensorFlow) on the
+machine it measures."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def stop_server(process: subprocess.Popen, log) -> None:
+    """Stop a server started with `subprocess.Popen`: terminate, then kill if it has not
+    exited within 10 s; close its log file."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.serving import free_port, wait_until_serving
+from tests.browser.serving import free_port, stop_server, wait_until_serving
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.browser
@@ -65,6 +65,4 @@ def test_a_virtual_environment_inside_the_project_is_not_watched(browser, tmp_pa
         assert inotify_watches(server.pid) < 50
         tab.close()
     finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
+        stop_server(server, log)
