@@ -3,18 +3,25 @@ published one: what the real pen digits' readers (pendigits, unipen) share.
 
     path = find_file("UNIPEN_DATA_DIR", ("x.jsonl.gz", "x.jsonl"), "UNIPEN's pen digits", fix)
     check_published(content, path, size=10_359_789, md5="68f0…", what="UNIPEN's digits file")
+    digits = read_once(_cache, path, _read_file)      # parsed once per process and path
+    reason = unavailable(load_unipen)                 # the error's sentence, or None
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from mnist_core.errors import DataCorruptError, DataNotFoundError
 
-__all__ = ["check_published", "find_file"]
+__all__ = ["check_published", "find_file", "read_once", "unavailable"]
+
+Read = TypeVar("Read")
+_read_lock = threading.Lock()  # one file read at a time: threads waiting for it share it
 
 
 def find_file(variable: str, names: Sequence[str], what: str, fix: str) -> Path:
@@ -54,3 +61,23 @@ def check_published(content: bytes, path: Path, *, size: int, md5: str, what: st
         raise DataCorruptError(
             f"{what} {path} fails its checksum: expected MD5 {md5} of its text, received "
             f"{actual}. The file is damaged or not the published one.")
+
+
+def read_once(cache: MutableMapping[Path, Read], path: Path,
+              read: Callable[[Path], Read]) -> Read:
+    """`read(path)`, kept in `cache` by path: parsed once per process (per file, should the
+    variable change), and shared by every caller and thread."""
+    with _read_lock:
+        if path not in cache:
+            cache[path] = read(path)
+        return cache[path]
+
+
+def unavailable(load: Callable[[], object]) -> str | None:
+    """Why `load()` cannot find or read its data here (its DataNotFoundError's or
+    DataCorruptError's sentence), or None when it can."""
+    try:
+        load()
+    except (DataNotFoundError, DataCorruptError) as error:
+        return str(error)
+    return None

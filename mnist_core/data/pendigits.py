@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,13 +33,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mnist_core.data.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shear
+from mnist_core.data import files
 
 # The canvas's round brush as drawn.py paints it, and its careful person's choice of pen (its
 # private helpers, so MNIST re-drawn and real pen digits are drawn by one rule).
-from mnist_core.data.files import check_published, find_file
+from mnist_core.data.drawn import _AA_WIDENING, _SHIFT, _PenLimit, _place, _shear
 from mnist_core.data.mnist import UNREADABLE, read_maybe_gzipped
-from mnist_core.errors import DataCorruptError, DataNotFoundError
+from mnist_core.errors import DataCorruptError
 
 __all__ = [
     "CANVAS_SIZE",
@@ -159,17 +158,12 @@ class PenDigit:
 # Reading --------------------------------------------------------------------------------------
 
 _cache: dict[Path, tuple[PenDigit, ...]] = {}
-_cache_lock = threading.Lock()
 
 
 def unavailable() -> str | None:
     """Why the pen digits cannot be trained on or scored here (the `load_pendigits` error's
     sentence), or None when they can."""
-    try:
-        load_pendigits()
-    except (DataNotFoundError, DataCorruptError) as error:
-        return str(error)
-    return None
+    return files.unavailable(load_pendigits)
 
 
 def load_pendigits() -> tuple[PenDigit, ...]:
@@ -186,15 +180,11 @@ def load_pendigits() -> tuple[PenDigit, ...]:
         DataCorruptError: the file is truncated, malformed or fails its checksum (the message
             names the file and, for a malformed line, its number).
     """
-    path = _find_file()
-    with _cache_lock:
-        if path not in _cache:
-            _cache[path] = _read_file(path)
-        return _cache[path]
+    return files.read_once(_cache, _find_file(), _read_file)
 
 
 def _find_file() -> Path:
-    return find_file(DATA_DIR_ENV, (FILE_NAME + ".gz", FILE_NAME), "The real pen digits",
+    return files.find_file(DATA_DIR_ENV, (FILE_NAME + ".gz", FILE_NAME), "The real pen digits",
                      f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME}.gz (UCI pendigits, "
                      f"UNIPEN format), for example `export {DATA_DIR_ENV}=../shared/data/"
                      "pendigits`.")
@@ -214,7 +204,7 @@ def _read_file(path: Path) -> tuple[PenDigit, ...]:
     # Parse first: a line-level message says more than a checksum. The checksum then catches
     # what parses but is not the published file (a cut at a line's end, an altered point).
     digits = _parse(text, path)
-    check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="The pen digits file")
+    files.check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="The pen digits file")
     return digits
 
 

@@ -18,15 +18,14 @@ the site, `checked` whether the site verified the label.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from mnist_core.data.files import check_published, find_file
+from mnist_core.data import files
 from mnist_core.data.mnist import UNREADABLE, read_maybe_gzipped
 from mnist_core.data.pendigits import PenDigit
-from mnist_core.errors import DataCorruptError, DataNotFoundError
+from mnist_core.errors import DataCorruptError
 
 __all__ = ["DATA_DIR_ENV", "DIGIT_COUNT", "WRITER_COUNT", "load_unipen", "unavailable"]
 
@@ -39,16 +38,11 @@ DIGIT_COUNT = 15_445
 WRITER_COUNT = 256
 
 _cache: dict[Path, tuple[PenDigit, ...]] = {}
-_cache_lock = threading.Lock()
 
 
 def unavailable() -> str | None:
     """Why UNIPEN's digits cannot be used here (`load_unipen`'s error's sentence), or None."""
-    try:
-        load_unipen()
-    except (DataNotFoundError, DataCorruptError) as error:
-        return str(error)
-    return None
+    return files.unavailable(load_unipen)
 
 
 def load_unipen() -> tuple[PenDigit, ...]:
@@ -65,15 +59,11 @@ def load_unipen() -> tuple[PenDigit, ...]:
         DataCorruptError: the file is truncated, malformed (the message names the line) or
             fails its checksum.
     """
-    path = _find_file()
-    with _cache_lock:
-        if path not in _cache:
-            _cache[path] = _read_file(path)
-        return _cache[path]
+    return files.read_once(_cache, _find_file(), _read_file)
 
 
 def _find_file() -> Path:
-    return find_file(DATA_DIR_ENV, (FILE_NAME, FILE_NAME.removesuffix(".gz")),
+    return files.find_file(DATA_DIR_ENV, (FILE_NAME, FILE_NAME.removesuffix(".gz")),
                      "UNIPEN's pen digits",
                      f"Set {DATA_DIR_ENV} to the folder holding {FILE_NAME} (UNIPEN 1a digits), "
                      f"for example `export {DATA_DIR_ENV}=../shared/data/unipen`.")
@@ -88,7 +78,7 @@ def _read_file(path: Path) -> tuple[PenDigit, ...]:
     # Parse first: a line-level message says more than a checksum, which then catches what
     # parses but is not the published file.
     digits = _parse(content, path)
-    check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="UNIPEN's digits file")
+    files.check_published(content, path, size=TEXT_SIZE, md5=TEXT_MD5, what="UNIPEN's digits file")
     return digits
 
 

@@ -103,5 +103,13 @@ def real_writers(split: str, *, sources: Sequence[str] = SOURCES,
     return tuple(digits) if per_writer is None else capped(digits, per_writer)
 
 
+_dealt: tuple[tuple[PenDigit, ...], dict[str, str]] | None = None  # the digits, their deal
+
+
 def _unipen_splits() -> dict[str, str]:
-    return unipen_split((str(digit.writer), digit.source) for digit in load_unipen())
+    """Every UNIPEN writer's split, dealt once per loaded file (`split_of` asks per digit)."""
+    global _dealt
+    digits = load_unipen()
+    if _dealt is None or _dealt[0] is not digits:
+        _dealt = (digits, unipen_split((str(digit.writer), digit.source) for digit in digits))
+    return _dealt[1]
