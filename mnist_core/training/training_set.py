@@ -50,7 +50,8 @@ class TrainingSet:
         x_fit, y_fit: (N, 28, 28) uint8 images and (N,) labels: MNIST's share, then the saved
             drawings (repeated), then the pen digits.
         x_val, y_val: the validation split, MNIST images only.
-        mnist_count: how many of x_fit are MNIST's (they come first).
+        mnist_fit: which of the training images (`data`'s, by index) x_fit begins with, in
+            its order; `mnist_count` of them.
         x_drawn: (N, copies, 28, 28) uint8 re-drawings of each of x_fit (a saved drawing's or a
             pen digit's are itself), or None: set by `add_redrawn`.
         pen_count, pen_seconds: real writers' digits fitted, and the seconds drawing (or
@@ -63,13 +64,18 @@ class TrainingSet:
     y_fit: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
-    mnist_count: int
+    mnist_fit: np.ndarray
     x_drawn: np.ndarray | None = None
     pen_count: int = 0
     pen_seconds: float = 0.0
     redrawn_digits: int = 0
     redrawn_seconds: float = 0.0
     preparing_seconds: float = 0.0
+
+    @property
+    def mnist_count(self) -> int:
+        """How many of x_fit are MNIST's (they come first)."""
+        return len(self.mnist_fit)
 
 
 def saved_drawings(config: TrainConfig, drawings: DrawingStore
@@ -130,7 +136,7 @@ def training_set(config: TrainConfig, data: tuple[np.ndarray, np.ndarray],
     started = time.perf_counter() if started is None else started
     x, y = data
     fit, val = _split_indices(config, len(x))
-    chosen = TrainingSet(x[fit], y[fit], x[val], y[val], mnist_count=len(fit))
+    chosen = TrainingSet(x[fit], y[fit], x[val], y[val], mnist_fit=fit)
     if drawings is not None and len(drawings[0]):
         chosen.x_fit = np.concatenate([chosen.x_fit,
                                        np.repeat(drawings[0], config.drawings_weight, axis=0)])
@@ -161,7 +167,7 @@ def add_redrawn(chosen: TrainingSet, config: TrainConfig, x: np.ndarray,
     if config.drawn_fraction <= 0 or (should_stop and should_stop()):
         return
     report = _Preparing(on_progress, time.perf_counter() if started is None else started)
-    fit, _ = _split_indices(config, len(x))
+    fit = chosen.mnist_fit
     small = config.max_train_samples is not None and config.max_train_samples < len(x) // 3
     drawn = redrawn_images(x[fit] if small else x, report, should_stop)
     chosen.preparing_seconds += time.perf_counter() - report.began
