@@ -13,7 +13,7 @@ from typing import Any
 
 from mnist_core.errors import ConfigError
 
-__all__ = ["BEST", "PRESETS", "QUICK", "TrainConfig", "config_problems"]
+__all__ = ["BEST", "PEN_SOURCES", "PRESETS", "QUICK", "TrainConfig", "config_problems"]
 
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 4096
@@ -22,6 +22,9 @@ MAX_BATCH_SIZE = 8192
 MNIST_TRAIN_SIZE = 60000
 MAX_DRAWINGS_WEIGHT = 1000
 MAX_PEN_FRACTION = 0.5
+# The real writers' files (mnist_core.data.writers): UCI pendigits' 30 writers, UNIPEN's 256.
+PEN_SOURCES = ("pendigits", "unipen")
+SOURCE_NAMES = {"pendigits": "pendigits", "unipen": "UNIPEN"}  # as people write them
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,15 @@ class TrainConfig:
         (`mnist_core.classroom.drawings`),
             except the held-out ones, which every run is scored on anyway.
         pen_fraction: share of the training images that are real people's pen digits, in
-            [0, 0.5]: digits of the 22 training writers of `mnist_core.data.pendigits` (never the
-            8 held out), each drawn anew on the canvas with a random pen, size, slant, place
-            and canvas format and read back through `preprocess`, added to the MNIST images.
-            Needs the pen digits ($PENDIGITS_DATA_DIR).
+            [0, 0.5]: digits of the training writers of `pen_sources` (never a validation or
+            report writer, `mnist_core.data.writers`), each drawn anew on the canvas with a
+            random pen, size, slant, place and canvas format and read back through
+            `preprocess`, added to the MNIST images. Needs those files ($PENDIGITS_DATA_DIR,
+            $UNIPEN_DATA_DIR).
+        pen_sources: which real writers' files `pen_fraction` draws on, one or both of
+            PEN_SOURCES: "pendigits" (22 training writers, 5,495 digits) and "unipen" (136
+            training writers, 6,542 digits at most 250 a writer). Runs saved before UNIPEN
+            was read have no such setting and trained on pendigits' writers only.
         drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is
             shown this many times per epoch (each time distorted anew if `augment`), so a few
             dozen drawings matter against 60,000 MNIST images.
@@ -78,12 +86,14 @@ class TrainConfig:
     include_drawings: bool = False
     drawings_weight: int = 20
     pen_fraction: float = 0.0
+    pen_sources: tuple[str, ...] = ("pendigits",)
     tuned_from: str | None = None
 
     def __post_init__(self) -> None:
         # JSON and forms give lists; a frozen dataclass wants a hashable tuple.
-        if isinstance(self.hidden_units, list):
-            object.__setattr__(self, "hidden_units", tuple(self.hidden_units))
+        for name in ("hidden_units", "pen_sources"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         # The Train page's field and the command line write 0 for "all"; one way to say it.
         if _is_int(self.max_train_samples) and self.max_train_samples == 0:
             object.__setattr__(self, "max_train_samples", None)
@@ -95,6 +105,7 @@ class TrainConfig:
         """The settings as plain JSON-ready values (hidden_units as a list)."""
         values = dataclasses.asdict(self)
         values["hidden_units"] = list(self.hidden_units)
+        values["pen_sources"] = list(self.pen_sources)
         return values
 
     def to_json(self) -> str:
@@ -140,7 +151,8 @@ class TrainConfig:
         if self.drawn_fraction:
             text += f", {self.drawn_fraction:.0%} drawn"
         if self.pen_fraction:
-            text += f", {self.pen_fraction:.0%} real writers"
+            names = " + ".join(SOURCE_NAMES[source] for source in self.pen_sources)
+            text += f", {self.pen_fraction:.0%} real writers ({names})"
         if self.include_drawings:
             text += f", our drawings x{self.drawings_weight}"
         if self.tuned_from is not None and self.max_train_samples is not None:
@@ -235,6 +247,11 @@ def config_problems(**values: Any) -> dict[str, str]:
     pen = values.get("pen_fraction", TrainConfig.pen_fraction)
     check("pen_fraction", _is_number(pen) and 0 <= pen <= MAX_PEN_FRACTION,
           f"Share of real writers' digits must be from 0 to {MAX_PEN_FRACTION:g}")
+    sources = values.get("pen_sources", TrainConfig.pen_sources)
+    check("pen_sources",
+          isinstance(sources, (list, tuple)) and 0 < len(sources) == len(set(sources))
+          and all(source in PEN_SOURCES for source in sources),
+          "Real writers' files must be one or both of " + " and ".join(PEN_SOURCES))
     weight = values.get("drawings_weight", TrainConfig.drawings_weight)
     check("drawings_weight", _is_int(weight) and 1 <= weight <= MAX_DRAWINGS_WEIGHT,
           "Each drawing must count as a whole number of MNIST images from 1 to "

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-from mnist_core.config import PRESETS, TrainConfig, config_problems
+from mnist_core.config import PEN_SOURCES, PRESETS, TrainConfig, config_problems
 from mnist_core.errors import MnistCoreError
 from mnist_core.runs.store import ModelStore
 from mnist_core.training.engine import Progress
@@ -48,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                              "strokes), 0 to 0.9; the first run renders them (~1 min)")
     parser.add_argument("--pen-fraction", type=float,
                         help="share of training images that are real people's pen digits "
-                             "(22 writers; 8 more are held out to score), 0 to 0.5; needs "
-                             "$PENDIGITS_DATA_DIR")
+                             "(of the training writers of --pen-sources), 0 to 0.5")
+    parser.add_argument("--pen-sources", nargs="+", choices=PEN_SOURCES, metavar="FILE",
+                        help="real writers' files to learn from: pendigits ($PENDIGITS_DATA_DIR"
+                             ", 22 training writers) and/or unipen ($UNIPEN_DATA_DIR, 136)")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
                         help="train on only this many MNIST training images, 100 to 60000 "
@@ -88,16 +90,19 @@ def config_from_args(args: argparse.Namespace, store: ModelStore | None = None) 
         "augment": args.augment, "drawn_fraction": args.drawn_fraction, "seed": args.seed,
         "max_train_samples": args.max_train_samples,
         "include_drawings": args.include_drawings, "drawings_weight": args.drawings_weight,
-        "pen_fraction": args.pen_fraction,
+        "pen_fraction": args.pen_fraction, "pen_sources": args.pen_sources,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
-    if values["pen_fraction"] and args.pen_fraction is None and not args.fine_tune:
-        # The preset's real writers' digits, not asked for by name: without them on this
-        # machine it trains without them (as the Train page does) rather than not at all.
-        from mnist_core.data import pendigits
-        if (why := pendigits.unavailable()) is not None:
-            print(f"Training without the real writers' digits: {why}", file=sys.stderr)
-            values["pen_fraction"] = 0.0
+    if (values["pen_fraction"] and args.pen_fraction is None and args.pen_sources is None
+            and not args.fine_tune):
+        # The preset's real writers' digits, not asked for by name: without a file on this
+        # machine it trains without it (as the Train page does) rather than not at all.
+        from mnist_core.data.writers import available_sources
+        sources, why = available_sources(values["pen_sources"])
+        if why is not None:
+            print(f"Training without {why}", file=sys.stderr)
+            values["pen_sources"] = sources or values["pen_sources"]
+            values["pen_fraction"] = values["pen_fraction"] if sources else 0.0
     problems = config_problems(**values)
     if problems:
         raise SystemExit("error: " + "\n       ".join(problems.values()))

@@ -19,7 +19,8 @@ from mnist_core import (
     config_problems,
     mnist_source,
 )
-from mnist_core.data import pendigits
+from mnist_core.config import PEN_SOURCES, SOURCE_NAMES
+from mnist_core.data import pendigits, unipen, writers
 from mnist_core.data.mnist import DOWNLOAD_URL
 from mnist_core.runs.compare import compare_runs
 from mnist_core.training.drawn_cache import has_cache
@@ -47,8 +48,9 @@ FIELDS = {  # widget key -> TrainConfig field
     "f_batch": "batch_size", "f_epochs": "epochs", "f_split": "validation_split",
     "f_augment": "augment", "f_drawn": "drawn_fraction", "f_seed": "seed",
     "f_samples": "max_train_samples", "f_drawings": "include_drawings",
-    "f_weight": "drawings_weight", "f_pen": "pen_fraction",
+    "f_weight": "drawings_weight", "f_pen": "pen_fraction", "f_sources": "pen_sources",
 }
+SOURCE_LABELS = {"pendigits": "pendigits (22 writers)", "unipen": "UNIPEN (136 writers)"}
 
 LAST_SETTINGS = "train_last_settings"  # session state: the widget values of the last start
 
@@ -59,11 +61,9 @@ def duration(seconds: float | None, about: bool = False) -> str:
 
 
 def load_preset(name: str) -> None:
-    """Put a preset's settings into the form's widgets; without the real writers' digits on
-    this machine, the preset trains without them (the form says so) rather than not at all."""
-    values = PRESETS[name].to_dict()
-    if values["pen_fraction"] and pen_digits_missing():
-        values["pen_fraction"] = 0.0
+    """Put a preset's settings into the form's widgets; without a real writers' file on this
+    machine, the preset trains without it (the form says so) rather than not at all."""
+    values = runnable(PRESETS[name]).to_dict()
     for key, field in FIELDS.items():
         value = values[field]
         if field == "hidden_units":
@@ -84,21 +84,49 @@ def read_form() -> tuple[dict, dict[str, str]]:
         problems["hidden_units"] = ("Write the layer sizes as whole numbers separated by "
                                     "commas, e.g. 512, 256.")
     values["max_train_samples"] = values["max_train_samples"] or None
+    # In one order, so the same files are the same settings; none matters only when used.
+    values["pen_sources"] = [name for name in PEN_SOURCES if name in values["pen_sources"]]
+    if not values["pen_sources"] and not values["pen_fraction"]:
+        values["pen_sources"] = list(TrainConfig.pen_sources)
     if "hidden_units" not in problems:
         problems.update(config_problems(**values))
     return values, problems
 
 
-def pen_digits_missing() -> str | None:
-    """Why the real writers' pen digits cannot be trained on here, or None."""
-    return _pen_digits_missing(os.environ.get(pendigits.DATA_DIR_ENV))
+def runnable(preset: TrainConfig) -> TrainConfig:
+    """`preset` with only the real writers' files this machine has (none: no pen digits)."""
+    if not preset.pen_fraction:
+        return preset
+    sources = available_sources(preset.pen_sources)
+    if not sources:
+        return dataclasses.replace(preset, pen_fraction=0.0)
+    return dataclasses.replace(preset, pen_sources=sources)
+
+
+def pen_digits_missing(sources: tuple[str, ...]) -> str | None:
+    """Why some of `sources`' real writers' digits cannot be trained on here, or None."""
+    why = missing_reason(sources)
+    return None if why is None else f"{why[0].upper()}{why[1:]} Or set this share to 0."
+
+
+def missing_reason(sources: tuple[str, ...]) -> str | None:
+    """Why some of `sources` cannot be read here, naming each ("the UNIPEN writers' …")."""
+    return _sources_missing(tuple(sources), os.environ.get(pendigits.DATA_DIR_ENV),
+                            os.environ.get(unipen.DATA_DIR_ENV))[1]
+
+
+def available_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of `sources` this machine has."""
+    return _sources_missing(tuple(sources), os.environ.get(pendigits.DATA_DIR_ENV),
+                            os.environ.get(unipen.DATA_DIR_ENV))[0]
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _pen_digits_missing(folder: str | None) -> str | None:
-    # Checked once a minute at most, per folder (the file is read and its checksum checked).
-    why = pendigits.unavailable()
-    return None if why is None else f"{why} Or set this share to 0."
+def _sources_missing(sources: tuple[str, ...], *folders: str | None
+                     ) -> tuple[tuple[str, ...], str | None]:
+    # Checked once a minute at most, per folder (the files are read and their checksums
+    # checked).
+    return writers.available_sources(sources)
 
 
 def show_form() -> None:
@@ -134,19 +162,23 @@ def show_form() -> None:
             problems["include_drawings"] = (
                 "No saved drawings to train on yet (held-out ones are only scored). Save "
                 "some on the home page with 'Right' or 'Wrong? It was a …'.")
-    if values["pen_fraction"] and "pen_fraction" not in problems:
-        missing = pen_digits_missing()
+    if values["pen_fraction"] and not {"pen_fraction", "pen_sources"} & set(problems):
+        missing = pen_digits_missing(values["pen_sources"])
         if missing:
-            problems["pen_fraction"] = missing
+            problems["pen_sources"] = missing
     matching = [name for name, preset in PRESETS.items()
                 if not problems and TrainConfig(**values) == preset]
-    without_pen = [name for name, preset in PRESETS.items() if not problems and not matching
-                   and TrainConfig(**values) == dataclasses.replace(preset, pen_fraction=0.0)]
+    cut = [name for name, preset in PRESETS.items() if not problems and not matching
+           and runnable(preset) != preset and TrainConfig(**values) == runnable(preset)]
     if matching:
         row.caption(f"Settings: the {matching[0]} preset")
-    elif without_pen and pen_digits_missing():
-        row.caption(f"Settings: the {without_pen[0]} preset without the real writers' digits, "
-                      "which are not on this machine (set PENDIGITS_DATA_DIR to use them)")
+    elif cut:
+        preset = PRESETS[cut[0]]
+        left_out = [SOURCE_NAMES[source] for source in preset.pen_sources
+                    if source not in available_sources(preset.pen_sources)]
+        some = "" if not runnable(preset).pen_fraction else f" of {' and '.join(left_out)}"
+        row.caption(f"Settings: the {cut[0]} preset without the real writers' digits{some}, "
+                    f"which are not on this machine: {missing_reason(preset.pen_sources)}")
     else:
         row.caption("Settings: your own (start from a preset, then change anything)")
 
@@ -177,9 +209,13 @@ def show_form() -> None:
                "The first run renders them once (a few minutes).")
     field(right, "f_pen", st.slider, "Share of real writers' pen digits", min_value=0.0,
           max_value=0.5, step=0.05,
-          help="Real people's digits (22 writers; 8 more are kept to score every run), drawn "
-               "anew on the canvas each run and mixed in, so the model reads handwriting "
-               "styles MNIST has few of. 0 leaves them out.")
+          help="Real people's digits, drawn anew on the canvas each run and mixed in, so the "
+               "model reads handwriting styles MNIST has few of. 0 leaves them out.")
+    field(right, "f_sources", st.pills, "Real writers to learn from", options=PEN_SOURCES,
+          selection_mode="multi", format_func=SOURCE_LABELS.get,
+          disabled=not st.session_state.get("f_pen"),
+          help="Their training writers only: other writers of both files are kept apart, to "
+               "choose recipes on and to score every run.")
     field(right, "f_seed", st.number_input, "Seed", step=1,
           help="Same settings and seed, same result.")
     field(right, "f_samples", st.number_input, "Training images (0 = all 60,000)", step=1000,
@@ -318,11 +354,15 @@ def show_result(status: JobStatus) -> None:
         st.info(f"Stopped by request after {len(run.history)} epoch(s); kept as run "
                 f"{run.run_id} with status 'stopped'. It is not in use unless you choose it.")
     ours = held_out_accuracies([run, active])
+    # Both on the same people: the 69 report writers when both were scored on them.
+    both = all(r.metrics.get("report_accuracy") is not None for r in (run, active))
+    writers = "Real writers (69)" if both else "Real writers (8)"
     table = pd.DataFrame({
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
-        "Real writers": [run.pen_accuracy, active.pen_accuracy],
+        writers: [r.metrics.get("report_accuracy") if both else r.pen_accuracy
+                  for r in (run, active)],
         "Our drawings": ours,
         "Training time": [duration(run.metrics.get("train_seconds")),
                           duration(active.metrics.get("train_seconds"))],
@@ -334,8 +374,8 @@ def show_result(status: JobStatus) -> None:
                  column_config={
                      "MNIST test accuracy": st.column_config.NumberColumn(format="percent"),
                      "Drawn-digit accuracy": st.column_config.NumberColumn(format="percent"),
-                     "Real writers": st.column_config.NumberColumn(
-                         format="percent", help="Real pen digits by 8 people it never saw."),
+                     writers: st.column_config.NumberColumn(
+                         format="percent", help="Real pen digits by people it never saw."),
                      "Our drawings": st.column_config.NumberColumn(
                          format="percent", help="Accuracy on the held-out saved drawings."),
                  })

@@ -112,6 +112,22 @@ def test_real_writers_share_is_checked_described_and_sized():
     assert TrainConfig().pen_images(54_000) == 0
 
 
+def test_which_real_writers_files_a_run_learns_from_is_saved_checked_and_described():
+    config = TrainConfig(pen_fraction=0.4, pen_sources=["pendigits", "unipen"])
+    assert config.pen_sources == ("pendigits", "unipen")
+    assert TrainConfig.from_json(config.to_json()) == config
+    assert "40% real writers (pendigits + UNIPEN)" in config.describe()
+    # A run saved before UNIPEN was read learnt from pendigits' writers only, and says so.
+    older = TrainConfig.from_dict({"pen_fraction": 0.3})
+    assert older.pen_sources == ("pendigits",)
+    assert "30% real writers (pendigits)" in older.describe()
+    for bad, shown in ((["emnist"], "'emnist'"), ([], "none"),
+                       (["unipen", "unipen"], "'unipen', 'unipen'")):
+        assert config_problems(pen_sources=bad)["pen_sources"] == (
+            "Real writers' files must be one or both of pendigits and unipen. Received: "
+            + shown)
+
+
 def test_a_fine_tuned_run_says_what_it_was_tuned_from_and_older_files_say_nothing():
     config = TrainConfig(tuned_from="2026-11-21_081502", include_drawings=True,
                          max_train_samples=6000, epochs=3)

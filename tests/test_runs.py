@@ -190,6 +190,24 @@ def test_a_run_is_compared_with_the_model_in_use(candidate, verdict, words):
     assert comparison.recommended == (verdict == "better")
 
 
+def test_real_writers_are_compared_on_the_same_people():
+    def scored(pen, report=None, run_id="2026-12-07_150000"):
+        metrics = {"test_accuracy": 0.99, "pen_accuracy": pen, "pen_count": 1999}
+        if report is not None:
+            metrics.update(report_accuracy=report, report_count=2350, report_writers=69)
+        return RunInfo(run_id, Path("/nowhere") / run_id, QUICK, [], metrics)
+
+    new, old = scored(0.985, 0.990), scored(0.980, None, "shipped")
+    # The old run was never scored on the 69: both are compared on pendigits' 8 writers.
+    assert "98.50% of the real writers' digits (8 people)" in runs.compare_runs(new, old).sentence
+    assert old.real_writers == (0.980, 1999, 8)
+    rescored = scored(0.980, 0.9779, "shipped")
+    sentence = runs.compare_runs(new, rescored).sentence
+    assert "99.00% of the real writers' digits (69 people) (1.2 points above its 97.79%)" \
+        in sentence
+    assert new.real_writers == (0.990, 2350, 69)
+
+
 def test_a_diagonal_cell_lists_the_digits_read_right_least_sure_first(store, synthetic_split):
     run, _ = train_and_save(TINY, store=store, data=synthetic_split)
     weights = store.load_weights(run.run_id)

@@ -159,3 +159,29 @@ def test_a_split_keeps_at_most_per_writer_digits_of_anyone(unipen_dir, pen_dir, 
     assert max(Counter(digit.writer_key for digit in report).values()) == writers.PER_WRITER
     with pytest.raises(ValueError, match="Expected a split in"):
         writers.real_writers("test")
+
+
+def test_a_run_learns_only_from_training_writers_of_the_files_it_names(unipen_dir, pen_dir,
+                                                                       monkeypatch):
+    monkeypatch.setenv("UNIPEN_DATA_DIR", str(unipen_dir))
+    both = writers.training_pool(("pendigits", "unipen"))
+    assert {writers.split_of(digit) for digit in both} == {"training"}
+    per_writer = Counter(digit.writer_key for digit in both)
+    assert max(per_writer.values()) == writers.TRAINING_PER_WRITER
+    # Every pendigits training writer's digits (about 250 each); UNIPEN's prolific ones cut.
+    assert sum(1 for digit in both if digit.source == "pendigits") == 5495
+    assert len(per_writer) == 22 + 135
+    only_unipen = writers.training_pool(("unipen",))
+    assert {digit.source for digit in only_unipen} >= {"ced", "syn"}
+    assert "pendigits" not in {digit.source for digit in only_unipen}
+    assert len(only_unipen) + 5495 == len(both)
+
+
+def test_a_missing_file_is_left_out_by_name_and_the_rest_is_kept(pen_dir, monkeypatch,
+                                                                  tmp_path):
+    monkeypatch.setenv("UNIPEN_DATA_DIR", str(tmp_path / "nowhere"))
+    kept, why = writers.available_sources(("pendigits", "unipen"))
+    assert kept == ("pendigits",)
+    assert why.startswith("the UNIPEN writers' digits: ") and "nowhere" in why
+    assert writers.available_sources(("pendigits",)) == (("pendigits",), None)
+    assert writers.unavailable(("unipen",)) == why

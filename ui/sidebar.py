@@ -81,14 +81,16 @@ def _model_card(recognizer: Recognizer) -> None:
     right.metric("Drawn digits", _percent(run.drawn_accuracy),
                  help=_help("Accuracy on MNIST test digits re-drawn as mouse strokes.",
                             run.drawn_accuracy))
-    if run.pen_accuracy is not None:
-        left.metric("Real writers", _percent(run.pen_accuracy),
-                    help="Accuracy on real pen digits by 8 people it never saw, drawn on the "
-                         "canvas: the best guide to how it reads your handwriting. Only 8 "
-                         "people, so another 8 could differ by a point or two.")
+    if (writers := run.real_writers) is not None:
+        accuracy, digits, people = writers
+        left.metric(f"Real writers ({people})", _percent(accuracy),
+                    help=f"Accuracy on {digits:,} real pen digits by {people} people it never "
+                         "saw, drawn on the canvas: the best guide to how it reads your "
+                         "handwriting. Other people could differ by "
+                         + ("a point or two." if people < 20 else "about half a point."))
     [ours] = held_out_accuracies([run])
     if ours is not None:
-        (right if run.pen_accuracy is not None else left).metric("Our drawings", _percent(ours),
+        (right if writers is not None else left).metric("Our drawings", _percent(ours),
                     help="Accuracy on the saved drawings held out from training "
                          "(My drawings page).")
     if run.finished_at:

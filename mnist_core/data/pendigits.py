@@ -55,6 +55,7 @@ __all__ = [
     "pen_inputs",
     "pen_training_set",
     "render_pen_digit",
+    "scored_inputs",
     "training_digits",
     "unavailable",
     "vary_strokes",
@@ -617,11 +618,12 @@ def pen_inputs(digits: Sequence[PenDigit], rng: np.random.Generator,
     return images, labels
 
 
-def pen_training_set(count: int, rng: np.random.Generator, *, vary: bool = True
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Training images of real pen digits, from the 22 training writers only.
+def pen_training_set(count: int, rng: np.random.Generator, *, vary: bool = True,
+                     pool: Sequence[PenDigit] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Training images of real pen digits, from the training writers only.
 
-    The 5,495 training writers' digits are taken in shuffled rounds (every digit once before
+    The pool's digits (by default the 22 training writers' 5,495; a run's are
+    `mnist_core.data.writers.training_pool`'s) are taken in shuffled rounds (every digit once before
     any twice), each varied as another writer might draw it (vary_strokes; `vary=False`
     keeps the writers' own shapes), drawn anew with render_pen_digit's random pen, size,
     slant, place and canvas format, and read back through preprocess, exactly the app's
@@ -633,18 +635,21 @@ def pen_training_set(count: int, rng: np.random.Generator, *, vary: bool = True
     Args:
         count: how many images, >= 0.
         rng: the random generator: the digits' order and their drawings.
+        pool: the digits to draw from; None: `training_digits()`.
 
     Returns:
         (images, labels): (count, 28, 28) uint8 in [0, 255], white digit on black (MNIST's
         format), and (count,) uint8 0-9.
 
     Raises:
-        ValueError: count is negative.
+        ValueError: count is negative, or the pool is empty.
         DataNotFoundError, DataCorruptError: as load_pendigits.
     """
     if int(count) != count or count < 0:
         raise ValueError(f"Expected a whole number of images >= 0. Received: count={count}")
-    pool = training_digits()
+    pool = training_digits() if pool is None else tuple(pool)
+    if count and not pool:
+        raise ValueError("Expected digits to draw from. Received: an empty pool")
     rounds = -(-int(count) // len(pool))
     order = np.concatenate([rng.permutation(len(pool)) for _ in range(rounds)] or
                            [np.empty(0, int)])[:count]
@@ -672,7 +677,15 @@ def pen_accuracy_metrics(weights) -> dict[str, float | int]:
         DataNotFoundError, DataCorruptError: as load_pendigits.
     """
     digits = held_out_digits()
-    images = _render(digits, np.random.default_rng(PEN_METRICS_SEED), None, as_uint8=False)
-    labels = np.array([d.label for d in digits])
+    images, labels = scored_inputs(digits)
     predicted = np.argmax(weights.predict(images), axis=1)
     return {"pen_accuracy": float(np.mean(predicted == labels)), "pen_count": len(digits)}
+
+
+def scored_inputs(digits: Sequence[PenDigit], seed: int = PEN_METRICS_SEED
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Pen digits as every run is scored on them: each drawn once as render_pen_digit draws
+    it (a random canvas format each), with the fixed `seed` (the same drawings for every run),
+    through preprocess. (N, 28, 28) float32 inputs in [0, 1] and (N,) uint8 labels."""
+    images = _render(digits, np.random.default_rng(seed), None, as_uint8=False)
+    return images, np.array([d.label for d in digits], np.uint8)

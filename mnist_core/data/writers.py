@@ -13,10 +13,13 @@ and validation splits span the sites. A writer's split depends on the writer alo
 
 A few people wrote hundreds of digits (one UNIPEN "writer", a whole site, 1,037): `real_writers`
 keeps at most `PER_WRITER` of each writer's digits, drawn by a fixed seed, so a handful of people
-do not decide a figure.
+do not decide a figure; training keeps up to `TRAINING_PER_WRITER` (every pendigits writer's
+digits, 12,037 of both files' 13,840).
 
     real_writers("validation")           # PenDigits of both files, at most PER_WRITER a writer
+    training_pool(("pendigits", "unipen"))   # what a run's pen_sources learn from
     split_of(digit)                      # "training", "validation" or "report"
+    unavailable(("unipen",))             # why a file cannot be read here, or None
 """
 
 from __future__ import annotations
@@ -26,15 +29,19 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from mnist_core.config import PEN_SOURCES, SOURCE_NAMES
+from mnist_core.data import pendigits, unipen
 from mnist_core.data.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits
 from mnist_core.data.unipen import load_unipen
 
-__all__ = ["PER_WRITER", "SOURCES", "SPLITS", "capped", "real_writers", "split_of",
-           "unipen_split"]
+__all__ = ["PER_WRITER", "SOURCES", "SPLITS", "TRAINING_PER_WRITER", "available_sources",
+           "capped", "real_writers", "split_of", "training_pool", "unavailable", "unipen_split"]
 
 SPLITS = ("training", "validation", "report")
-SOURCES = ("pendigits", "unipen")
+SOURCES = PEN_SOURCES
 PER_WRITER = 60  # digits of one writer at most, in any split
+# In training: every pendigits writer's (about 250 each); UNIPEN's few prolific writers cut.
+TRAINING_PER_WRITER = 250
 _DEAL = ("report",) * 4 + ("validation",) * 4 + ("training",) * 9  # one round of 17 writers
 _CAP_SEED = 20261207
 
@@ -101,6 +108,29 @@ def real_writers(split: str, *, sources: Sequence[str] = SOURCES,
         splits = _unipen_splits()
         digits += [digit for digit in load_unipen() if splits[str(digit.writer)] == split]
     return tuple(digits) if per_writer is None else capped(digits, per_writer)
+
+
+def training_pool(sources: Sequence[str] = SOURCES) -> tuple[PenDigit, ...]:
+    """The digits a run learns from: the training writers of `sources`, at most
+    `TRAINING_PER_WRITER` a writer. Raises as `real_writers`."""
+    return real_writers("training", sources=sources, per_writer=TRAINING_PER_WRITER)
+
+
+
+
+def available_sources(sources: Sequence[str] = SOURCES) -> tuple[tuple[str, ...], str | None]:
+    """Which of `sources` can be read here, in their order, and why the others cannot: e.g.
+    (("pendigits",), "the UNIPEN writers' digits: <the file's error>"), or (sources, None)."""
+    readers = {"pendigits": pendigits.unavailable, "unipen": unipen.unavailable}
+    reasons = {source: why for source in sources if (why := readers[source]()) is not None}
+    why = " ".join(f"the {SOURCE_NAMES[source]} writers' digits: {reason}"
+                   for source, reason in reasons.items())
+    return tuple(source for source in sources if source not in reasons), why or None
+
+
+def unavailable(sources: Sequence[str] = SOURCES) -> str | None:
+    """Why some of `sources` cannot be read here (each file's sentence, named), or None."""
+    return available_sources(sources)[1]
 
 
 _dealt: tuple[tuple[PenDigit, ...], dict[str, str]] | None = None  # the digits, their deal

@@ -46,6 +46,7 @@ def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
         "test_accuracy": run.test_accuracy,
         "drawn_accuracy": run.drawn_accuracy,
         "pen_accuracy": run.pen_accuracy,
+        "report_accuracy": run.metrics.get("report_accuracy"),
         "settings": run.config.describe(),
     }
 
@@ -203,6 +204,18 @@ class Comparison:
         return self.verdict == "better"
 
 
+def _same_writers(candidate: RunInfo, in_use: RunInfo
+                  ) -> tuple[str, float | None, float | None]:
+    """Real writers' accuracy of both runs on the same people: the report split's 69 writers
+    when both were scored on it, else pendigits' 8 held-out writers (every run has that)."""
+    mine, theirs = candidate.real_writers, in_use.real_writers
+    if mine is not None and theirs is not None and mine[2] == theirs[2] \
+            and candidate.metrics.get("report_accuracy") is not None \
+            and in_use.metrics.get("report_accuracy") is not None:
+        return f"real writers' digits ({mine[2]} people)", mine[0], theirs[0]
+    return "real writers' digits (8 people)", candidate.pen_accuracy, in_use.pen_accuracy
+
+
 def compare_runs(candidate: RunInfo, in_use: RunInfo) -> Comparison:
     """Compare `candidate` with `in_use` on MNIST test accuracy, drawn-digit accuracy and
     real writers' digits (each where both were measured).
@@ -214,8 +227,7 @@ def compare_runs(candidate: RunInfo, in_use: RunInfo) -> Comparison:
                  SAME_TEST_POINTS),
                 ("re-drawn digits", candidate.drawn_accuracy, in_use.drawn_accuracy,
                  SAME_DRAWN_POINTS),
-                ("real writers' digits", candidate.pen_accuracy, in_use.pen_accuracy,
-                 SAME_PEN_POINTS)]
+                (*_same_writers(candidate, in_use), SAME_PEN_POINTS)]
     parts, ahead, behind = [], False, False
     for name, mine, theirs, noise in measures:
         if mine is None or theirs is None:

@@ -110,6 +110,19 @@ class RunInfo:
         return float(value) if value is not None else None
 
     @property
+    def real_writers(self) -> tuple[float, int, int] | None:
+        """How well it reads real people it never learnt from, as (accuracy in [0, 1], digits,
+        writers): the report split of both real writers' files when measured (69 writers,
+        `report_accuracy`), else pendigits' 8 held-out writers (`pen_accuracy`), else None."""
+        if self.metrics.get("report_accuracy") is not None:
+            return (float(self.metrics["report_accuracy"]),
+                    int(self.metrics.get("report_count") or 0),
+                    int(self.metrics.get("report_writers") or 0))
+        if self.pen_accuracy is not None:
+            return self.pen_accuracy, int(self.metrics.get("pen_count") or 0), 8
+        return None
+
+    @property
     def name(self) -> str:
         """What people call it: the name the teacher gave, else one made from how it was
         trained and when ("Taught on the class's drawings, 7 Dec 08:08"; "Shipped model")."""
@@ -560,11 +573,13 @@ _METRIC_RULES: dict[str, tuple[Any, str]] = {
     "finished_at": _TEXT,
     "name": _TEXT,
     "error": _TEXT,
-    **dict.fromkeys(("test_accuracy", "drawn_accuracy", "pen_accuracy", "drawings_accuracy",
+    **dict.fromkeys(("test_accuracy", "drawn_accuracy", "pen_accuracy", "report_accuracy",
+                     "drawings_accuracy",
                      "tuned_from_test_accuracy", "tuned_from_drawings_accuracy"), _SHARE),
     "test_loss": _LOSS,
     "train_seconds": _SECONDS,
-    **dict.fromkeys(("test_count", "test_errors", "drawn_count", "pen_count", "drawings_count",
+    **dict.fromkeys(("test_count", "test_errors", "drawn_count", "pen_count", "report_count",
+                     "report_writers", "drawings_count",
                      "drawings_trained", "epochs_run", "held_count", "held_right_before",
                      "held_right_after", "trained_right_before", "trained_right_after"),
                     _COUNT),

@@ -211,18 +211,19 @@ def pen_cache_path(config: TrainConfig, count: int) -> Path:
     """Where a fine-tune's `count` real writers' digits are kept once drawn (every fine-tune
     replays the same ones): in `drawn_cache.cache_dir()`, named by the count, the seed and
     the code that draws them, so a change to that code draws them anew."""
-    digest = hashlib.sha1(f"{count}-{config.seed}".encode())
+    digest = hashlib.sha1(f"{count}-{config.seed}-{'+'.join(config.pen_sources)}".encode())
     package = Path(__file__).resolve().parents[1]
-    for name in ("data/pendigits.py", "data/drawn.py", "reading/preprocessing.py"):
+    for name in ("data/pendigits.py", "data/unipen.py", "data/writers.py", "data/drawn.py",
+                 "reading/preprocessing.py"):
         digest.update((package / name).read_bytes())
     return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 
 
 def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, started: float
                 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """`count` pen digits of the training writers, each drawn anew on the canvas: (count, 28,
-    28) uint8, (count,) uint8 labels, and the seconds it took. Reported as the "preparing"
-    stage, step "real writers".
+    """`count` pen digits of `config.pen_sources`' training writers, each drawn anew on the
+    canvas: (count, 28, 28) uint8, (count,) uint8 labels, and the seconds it took. Reported
+    as the "preparing" stage, step "real writers".
 
     A fine-tune (`config.tuned_from`) replays the same pen digits every time, so they are
     drawn once and kept in the cache folder (`pen_cache_path`): drawing them was most of a
@@ -230,6 +231,7 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
     lowered-priority job at load 12). A run trained from scratch draws its own, as always.
     """
     from mnist_core.data.pendigits import pen_training_set
+    from mnist_core.data.writers import training_pool
 
     began = time.perf_counter()
 
@@ -246,7 +248,8 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
     if cached is not None:
         images, labels = cached
     else:
-        images, labels = pen_training_set(count, np.random.default_rng([config.seed, 12]))
+        images, labels = pen_training_set(count, np.random.default_rng([config.seed, 12]),
+                                          pool=training_pool(config.pen_sources))
         if cache is not None:
             save_cache(cache, np.concatenate([images.reshape(count, -1), labels[:, None]],
                                              axis=1))
