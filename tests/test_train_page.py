@@ -258,11 +258,14 @@ def test_a_worse_run_is_not_the_primary_choice_and_says_how_it_compares(models, 
 
 def test_without_the_pen_digits_a_preset_trains_without_them_and_says_so(models, monkeypatch):
     monkeypatch.setenv("PENDIGITS_DATA_DIR", "/nowhere")
+    monkeypatch.setenv("UNIPEN_DATA_DIR", "/nowhere")
     monkeypatch.setattr("mnist_core.data.pendigits._cache", {}, raising=False)
+    monkeypatch.setattr("mnist_core.data.unipen._cache", {}, raising=False)
     page = open_page()
     assert not page.exception
     assert settings_caption(page).startswith(
-        "Settings: the Quick preset without the real writers' digits")
+        "Settings: the Quick preset without the real writers' digits, which are not on this "
+        "machine: the pendigits writers' digits: ")
     assert page.slider[1].value == 0.0
     assert [button.disabled for button in start_button(page)] == [False]
     page.slider[1].set_value(0.3).run()  # asked for anyway: refused beside the field
@@ -270,11 +273,33 @@ def test_without_the_pen_digits_a_preset_trains_without_them_and_says_so(models,
     assert [button.disabled for button in start_button(page)] == [True]
 
 
-def test_with_the_pen_digits_the_quick_preset_learns_from_real_writers(models, pen_dir):
+def test_without_unipen_the_quick_preset_learns_from_the_pendigits_writers_and_says_so(
+        models, pen_dir, monkeypatch):
+    monkeypatch.setenv("UNIPEN_DATA_DIR", "/nowhere")
+    monkeypatch.setattr("mnist_core.data.unipen._cache", {}, raising=False)
+    page = open_page()
+    assert settings_caption(page).startswith(
+        "Settings: the Quick preset without the real writers' digits of UNIPEN, which are not "
+        "on this machine: the UNIPEN writers' digits: ")
+    assert page.slider[1].value == pytest.approx(QUICK.pen_fraction)
+    assert any("40% real writers (pendigits)**" in info.value for info in page.info)
+    assert [button.disabled for button in start_button(page)] == [False]
+    sources = page.get("button_group")[0]
+    sources.set_value(["pendigits", "unipen"]).run()  # asked for anyway: refused, named
+    assert any("UNIPEN_DATA_DIR" in error.value for error in page.error)
+    assert [button.disabled for button in start_button(page)] == [True]
+
+
+def test_with_the_pen_digits_the_quick_preset_learns_from_real_writers(models, pen_dir,
+                                                                       unipen_dir):
     page = open_page()
     assert settings_caption(page) == "Settings: the Quick preset"
     assert page.slider[1].value == pytest.approx(QUICK.pen_fraction)
-    assert any("40% real writers" in info.value for info in page.info)
+    assert any("40% real writers (pendigits + UNIPEN)" in info.value for info in page.info)
+    sources = page.get("button_group")[0]
+    sources.set_value(["unipen"]).run()
+    assert settings_caption(page).startswith("Settings: your own")
+    assert any("40% real writers (UNIPEN)" in info.value for info in page.info)
 
 
 def test_a_fine_tune_stopped_halfway_says_nothing_was_saved(models):
