@@ -1,38 +1,36 @@
 """Two digits side by side at the gaps people leave: read as two digits, or taken for one?
 
-Pairs are built from real writers' pen digits (UNIPEN's 256 writers, $UNIPEN_DATA_DIR, default
-../shared/data/unipen; and the pendigits file's 8 held-out writers, $PENDIGITS_DATA_DIR), each
-drawn as the canvas draws it (mnist_core.data.pendigits.draw_pen_digit: round pen, transparent
-336x336 canvas), the two set side by side with a gap between their ink boxes of 0 to 0.6 of
-their height (about one digit's width), as large as people draw on a phone: 180-300 px tall
-(shrunk until the pair fits the canvas), pens of 14, 22 (the page's default) and 30 px.
+Pairs are built from real writers' pen digits (a split of mnist_core.data.writers: UNIPEN's
+writers, $UNIPEN_DATA_DIR, and the pendigits file's, $PENDIGITS_DATA_DIR), each drawn as the
+canvas draws it (mnist_core.data.pendigits.draw_pen_digit: round pen, transparent 336x336
+canvas), the two set side by side with a gap between their ink boxes of 0 to 0.6 of their height
+(about one digit's width), as large as people draw on a phone: 180-300 px tall (shrunk until the
+pair fits the canvas), pens of 14, 22 (the page's default) and 30 px.
 
-UNIPEN's writers are split in two, by writer: the rule for close pieces
-(mnist_core.recognizer.NEAR_GAP, and the split reading leading when the model is at least as
-sure of it) was chosen on the "choose" half only; report the other half and the pendigits
-writers. --dump keeps each drawing's gaps and readings, so another rule can be tried on them
-without drawing again. Per gap it prints how often the pair is read as two
-digits, read right, shown as "4 or 42?" (ambiguous) and taken for one confident digit (the
-bug: "42" read as "4, 67% sure"); and for single digits of the same writers, drawn as large
-(pens 6-30 px), and for MNIST test digits as uploads, how many are split or shown as ambiguous.
+The rules for close and touching pieces (mnist_core.recognizer.NEAR_GAP, TOUCHING_SURE) are
+chosen on the validation writers (the default); --split report reports a rule already chosen, on
+writers no rule was chosen on. (They were first chosen on a half of UNIPEN's writers of this
+bench's own, before the project's splits existed.) --dump keeps each drawing's gaps and
+readings, so another rule can be tried on them without drawing again. Per gap it prints how
+often the pair is read as two digits, read right, shown as "4 or 42?" (ambiguous) and taken for
+one confident digit (the bug: "42" read as "4, 67% sure"); and for single digits of the same
+writers, drawn as large (pens 6-30 px), and for MNIST test digits as uploads, how many are split
+or shown as ambiguous.
 
-    python bench/number_gaps.py                    # 200 pairs per gap and set, about 9 min
+    python bench/number_gaps.py                    # validation: 200 pairs per gap, about 5 min
+    python bench/number_gaps.py --split report     # report a rule already chosen
     python bench/number_gaps.py --pairs 60 --singles 600   # a quick look
     python bench/number_gaps.py --dump features.pkl       # each drawing's gaps and readings
 
-Needs the UNIPEN file and PENDIGITS_DATA_DIR (a set without its data is left out).
+Needs UNIPEN_DATA_DIR and PENDIGITS_DATA_DIR.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import os
 import pickle
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import cv2
@@ -41,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.data.pendigits import PenDigit, draw_pen_digit  # noqa: E402
+from mnist_core.data.writers import real_writers  # noqa: E402
 from mnist_core.errors import DataNotFoundError, DrawingError  # noqa: E402
 from mnist_core.reading.numbers import GAP, digit_gaps, split_digits  # noqa: E402
 from mnist_core.reading.preprocessing import find_ink, prepare_found  # noqa: E402
@@ -51,27 +50,8 @@ GAPS = (0.0, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6)  # of the digits' heigh
 PENS = (14, 22, 30)
 SINGLE_PENS = (6, 10, 14, 22, 30)  # thin pens leave gaps inside digits: the test of the rule
 HEIGHTS = (180, 300)  # px
-PER_WRITER = 40  # digits per UNIPEN writer at most, so a few prolific writers do not dominate
+PER_WRITER = 40  # digits per writer at most, so a few prolific writers do not dominate
 PROBE_GAPS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12)  # where readings of closer splits are kept
-
-
-def unipen_digits(folder: Path, rng: np.random.Generator) -> dict[str, list[PenDigit]]:
-    """{"choose": digits, "report": digits}: UNIPEN's writers halved by a hash of their name."""
-    sets: dict[str, list[PenDigit]] = {"choose": [], "report": []}
-    by_writer: dict[str, list[dict]] = {}
-    with gzip.open(folder / "unipen-1a-digits.jsonl.gz", "rt") as lines:
-        for line in lines:
-            row = json.loads(line)
-            by_writer.setdefault(row["writer"], []).append(row)
-    for writer, rows in sorted(by_writer.items()):
-        half = "choose" if zlib.crc32(writer.encode()) % 2 == 0 else "report"
-        for index in rng.permutation(len(rows))[:PER_WRITER]:
-            row = rows[index]
-            strokes = tuple(np.asarray(stroke, np.float32).reshape(-1, 2)
-                            for stroke in row["strokes"] if len(stroke))
-            if strokes:
-                sets[half].append(PenDigit(int(row["label"]), writer, 0, int(index), strokes))
-    return sets
 
 
 def _alpha(digit: PenDigit, pen: int, height: float) -> np.ndarray:
@@ -211,24 +191,14 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2000, help="single digits per set")
     parser.add_argument("--mnist", type=int, default=10000, help="MNIST test digits")
     parser.add_argument("--dump", type=Path, help="write each drawing's features here")
+    parser.add_argument("--split", choices=("validation", "report"), default="validation",
+                        help="whose digits: validation (choose rules on it) or report")
     args = parser.parse_args()
     recognizer = Recognizer.load()
     rng = np.random.default_rng(0)
     print(f"model: {recognizer.source}; GAP {GAP}, NEAR_GAP {NEAR_GAP}; pens {PENS} px, "
           f"{HEIGHTS[0]}-{HEIGHTS[1]} px tall")
-    sets: dict[str, list[PenDigit]] = {}
-    unipen = Path(os.environ.get("UNIPEN_DATA_DIR", Path(__file__).resolve().parents[2]
-                                 / "shared" / "data" / "unipen"))
-    if (unipen / "unipen-1a-digits.jsonl.gz").is_file():
-        sets.update(unipen_digits(unipen, rng))
-    else:
-        print(f"UNIPEN left out: no {unipen / 'unipen-1a-digits.jsonl.gz'}")
-    try:
-        from mnist_core.data.pendigits import held_out_digits
-
-        sets["pendigits held-out"] = list(held_out_digits())
-    except DataNotFoundError as error:
-        print(f"pen digits left out: {error}")
+    sets = {f"{args.split} writers": list(real_writers(args.split, per_writer=PER_WRITER))}
     rows = collect(recognizer, sets, args.pairs, args.singles, rng)
     rows += mnist_singles(recognizer, args.mnist)
     if args.dump:
