@@ -207,9 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     if run.drawn_accuracy is not None:
         print(f"Drawn-digit accuracy: {run.drawn_accuracy:.2%} on "
               f"{run.metrics['drawn_count']} re-drawn test digits")
-    if "pen_accuracy" in run.metrics:
-        print(f"Real writers: {run.metrics['pen_accuracy']:.2%} on "
-              f"{run.metrics['pen_count']} pen digits by writers it never saw")
+    if (writers := run.real_writers) is not None:
+        accuracy, digits, people = writers
+        print(f"Real writers: {accuracy:.2%} on {digits:,} pen digits by {people} people it "
+              "never saw" + (f" (pendigits' 8 alone: {run.pen_accuracy:.2%})"
+                             if people != 8 and run.pen_accuracy is not None else ""))
     if "drawings_accuracy" in run.metrics:
         print(f"Our drawings: {run.metrics['drawings_accuracy']:.2%} on the "
               f"{run.metrics['drawings_count']} held-out saved drawings")
