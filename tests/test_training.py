@@ -140,7 +140,7 @@ def test_a_fine_tune_draws_its_real_writers_digits_once_and_then_reads_them(data
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
 
-    def pen_training_set(count, rng):
+    def pen_training_set(count, rng, pool=None):
         calls.append(count)
         images, labels = data
         return images[:count].copy(), labels[:count].copy()

@@ -83,7 +83,7 @@ def _model_card(recognizer: Recognizer) -> None:
                             run.drawn_accuracy))
     if (writers := run.real_writers) is not None:
         accuracy, digits, people = writers
-        left.metric(f"Real writers ({people})", _percent(accuracy),
+        left.metric("Real writers", _percent(accuracy),
                     help=f"Accuracy on {digits:,} real pen digits by {people} people it never "
                          "saw, drawn on the canvas: the best guide to how it reads your "
                          "handwriting. Other people could differ by "
@@ -93,6 +93,9 @@ def _model_card(recognizer: Recognizer) -> None:
         (right if writers is not None else left).metric("Our drawings", _percent(ours),
                     help="Accuracy on the saved drawings held out from training "
                          "(My drawings page).")
+    if writers is not None:
+        st.caption(f"Real writers: {writers[1]:,} digits by {writers[2]} people it never learnt "
+                   "from.")
     if run.finished_at:
         st.caption(f"Trained {run.finished_at[:16].replace('T', ' ')} UTC")
     if recognizer.fallback_reason:
