@@ -88,11 +88,11 @@ def nearest(shapes: list[rules.InkShape]) -> str:
                 and s.elongation >= rules.DASH_MIN_ELONGATION]
     flat = [s.thinness for s in shapes if s.angle <= rules.DASH_MAX_ANGLE
             and s.elongation >= rules.DASH_MIN_ELONGATION]
-    small = [s.length for s in shapes if s.extent < rules.THICK_MAX_EXTENT]
+    small = [s.length for s in shapes if s.extent < rules.BLOB_MAX_EXTENT]
     parts = [
-        f"length (extent < {rules.THICK_MAX_EXTENT}) min " + (f"{min(small):.2f}" if small
+        f"length (extent < {rules.BLOB_MAX_EXTENT}) min " + (f"{min(small):.2f}" if small
                                                               else "-")
-        + f" [thick < {rules.THICK_MAX_LENGTH}]",
+        + f" [scribble < {rules.BLOB_MAX_LENGTH}]",
         f"length (extent <= {rules.DOT_MAX_EXTENT}) min "
         + (f"{min(near_dot):.2f}" if near_dot else "-") + f" [dot <= {rules.DOT_MAX_LENGTH}]",
         "straight strokes' angle min " + (f"{min(s.angle for s in straight):.1f}"

@@ -33,7 +33,7 @@ from mnist_core.reading.preprocessing import (
     prepare,
     prepare_found,
 )
-from mnist_core.reading.shape import check_ink, described, not_a_digit
+from mnist_core.reading.shape import check_ink, not_a_digit
 from mnist_core.runs.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
 __all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING_SURE",
@@ -274,7 +274,7 @@ class Recognizer:
             shape = not_a_digit(piece.ink, frame_side=frame)
             if shape is not None:
                 raise NotADigitError(
-                    f"Mark {place} of {len(pieces)} from the left looks {described(shape)}: "
+                    f"Mark {place} of {len(pieces)} from the left looks like a {shape.kind}: "
                     "draw digits only, each one larger.", shape)
             piece_prepared = prepare(piece.ink)
             inputs.append(piece_prepared.model_input)

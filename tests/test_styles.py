@@ -44,13 +44,3 @@ def test_a_report_writers_style_is_read_right_in_every_canvas_format(
         reading = shipped.predict(image)
         assert reading.digit == digit.label, f"{what} ({format}): read {reading.digit}"
 
-
-def test_a_small_8_whose_loops_the_pen_fills_in_is_named_not_guessed(report_digits, shipped):
-    from mnist_core.errors import NotADigitError
-
-    eight = report_digits[("pendigits/14", 30)]
-    image = draw_pen_digit(eight, pen_width=30, height=0.3 * CANVAS_SIZE)
-    with pytest.raises(NotADigitError, match="Too thick for its size to read"):
-        shipped.predict(image)
-    bigger = draw_pen_digit(eight, pen_width=30, height=0.6 * CANVAS_SIZE)
-    assert shipped.predict(bigger).digit == 8  # drawn larger, as the message asks

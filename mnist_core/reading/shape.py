@@ -1,5 +1,4 @@
-"""Is the ink a digit at all? A dot, a dash, a tiny scribble or a digit drawn too thick for its
-size must not get a confident answer.
+"""Is the ink a digit at all? A dot, a dash or a tiny scribble must not get a confident answer.
 
 Preprocessing scales any ink up to fill 20x20, so a dot becomes a big disc (read "8 or 0?") and a
 short dash a bar (read "7, 96% sure"). This module measures the ink as it was drawn, before that
@@ -11,8 +10,7 @@ scaling, in units that do not depend on the pen or the picture's size:
     elongation   how much longer the ink is along its main axis than across it
     angle        the main axis's angle from horizontal, degrees
 
-and calls it a dot, a dash, a tiny scribble, too thick (a small digit whose pen fills it in), or
-a digit:
+and calls it a dot, a dash, a tiny scribble, or a digit:
 
     shape = measure_ink(steps.ink)          # what it saw: an InkShape
     check_digit(shape)                      # NotADigitError unless shape.kind == "digit"
@@ -35,10 +33,10 @@ import numpy as np
 
 from mnist_core.errors import NotADigitError
 
-__all__ = ["KINDS", "InkShape", "check_digit", "check_ink", "described", "measure_ink",
+__all__ = ["KINDS", "InkShape", "check_digit", "check_ink", "measure_ink",
            "not_a_digit", "sentence"]
 
-KINDS = ("digit", "dot", "dash", "scribble", "thick")
+KINDS = ("digit", "dot", "dash", "scribble")
 
 # Figures from `python bench/not_a_digit.py`: 63,979 real digits, none refused; 113 of 114
 # made-up marks refused.
@@ -65,15 +63,10 @@ DASH_MAX_ANGLE = 25.0  # degrees from horizontal
 # canvas). Real digits measure at least 0.24 (80 px tall on the canvas) and MNIST digits 0.50
 # (14 px of 28); preprocessing itself calls ink under 0.03 specks (EmptyDrawingError).
 SCRIBBLE_MAX_EXTENT = 0.15
-# Too thick for its size: ink under this many pen widths long, drawn under half the picture,
-# has its loops and gaps filled in (an 8 becomes a blob); people cannot read it either, so it is
-# named, not guessed. Scribbles with a 22 px pen measure 1.8-2.6. Real writers' digits read
-# (bench/size_and_pen.py, validation writers): 2.5 pen widths tall (30% of the square, 40 px
-# pen) 76% right with most misses shown sure; 3 pen widths (20%, 22 px) were refused 37% of
-# the time as a "tiny scribble" by the rule this replaced (under 3 pen widths, under 0.22 of
-# the picture). Bold MNIST digits go down to 2.1 pen widths but fill half the picture or more.
-THICK_MAX_LENGTH = 2.8  # pen widths
-THICK_MAX_EXTENT = 0.5
+# ...or a small blob: ink at most 3 pen widths across, under 0.22 of the picture (74 px on the
+# canvas): scribbles with a 22 px pen measure 1.8-2.6 and 0.15-0.18; real digits are larger.
+BLOB_MAX_LENGTH = 3.0  # pen widths
+BLOB_MAX_EXTENT = 0.22
 
 _MIN_SIDE = 100  # px; smaller crops (a 28x28 MNIST digit) are upscaled to measure pen widths
 _MAX_SIDE = 120  # px; larger crops are downscaled, which bounds the time
@@ -82,8 +75,6 @@ _SENTENCES = {
     "dot": "That looks like a dot: draw a digit, larger.",
     "dash": "That looks like a dash: draw a digit, larger.",
     "scribble": "That looks like a tiny scribble: draw a digit, larger.",
-    "thick": "Too thick for its size to read: the pen fills it in. Draw it larger, or pick a "
-             "thinner pen.",
 }
 
 
@@ -92,7 +83,7 @@ class InkShape:
     """What the ink looks like before it is scaled to 20x20.
 
     Attributes:
-        kind: one of KINDS: "digit", "dot", "dash", "scribble" or "thick".
+        kind: one of KINDS: "digit", "dot", "dash" or "scribble".
         extent: the ink's bounding box's longer side over the picture's longer side, (0, 1].
         length: the bounding box's longer side in pen widths, >= about 1.
         pen_width: the pen's width in px of the picture, > 0 (twice the median distance from
@@ -113,7 +104,7 @@ class InkShape:
 
     @property
     def is_digit(self) -> bool:
-        """True unless the ink is a dot, a dash, a tiny scribble or too thick to read."""
+        """True unless the ink is a dot, a dash or a tiny scribble."""
         return self.kind == "digit"
 
 
@@ -170,10 +161,10 @@ def not_a_digit(ink: np.ndarray, frame_side: int | None = None) -> InkShape | No
     """None when `measure_ink(ink, frame_side)` would call the ink a digit, else its InkShape;
     faster for the usual drawing.
 
-    Ink spanning more than half the picture, and not a flat bar (too round, or too steep, for
-    a dash), is a digit whatever its pen width: the rules need the pen only for dots, dashes
-    and ink too thick for its size. So the pen, the slowest measurement, is taken only when
-    the answer could depend on it, and the digit's axes are read off the ink
+    Ink spanning more than any dot's or scribble's share of the picture, and not a flat bar
+    (too round, or too steep, for a dash), is a digit whatever its pen width: the rules
+    need the pen only for dots, dashes and blobs. So the pen, the slowest measurement, is
+    taken only when the answer could depend on it, and the digit's axes are read off the ink
     as drawn, with margins, when it is at least 100 px across; the answer is `measure_ink`'s.
 
     Raises:
@@ -206,9 +197,9 @@ def check_ink(ink: np.ndarray, frame_side: int | None = None) -> None:
         raise NotADigitError(sentence(shape), shape)
 
 
-# Above this extent no dot, scribble or thickness rule applies (each needs the extent at or below
+# Above this extent no dot, scribble or blob rule applies (each needs the extent at or below
 # its own limit), so only the dash rule is left.
-_PEN_FREE_EXTENT = max(DOT_MAX_EXTENT, SCRIBBLE_MAX_EXTENT, THICK_MAX_EXTENT)
+_PEN_FREE_EXTENT = max(DOT_MAX_EXTENT, SCRIBBLE_MAX_EXTENT, BLOB_MAX_EXTENT)
 
 
 def _mask(ink: np.ndarray, frame_side: int | None) -> tuple[np.ndarray, float, float]:
@@ -251,23 +242,15 @@ def _axes(mask: np.ndarray) -> tuple[float, float, float]:
 
 def _kind(*, extent: float, length: float, pen_width: float, thinness: float,
           elongation: float, angle: float) -> str:
-    """The rules, in order: a dot, a dash, a tiny scribble, too thick, else a digit."""
+    """The rules, in order: a dot, a dash, a tiny scribble, else a digit."""
     if length <= DOT_MAX_LENGTH and extent <= DOT_MAX_EXTENT:
         return "dot"
     if (thinness <= DASH_MAX_THINNESS and elongation >= DASH_MIN_ELONGATION
             and angle <= DASH_MAX_ANGLE):
         return "dash"
-    if extent < SCRIBBLE_MAX_EXTENT:
+    if extent < SCRIBBLE_MAX_EXTENT or (length < BLOB_MAX_LENGTH and extent < BLOB_MAX_EXTENT):
         return "scribble"
-    if length < THICK_MAX_LENGTH and extent < THICK_MAX_EXTENT:
-        return "thick"
     return "digit"
-
-
-def described(shape: InkShape) -> str:
-    """What the ink looks, after "looks": "like a dot", "like a scribble", "too thick to
-    read"."""
-    return "too thick to read" if shape.kind == "thick" else f"like a {shape.kind}"
 
 
 def sentence(shape: InkShape) -> str:
@@ -279,8 +262,8 @@ def check_digit(shape: InkShape) -> InkShape:
     """Return `shape` if it is a digit's.
 
     Raises:
-        NotADigitError: the ink is a dot, a dash, a tiny scribble or too thick; the message
-            says which, and the error's `shape` is this InkShape.
+        NotADigitError: the ink is a dot, a dash or a tiny scribble; the message says which,
+            and the error's `shape` is this InkShape.
     """
     if not shape.is_digit:
         raise NotADigitError(sentence(shape), shape)
