@@ -57,7 +57,7 @@ class TrainConfig:
             `preprocess`, added to the MNIST images. Needs those files ($PENDIGITS_DATA_DIR,
             $UNIPEN_DATA_DIR).
         pen_sources: which real writers' files `pen_fraction` draws on, one or both of
-            PEN_SOURCES: "pendigits" (22 training writers, 5,495 digits) and "unipen" (136
+            PEN_SOURCES: "pendigits" (22 training writers, 5,495 digits) and "unipen" (135
             training writers, 6,542 digits at most 250 a writer). Runs saved before UNIPEN
             was read have no such setting and trained on pendigits' writers only.
         drawings_weight: how many MNIST images each saved drawing counts as, 1 to 1000: it is

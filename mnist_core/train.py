@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
                              "(of the training writers of --pen-sources), 0 to 0.5")
     parser.add_argument("--pen-sources", nargs="+", choices=PEN_SOURCES, metavar="FILE",
                         help="real writers' files to learn from: pendigits ($PENDIGITS_DATA_DIR"
-                             ", 22 training writers) and/or unipen ($UNIPEN_DATA_DIR, 136)")
+                             ", 22 training writers) and/or unipen ($UNIPEN_DATA_DIR, 135)")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
     parser.add_argument("--max-train-samples", type=int,
                         help="train on only this many MNIST training images, 100 to 60000 "
