@@ -93,20 +93,18 @@ def config_from_args(args: argparse.Namespace, store: ModelStore | None = None) 
         "pen_fraction": args.pen_fraction, "pen_sources": args.pen_sources,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
-    if (values["pen_fraction"] and args.pen_fraction is None and args.pen_sources is None
-            and not args.fine_tune):
-        # The preset's real writers' digits, not asked for by name: without a file on this
-        # machine it trains without it (as the Train page does) rather than not at all.
-        from mnist_core.data.writers import available_sources
-        sources, why = available_sources(values["pen_sources"])
-        if why is not None:
-            print(f"Training without {why}", file=sys.stderr)
-            values["pen_sources"] = sources or values["pen_sources"]
-            values["pen_fraction"] = values["pen_fraction"] if sources else 0.0
     problems = config_problems(**values)
     if problems:
         raise SystemExit("error: " + "\n       ".join(problems.values()))
-    return TrainConfig.from_dict(values)
+    config = TrainConfig.from_dict(values)
+    if args.pen_fraction is None and args.pen_sources is None and not args.fine_tune:
+        # The preset's real writers' digits, not asked for by name: without a file on this
+        # machine it trains without it (as the Train page does) rather than not at all.
+        from mnist_core.data.writers import trainable
+        config, why = trainable(config)
+        if why is not None:
+            print(f"Training without {why}", file=sys.stderr)
+    return config
 
 
 def _fine_tune_values(run_id: str, store: ModelStore) -> dict:

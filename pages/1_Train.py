@@ -1,6 +1,5 @@
 """Train page: retrain the MLP from the browser, with live progress, curves and a stop button."""
 
-import dataclasses
 import os
 import time
 import uuid
@@ -50,7 +49,6 @@ FIELDS = {  # widget key -> TrainConfig field
     "f_samples": "max_train_samples", "f_drawings": "include_drawings",
     "f_weight": "drawings_weight", "f_pen": "pen_fraction", "f_sources": "pen_sources",
 }
-SOURCE_LABELS = {"pendigits": "pendigits", "unipen": "UNIPEN"}
 
 LAST_SETTINGS = "train_last_settings"  # session state: the widget values of the last start
 
@@ -95,37 +93,25 @@ def read_form() -> tuple[dict, dict[str, str]]:
 
 def runnable(preset: TrainConfig) -> TrainConfig:
     """`preset` with only the real writers' files this machine has (none: no pen digits)."""
-    if not preset.pen_fraction:
-        return preset
-    sources = available_sources(preset.pen_sources)
-    if not sources:
-        return dataclasses.replace(preset, pen_fraction=0.0)
-    return dataclasses.replace(preset, pen_sources=sources)
+    return writers.trainable(preset, available=sources_here)[0]
 
 
 def pen_digits_missing(sources: tuple[str, ...]) -> str | None:
     """Why some of `sources`' real writers' digits cannot be trained on here, or None."""
-    why = missing_reason(sources)
+    why = sources_here(sources)[1]
     return None if why is None else f"{why[0].upper()}{why[1:]} Or set this share to 0."
 
 
-def missing_reason(sources: tuple[str, ...]) -> str | None:
-    """Why some of `sources` cannot be read here, naming each ("the UNIPEN writers' …")."""
-    return _sources_missing(tuple(sources), os.environ.get(pendigits.DATA_DIR_ENV),
-                            os.environ.get(unipen.DATA_DIR_ENV))[1]
-
-
-def available_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
-    """Which of `sources` this machine has."""
-    return _sources_missing(tuple(sources), os.environ.get(pendigits.DATA_DIR_ENV),
-                            os.environ.get(unipen.DATA_DIR_ENV))[0]
+def sources_here(sources) -> tuple[tuple[str, ...], str | None]:
+    """`mnist_core.data.writers.available_sources`, checked once a minute at most."""
+    return _sources_here(tuple(sources), os.environ.get(pendigits.DATA_DIR_ENV),
+                         os.environ.get(unipen.DATA_DIR_ENV))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _sources_missing(sources: tuple[str, ...], *folders: str | None
-                     ) -> tuple[tuple[str, ...], str | None]:
-    # Checked once a minute at most, per folder (the files are read and their checksums
-    # checked).
+def _sources_here(sources: tuple[str, ...], *folders: str | None
+                  ) -> tuple[tuple[str, ...], str | None]:
+    # Per folder: the files are read and their checksums checked.
     return writers.available_sources(sources)
 
 
@@ -174,11 +160,11 @@ def show_form() -> None:
         row.caption(f"Settings: the {matching[0]} preset")
     elif cut:
         preset = PRESETS[cut[0]]
-        left_out = [SOURCE_NAMES[source] for source in preset.pen_sources
-                    if source not in available_sources(preset.pen_sources)]
-        some = "" if not runnable(preset).pen_fraction else f" of {' and '.join(left_out)}"
+        here, why = sources_here(preset.pen_sources)
+        left_out = [SOURCE_NAMES[source] for source in preset.pen_sources if source not in here]
+        some = f" of {' and '.join(left_out)}" if here else ""
         row.caption(f"Settings: the {cut[0]} preset without the real writers' digits{some}, "
-                    f"which are not on this machine: {missing_reason(preset.pen_sources)}")
+                    f"which are not on this machine: {why}")
     else:
         row.caption("Settings: your own (start from a preset, then change anything)")
 
@@ -212,7 +198,7 @@ def show_form() -> None:
           help="Real people's digits, drawn anew on the canvas each run and mixed in, so the "
                "model reads handwriting styles MNIST has few of. 0 leaves them out.")
     field(right, "f_sources", st.pills, "Real writers to learn from", options=PEN_SOURCES,
-          selection_mode="multi", format_func=SOURCE_LABELS.get,
+          selection_mode="multi", format_func=SOURCE_NAMES.get,
           disabled=not st.session_state.get("f_pen"),
           help="pendigits: 22 writers' digits; UNIPEN: 135 writers' from 17 sites. Their "
                "training writers only: the files' other writers are kept apart, to choose "
@@ -356,14 +342,13 @@ def show_result(status: JobStatus) -> None:
                 f"{run.run_id} with status 'stopped'. It is not in use unless you choose it.")
     ours = held_out_accuracies([run, active])
     # Both on the same people: the 69 report writers when both were scored on them.
-    both = all(r.metrics.get("report_accuracy") is not None for r in (run, active))
+    both = run.report_accuracy is not None and active.report_accuracy is not None
     writers = "Real writers (69)" if both else "Real writers (8)"
     table = pd.DataFrame({
         "": ["This run", f"In use ({'shipped' if active.is_shipped else active.run_id})"],
         "MNIST test accuracy": [run.test_accuracy, active.test_accuracy],
         "Drawn-digit accuracy": [run.drawn_accuracy, active.drawn_accuracy],
-        writers: [r.metrics.get("report_accuracy") if both else r.pen_accuracy
-                  for r in (run, active)],
+        writers: [r.report_accuracy if both else r.pen_accuracy for r in (run, active)],
         "Our drawings": ours,
         "Training time": [duration(run.metrics.get("train_seconds")),
                           duration(active.metrics.get("train_seconds"))],

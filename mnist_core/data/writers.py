@@ -20,22 +20,25 @@ digits, 12,037 of both files' 13,840).
     training_pool(("pendigits", "unipen"))   # what a run's pen_sources learn from
     split_of(digit)                      # "training", "validation" or "report"
     unavailable(("unipen",))             # why a file cannot be read here, or None
+    trainable(QUICK)                     # a preset without the files not on this machine
 """
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from mnist_core.config import PEN_SOURCES, SOURCE_NAMES
+from mnist_core.config import PEN_SOURCES, SOURCE_NAMES, TrainConfig
 from mnist_core.data import pendigits, unipen
 from mnist_core.data.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits
 from mnist_core.data.unipen import load_unipen
 
 __all__ = ["PER_WRITER", "SOURCES", "SPLITS", "TRAINING_PER_WRITER", "available_sources",
-           "capped", "real_writers", "split_of", "training_pool", "unavailable", "unipen_split"]
+           "capped", "real_writers", "split_of", "trainable", "training_pool", "unavailable",
+           "unipen_split"]
 
 SPLITS = ("training", "validation", "report")
 SOURCES = PEN_SOURCES
@@ -116,8 +119,6 @@ def training_pool(sources: Sequence[str] = SOURCES) -> tuple[PenDigit, ...]:
     return real_writers("training", sources=sources, per_writer=TRAINING_PER_WRITER)
 
 
-
-
 def available_sources(sources: Sequence[str] = SOURCES) -> tuple[tuple[str, ...], str | None]:
     """Which of `sources` can be read here, in their order, and why the others cannot: e.g.
     (("pendigits",), "the UNIPEN writers' digits: <the file's error>"), or (sources, None)."""
@@ -131,6 +132,25 @@ def available_sources(sources: Sequence[str] = SOURCES) -> tuple[tuple[str, ...]
 def unavailable(sources: Sequence[str] = SOURCES) -> str | None:
     """Why some of `sources` cannot be read here (each file's sentence, named), or None."""
     return available_sources(sources)[1]
+
+
+def trainable(config: TrainConfig, available: Callable[[Sequence[str]], tuple[
+        tuple[str, ...], str | None]] = available_sources) -> tuple[TrainConfig, str | None]:
+    """`config` learning only from the real writers' files this machine has (none of them: no
+    pen digits at all), and why the others are left out (None when nothing is). A preset
+    then trains without a missing file rather than not at all.
+
+    Args:
+        available: `available_sources`, or a cached copy of it (the Train page's).
+    """
+    if not config.pen_fraction:
+        return config, None
+    sources, why = available(config.pen_sources)
+    if why is None:
+        return config, None
+    if not sources:
+        return dataclasses.replace(config, pen_fraction=0.0), why
+    return dataclasses.replace(config, pen_sources=sources), why
 
 
 _dealt: tuple[tuple[PenDigit, ...], dict[str, str]] | None = None  # the digits, their deal

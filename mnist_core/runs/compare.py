@@ -46,7 +46,7 @@ def run_summary(run: RunInfo, active_id: str) -> dict[str, Any]:
         "test_accuracy": run.test_accuracy,
         "drawn_accuracy": run.drawn_accuracy,
         "pen_accuracy": run.pen_accuracy,
-        "report_accuracy": run.metrics.get("report_accuracy"),
+        "report_accuracy": run.report_accuracy,
         "settings": run.config.describe(),
     }
 
@@ -208,11 +208,10 @@ def _same_writers(candidate: RunInfo, in_use: RunInfo
                   ) -> tuple[str, float | None, float | None]:
     """Real writers' accuracy of both runs on the same people: the report split's 69 writers
     when both were scored on it, else pendigits' 8 held-out writers (every run has that)."""
-    mine, theirs = candidate.real_writers, in_use.real_writers
-    if mine is not None and theirs is not None and mine[2] == theirs[2] \
-            and candidate.metrics.get("report_accuracy") is not None \
-            and in_use.metrics.get("report_accuracy") is not None:
-        return f"real writers' digits ({mine[2]} people)", mine[0], theirs[0]
+    if candidate.report_accuracy is not None and in_use.report_accuracy is not None:
+        people = candidate.real_writers[2]
+        return (f"real writers' digits ({people} people)", candidate.report_accuracy,
+                in_use.report_accuracy)
     return "real writers' digits (8 people)", candidate.pen_accuracy, in_use.pen_accuracy
 
 

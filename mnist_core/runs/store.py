@@ -110,12 +110,19 @@ class RunInfo:
         return float(value) if value is not None else None
 
     @property
+    def report_accuracy(self) -> float | None:
+        """Accuracy on the report split of real writers (`mnist_core.data.writers`: 69 people
+        it never learnt from, nor was chosen on), in [0, 1], if measured."""
+        value = self.metrics.get("report_accuracy")
+        return float(value) if value is not None else None
+
+    @property
     def real_writers(self) -> tuple[float, int, int] | None:
         """How well it reads real people it never learnt from, as (accuracy in [0, 1], digits,
         writers): the report split of both real writers' files when measured (69 writers,
         `report_accuracy`), else pendigits' 8 held-out writers (`pen_accuracy`), else None."""
-        if self.metrics.get("report_accuracy") is not None:
-            return (float(self.metrics["report_accuracy"]),
+        if self.report_accuracy is not None:
+            return (self.report_accuracy,
                     int(self.metrics.get("report_count") or 0),
                     int(self.metrics.get("report_writers") or 0))
         if self.pen_accuracy is not None:

@@ -17,14 +17,15 @@ import hashlib
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CACHE_DIR_ENV", "COPIES", "cache_dir", "cache_key", "has_cache", "redrawn_images",
-           "save_cache"]
+__all__ = ["CACHE_DIR_ENV", "COPIES", "add_code", "cache_dir", "cache_key", "has_cache",
+           "redrawn_images", "save_cache"]
 
 CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
@@ -59,11 +60,17 @@ def cache_key(images: np.ndarray, seed: int) -> str:
     """16 hex digits naming a cache of `images` drawn with `seed`: it changes with the images,
     the seed and the source of the code that draws and preprocesses them."""
     digest = hashlib.sha1(np.ascontiguousarray(images).data)
-    package = Path(__file__).resolve().parents[1]
-    for name in _CODE_FILES:
-        digest.update((package / name).read_bytes())
+    add_code(digest, _CODE_FILES)
     digest.update(str(seed).encode())
     return digest.hexdigest()[:16]
+
+
+def add_code(digest: Any, modules: Iterable[str]) -> None:
+    """Feed the source of `modules` (paths in the package, "data/drawn.py") into `digest` (a
+    hashlib object), so a cache named by it is drawn anew when that code changes."""
+    package = Path(__file__).resolve().parents[1]
+    for name in modules:
+        digest.update((package / name).read_bytes())
 
 
 def save_cache(path: Path, array: np.ndarray) -> None:

@@ -67,7 +67,7 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
             `store.get_run(store.active_run_id())`): its layers and dropout are kept.
         pen_digits: mix real writers' digits into the replay; None (default) does when they
             are on this machine, from the files of the base run's `pen_sources` that are
-            (`mnist_core.data.writers.available_sources`).
+            (`mnist_core.data.writers.trainable`).
         overrides: `TrainConfig` fields to set instead of the recipe's (the benchmark tunes
             the recipe this way).
     Raises:
@@ -76,11 +76,9 @@ def fine_tune_config(base_run: Any, *, pen_digits: bool | None = None,
     values = {**base_run.config.to_dict(), **FINE_TUNE, "include_drawings": True,
               "tuned_from": base_run.run_id}
     if pen_digits is None:
-        from mnist_core.data.writers import available_sources
-        sources = available_sources(values.get("pen_sources", TrainConfig.pen_sources))[0]
-        pen_digits = bool(sources)
-        values["pen_sources"] = sources or values.get("pen_sources", TrainConfig.pen_sources)
-    if not pen_digits:
+        from mnist_core.data.writers import trainable
+        values = trainable(TrainConfig.from_dict(values))[0].to_dict()
+    elif not pen_digits:
         values["pen_fraction"] = 0.0
     values.update(overrides)
     return TrainConfig.from_dict(values)

@@ -21,7 +21,7 @@ from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import EmptyDrawingError
 from mnist_core.model import MlpWeights
 from mnist_core.reading.preprocessing import preprocess
-from mnist_core.training.drawn_cache import cache_dir, cache_key, save_cache
+from mnist_core.training.drawn_cache import add_code, cache_dir, cache_key, save_cache
 
 __all__ = ["DRAWN_COUNT", "DRAWN_SEED", "drawn_accuracy_metrics", "drawn_test_inputs",
            "pen_metrics"]
@@ -158,9 +158,7 @@ def _right_answers(weights: MlpWeights, name: str, digits) -> np.ndarray:
     digest = hashlib.sha1(name.encode())
     for digit in digits:
         digest.update(f"{digit.writer_key}/{digit.index}/{digit.label};".encode())
-    package = Path(__file__).resolve().parents[1]
-    for code in ("data/pendigits.py", "data/drawn.py", "reading/preprocessing.py"):
-        digest.update((package / code).read_bytes())
+    add_code(digest, ("data/pendigits.py", "data/drawn.py", "reading/preprocessing.py"))
     path = cache_dir() / f"writers-{name}-{digest.hexdigest()[:16]}.npy"
     labels = np.array([digit.label for digit in digits], np.uint8)
     inputs = _read_disk_cache(path, len(digits))

@@ -32,7 +32,7 @@ import numpy as np
 from mnist_core.classroom.drawings import DrawingStore
 from mnist_core.config import TrainConfig
 from mnist_core.errors import DrawingStoreError
-from mnist_core.training.drawn_cache import cache_dir, redrawn_images, save_cache
+from mnist_core.training.drawn_cache import add_code, cache_dir, redrawn_images, save_cache
 from mnist_core.training.progress import Progress
 
 __all__ = ["TrainingSet", "add_redrawn", "pen_cache_path", "replayed_pen_digits",
@@ -212,10 +212,8 @@ def pen_cache_path(config: TrainConfig, count: int) -> Path:
     replays the same ones): in `drawn_cache.cache_dir()`, named by the count, the seed and
     the code that draws them, so a change to that code draws them anew."""
     digest = hashlib.sha1(f"{count}-{config.seed}-{'+'.join(config.pen_sources)}".encode())
-    package = Path(__file__).resolve().parents[1]
-    for name in ("data/pendigits.py", "data/unipen.py", "data/writers.py", "data/drawn.py",
-                 "reading/preprocessing.py"):
-        digest.update((package / name).read_bytes())
+    add_code(digest, ("data/pendigits.py", "data/unipen.py", "data/writers.py",
+                      "data/drawn.py", "reading/preprocessing.py"))
     return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
 
 
