@@ -101,7 +101,12 @@ def show_invitation() -> None:
 def show_answer(prediction: Prediction) -> None:
     """The digit, large, with its confidence; an honest "4 or 9?" when unsure."""
     digit, confidence = prediction.digit, prediction.confidence
-    if prediction.is_unsure:
+    if prediction.is_thick:
+        st.markdown(f'<div class="big-digit unsure">{digit}?</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="verdict">Probably <b>{digit}</b>, but it is drawn small for '
+                    'this pen, so its loops may have filled in. Draw it larger, or with a '
+                    'thinner pen.</div>', unsafe_allow_html=True)
+    elif prediction.is_unsure:
         other = prediction.runner_up
         st.markdown(f'<div class="big-digit unsure">{digit} or {other}?</div>',
                     unsafe_allow_html=True)
@@ -183,6 +188,8 @@ def short_answer(prediction: Prediction | NumberPrediction) -> str:
             return (f"<b>{prediction.text} or {prediction.alternative_text}?</b> One digit or "
                     "two: not sure.")
         return f"Reads <b>{prediction.text}</b>."
+    if prediction.is_thick:
+        return f"<b>{prediction.digit}?</b> Drawn small for this pen: not sure."
     if prediction.is_unsure:
         return f"<b>{prediction.digit} or {prediction.runner_up}?</b> Not sure."
     return f"Reads <b>{prediction.digit}</b>, {prediction.confidence:.0%} sure."

@@ -4,12 +4,13 @@ Each digit of a real-writers split (mnist_core.data.writers; default "validation
 are chosen) is drawn on the home page's 336x336 canvas at each ink height (a share of the
 square) and pen width of the grid, centred, with the writer's own slant, and read as the page
 reads a drawing (`Recognizer.predict`: not-a-digit refusals included). For each cell it prints
-the share read right, read wrong, and refused ("That looks like a dot/dash/scribble"), and
-how many of the wrong ones the page shows as "4 or 9?" (under `UNSURE_MARGIN`) rather than a
-sure answer. A digit smaller than a few pen widths cannot be drawn with that pen (its strokes
-would merge into a blob); those cells are left out and marked "-".
+the share read right, read wrong, and refused ("too small to read with this pen"); then the
+share shown sure and wrong (what misleads a person) and the share read right but shown with a
+doubt ("4 or 9?" under `UNSURE_MARGIN`, "8?" when drawn small for the pen, `THICK_SHARE`).
+A digit smaller than a few pen widths cannot be drawn with that pen (its strokes would merge
+into a blob); those cells are left out and marked "-".
 
-    python bench/size_and_pen.py                      # validation split, about 2 minutes
+    python bench/size_and_pen.py                      # validation split, about 3 minutes
     python bench/size_and_pen.py --split report --per-writer 10
 
 Needs UNIPEN_DATA_DIR and PENDIGITS_DATA_DIR.
@@ -29,7 +30,7 @@ from mnist_core.data.writers import real_writers  # noqa: E402
 from mnist_core.errors import DrawingError  # noqa: E402
 from mnist_core.recognizer import Recognizer  # noqa: E402
 
-SIZES = (0.20, 0.30, 0.45, 0.60, 0.80)  # ink height, of the square's side (wider would clip)
+SIZES = (0.20, 0.25, 0.30, 0.38, 0.45, 0.60, 0.80)  # ink height, of the square's side
 PENS = (6, 14, 22, 30, 40)  # px: the page's slider runs 6-40, default 22
 MIN_HEIGHT_PER_PEN = 2.5  # below this many pen widths tall the strokes merge into one blob
 
@@ -45,32 +46,47 @@ def main() -> None:
     digits = real_writers(args.split, per_writer=args.per_writer)
     print(f"model: {recognizer.source}; {args.split} split: {len(digits)} digits of "
           f"{len({digit.writer_key for digit in digits})} writers; centred, writer's slant")
-    print("cells: read right / wrong (of which shown \"4 or 9?\") / refused as not a digit")
-    print("height \\ pen " + "".join(f"{pen:>27d} px" for pen in PENS))
-    for size in SIZES:
+    sizes = [size for size in SIZES if size * CANVAS_SIZE >= MIN_HEIGHT_PER_PEN * min(PENS)]
+    tally = {}  # (size, pen) -> right, right shown unsure, wrong, wrong shown sure, refused
+    for size in sizes:
         height = size * CANVAS_SIZE
-        cells = []
         for pen in PENS:
             if height < MIN_HEIGHT_PER_PEN * pen:
-                cells.append(f"{'-':>30s}")
                 continue
-            right = wrong = unsure = refused = 0
+            counts = [0] * 5
             for digit in digits:
                 canvas = draw_pen_digit(digit, pen_width=pen, height=height)
                 try:
                     prediction = recognizer.predict(canvas)
                 except DrawingError:  # NotADigitError, or too little ink: named, not read
-                    refused += 1
+                    counts[4] += 1
                     continue
                 if prediction.digit == digit.label:
-                    right += 1
+                    counts[0] += 1
+                    counts[1] += prediction.is_unsure
                 else:
-                    wrong += 1
-                    unsure += prediction.is_unsure
-            n = len(digits)
-            cells.append(f"{right / n:7.1%} / {wrong / n:5.1%} ({unsure:3d}) / {refused / n:5.1%}")
-        print(f"{size:>5.0%} ({height:3.0f} px)" + "".join(f"{cell:>30s}" for cell in cells))
+                    counts[2] += 1
+                    counts[3] += not prediction.is_unsure
+            tally[size, pen] = counts
+    n = len(digits)
+    print("read right / wrong / refused (named: too small for the pen, a scribble)")
+    _table(sizes, tally, lambda c: f"{c[0] / n:6.1%} / {c[2] / n:5.1%} / {c[4] / n:5.1%}")
+    print("\nshown sure and wrong (what misleads) / right but shown unsure (\"8?\", \"4 or 9?\")")
+    _table(sizes, tally, lambda c: f"{c[3] / n:5.1%} / {c[1] / n:5.1%}")
+    shown = [tally[key] for key in tally if key[0] >= 0.45 and key[1] <= 30]
+    print(f"\ntypical (45% of the square and up, pens to 30 px): read right "
+          f"{sum(c[0] for c in shown) / (n * len(shown)):.2%}, shown sure and wrong "
+          f"{sum(c[3] for c in shown) / (n * len(shown)):.2%}, refused "
+          f"{sum(c[4] for c in shown)} of {n * len(shown)}")
     print(f"bench total: {time.perf_counter() - started:.0f} s")
+
+
+def _table(sizes, tally, cell) -> None:
+    """One row per ink height, one column per pen; "-" where the pen is too wide to draw."""
+    print("height \\ pen " + "".join(f"{pen:>24d} px" for pen in PENS))
+    for size in sizes:
+        cells = [cell(tally[size, pen]) if (size, pen) in tally else "-" for pen in PENS]
+        print(f"{size:>5.0%} ({size * CANVAS_SIZE:3.0f} px)" + "".join(f"{c:>27s}" for c in cells))
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ from mnist_core.reading.preprocessing import (
 from mnist_core.reading.shape import check_ink, not_a_digit
 from mnist_core.runs.store import MODEL_FILE, ModelStore, RunInfo, load_model_file
 
-__all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING_SURE",
-           "UNSURE_MARGIN"]
+__all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "THICK_SHARE",
+           "TOUCHING_SURE", "UNSURE_MARGIN"]
 
 # When the top two probabilities are closer than this, the answer is shown as "4 or 9?".
 # Set on the validation split of real writers (mnist_core.data.writers; `python
@@ -46,6 +46,15 @@ __all__ = ["NEAR_GAP", "NumberPrediction", "Prediction", "Recognizer", "TOUCHING
 # 50% / 0.82% (61% / 1.26%); 0.8 costs twice as many right answers (1.77%, 2.88%) for 75%.
 # Half of the misses said honestly, for under 1% of right answers said with a doubt.
 UNSURE_MARGIN = 0.5
+# A digit drawn small with a thick pen (its stroke wider than this share of its longer side,
+# `Prepared.stroke_share`) may have filled in its loops: it is read, but never shown sure, and
+# the page says why (`Prediction.is_thick`). Set on the validation writers drawn at 20-80% of
+# the canvas with pens of 6-40 px (a one-off sweep beside `python bench/size_and_pen.py`,
+# 14,550 readings): read right 97.7-99.1% in every band of share up to 0.28, then 93.5% at
+# 0.28-0.30, 88% at 0.33-0.36, 61% above 0.5. At 0.28 it flags 193 of the 232 misses that
+# showed sure (83%), and 2 of 5,436 right answers at typical sizes (45% of the square and up,
+# pens up to 30 px); the answers it flags are right 60-93% of the time, so "8?" is honest.
+THICK_SHARE = 0.28
 # Of the tallest piece's height: tall pieces at least this far apart but closer than
 # mnist_core.reading.numbers.GAP (0.15) may be one digit or two. Both readings are made; the split
 # one leads when the model is at least as sure of it (the number's confidence, a product), and
@@ -84,12 +93,15 @@ class Prediction:
         probabilities: (10,) float32 in [0, 1], summing to 1.
         model_input: (28, 28) float32 in [0, 1], white digit on black: what the network saw.
         steps: the preprocessing steps, when asked for; else None.
+        stroke_share: the drawn stroke's width over the ink's longer side
+            (`Prepared.stroke_share`); 0.0 when the drawing was already a model input.
     """
 
     digit: int
     probabilities: np.ndarray
     model_input: np.ndarray
     steps: PreprocessSteps | None = None
+    stroke_share: float = 0.0
 
     @property
     def confidence(self) -> float:
@@ -102,10 +114,17 @@ class Prediction:
         return int(np.argsort(self.probabilities)[-2])
 
     @property
+    def is_thick(self) -> bool:
+        """True when the digit was drawn small for its pen (`THICK_SHARE`): its loops may
+        have filled in, so the answer is a guess however sure the model is."""
+        return self.stroke_share > THICK_SHARE
+
+    @property
     def is_unsure(self) -> bool:
-        """True when the top two digits are within `UNSURE_MARGIN` of each other."""
+        """True when the top two digits are within `UNSURE_MARGIN` of each other, or the
+        digit is drawn too small for its pen to be sure (`is_thick`)."""
         second = float(self.probabilities[self.runner_up])
-        return self.confidence - second < UNSURE_MARGIN
+        return self.confidence - second < UNSURE_MARGIN or self.is_thick
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,7 +220,7 @@ class Recognizer:
         check_ink(prepared.ink)
         probabilities = self.weights.predict(prepared.model_input[None])[0]
         return Prediction(int(probabilities.argmax()), probabilities, prepared.model_input,
-                          prepared.steps() if return_steps else None)
+                          prepared.steps() if return_steps else None, prepared.stroke_share)
 
     def predict_number(self, image: np.ndarray, *, return_steps: bool = False
                        ) -> NumberPrediction:
@@ -269,7 +288,7 @@ class Recognizer:
         them is a dot, a dash or a scribble)."""
         # Several digits: the whole drawing is never made MNIST-like, only each digit.
         frame = found.ink.shape[0]  # digits in a row compare with the picture's height
-        inputs, all_steps = [], []
+        inputs, all_steps, shares = [], [], []
         for place, piece in enumerate(pieces, start=1):
             shape = not_a_digit(piece.ink, frame_side=frame)
             if shape is not None:
@@ -279,12 +298,13 @@ class Recognizer:
             piece_prepared = prepare(piece.ink)
             inputs.append(piece_prepared.model_input)
             all_steps.append(piece_prepared.steps() if return_steps else None)
+            shares.append(piece_prepared.stroke_share)
         probabilities = self.weights.predict(np.stack(inputs))
         scale = max(found.input_shape) / max(found.ink.shape)
         boxes = tuple(tuple(round(edge * scale) for edge in piece.box) for piece in pieces)
         return NumberPrediction(
-            tuple(Prediction(int(p.argmax()), p, x, s) for p, x, s in
-                  zip(probabilities, inputs, all_steps, strict=True)), boxes)
+            tuple(Prediction(int(p.argmax()), p, x, s, share) for p, x, s, share in
+                  zip(probabilities, inputs, all_steps, shares, strict=True)), boxes)
 
     def read_model_input(self, model_input: np.ndarray) -> Prediction:
         """Read a drawing that is already a model input (a saved drawing, say).
@@ -302,11 +322,12 @@ class Recognizer:
 
     def predict_batch(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         """Read several drawings in one matrix product; same errors as `predict`."""
-        inputs = np.stack([_read_digit(image)[0] for image in images]) if len(images) else \
+        prepared = [_read_digit(image) for image in images]
+        inputs = np.stack([each.model_input for each in prepared]) if prepared else \
             np.zeros((0, 28, 28), np.float32)
         probabilities = self.weights.predict(inputs)
-        return [Prediction(int(p.argmax()), p, x) for p, x in
-                zip(probabilities, inputs, strict=True)]
+        return [Prediction(int(p.argmax()), p, x, None, each.stroke_share) for p, x, each in
+                zip(probabilities, inputs, prepared, strict=True)]
 
 
 def _in_a_row(boxes: Sequence[tuple[int, int, int, int]]) -> bool:
@@ -318,8 +339,8 @@ def _in_a_row(boxes: Sequence[tuple[int, int, int, int]]) -> bool:
         for first, second in pairwise(boxes))
 
 
-def _read_digit(image: np.ndarray) -> tuple[np.ndarray, Prepared]:
+def _read_digit(image: np.ndarray) -> Prepared:
     """Preprocess one drawing and check its ink is a digit's (NotADigitError if not)."""
     prepared = prepare(image)
     check_ink(prepared.ink)
-    return prepared.model_input, prepared
+    return prepared

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_core.errors import DrawingError, EmptyDrawingError
-from mnist_core.reading.preprocessing import PreprocessSteps, preprocess
+from mnist_core.reading.preprocessing import PreprocessSteps, prepare, preprocess
 
 SIZE = 280  # px, the app's canvas
 CENTRE = 14.0  # px, where preprocess puts the centre of mass (MNIST's convention)
@@ -260,6 +260,19 @@ def test_stroke_width_is_made_mnist_like_whatever_the_brush(digit):
     # a crossbar, which many MNIST sevens lack, hence the looser bound).
     assert thin.sum() == pytest.approx(thick.sum(), rel=0.25)
     assert thin.sum() == pytest.approx(MNIST_MASS[digit], rel=0.25 if digit == "0" else 0.4)
+
+
+@pytest.mark.parametrize(("height", "width"), [(200, 20), (200, 40), (100, 40), (240, 6)])
+def test_the_drawn_stroke_is_measured_against_the_digits_size(height, width):
+    """`Prepared.stroke_share`: the pen as drawn, before it is made MNIST-like, over the ink's
+    longer side (a round-ended bar: its length plus the pen; the distance transform
+    runs a little short on the round ends)."""
+    image = np.zeros((SIZE, SIZE), np.uint8)
+    cv2.line(image, (140, 140 - height // 2), (140, 140 + height // 2), 255, width)
+
+    share = prepare(image).stroke_share
+
+    assert share == pytest.approx(width / (height + width), rel=0.12)
 
 
 @pytest.mark.parametrize("width", [3, 20, 40])  # px: the pen widths on offer are 6-40

@@ -82,6 +82,33 @@ def test_unsure_when_the_top_two_are_close(probabilities, unsure):
     assert result.is_unsure is unsure and result.runner_up == 1
 
 
+@pytest.mark.parametrize(("share", "thick"), [(0.12, False), (0.28, False), (0.3, True)])
+def test_a_digit_drawn_small_for_its_pen_is_never_shown_sure(share, thick):
+    probabilities = np.array([0.99] + [0.01 / 9] * 9, np.float32)
+    result = Prediction(0, probabilities, np.zeros((28, 28), np.float32), stroke_share=share)
+    assert result.is_thick is thick and result.is_unsure is thick
+
+
+def test_a_small_digit_drawn_with_the_thickest_pen_is_read_but_flagged(shipped):
+    """A 7 drawn 80 px tall with the 40 px pen: its stroke is a third of its ink's size."""
+    small = shipped.predict(canvas_of_seven(80, 40))
+    assert small.is_thick and small.is_unsure, small.stroke_share
+    large = shipped.predict(canvas_of_seven(250, 22))  # the same 7, as people draw
+    assert not large.is_thick and large.digit == 7, (large.stroke_share, large.digit)
+
+
+def canvas_of_seven(height: int, pen: int) -> np.ndarray:
+    """A 7 (a bar and a diagonal) `height` px tall on a transparent 336 px canvas."""
+    alpha = np.zeros((336, 336), np.uint8)
+    top, left = 168 - height // 2, 168 - height // 3
+    points = np.array([(left, top), (left + 2 * height // 3, top),
+                       (left + height // 4, top + height)], np.int32)
+    cv2.polylines(alpha, [points], False, 255, pen, cv2.LINE_AA)
+    rgba = np.zeros((336, 336, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = 255, alpha
+    return rgba
+
+
 def test_load_by_path_and_by_run_folder(store):
     run = store.get_run(SHIPPED_ID)
     for path in (run.model_path, run.path):

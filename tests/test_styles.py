@@ -43,4 +43,7 @@ def test_a_report_writers_style_is_read_right_in_every_canvas_format(
         image = draw_pen_digit(digit, pen_width=pen, height=height * CANVAS_SIZE, format=format)
         reading = shipped.predict(image)
         assert reading.digit == digit.label, f"{what} ({format}): read {reading.digit}"
+        # Read right, and the small thick 8s shown "8?" with the reason (their stroke is over
+        # a third of their size); every style at a typical size shown sure.
+        assert reading.is_thick == (height < 0.45), f"{what}: {reading.stroke_share:.2f}"
 

@@ -76,6 +76,8 @@ _SENTENCES = {
     "dash": "That looks like a dash: draw a digit, larger.",
     "scribble": "That looks like a tiny scribble: draw a digit, larger.",
 }
+_SMALL_FOR_THE_PEN = ("That is too small to read with this pen: its strokes run together. "
+                      "Draw the digit larger, or with a thinner pen.")
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,11 @@ def _kind(*, extent: float, length: float, pen_width: float, thinness: float,
 
 
 def sentence(shape: InkShape) -> str:
-    """What the page says about ink that is not a digit, e.g. 'That looks like a dot: ...'."""
+    """What the page says about ink that is not a digit, e.g. 'That looks like a dot: ...'.
+    A small blob (the scribble rule's second half) may be a digit drawn too small for its
+    pen: the page says so rather than call it a scribble."""
+    if shape.kind == "scribble" and shape.extent >= SCRIBBLE_MAX_EXTENT:
+        return _SMALL_FOR_THE_PEN
     return _SENTENCES.get(shape.kind, "")
 
 

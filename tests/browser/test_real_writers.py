@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_home_page import answer, draw
+from tests.browser.test_home_page import answer, draw, drawing_canvas
 
 pytestmark = pytest.mark.browser
 
@@ -55,3 +55,29 @@ def test_a_report_writers_slashed_zero_drawn_with_the_mouse_is_read_as_0(page, p
     answer(page, "0").wait_for(timeout=20_000)
     assert page.locator(".big-digit").inner_text() == "0"
     screenshot(page, "home-report-writer-slashed-zero")
+
+
+def test_a_report_writers_small_eight_with_the_thickest_pen_is_read_with_the_reason_to_doubt(
+        page, pen_dir, unipen_dir, monkeypatch):
+    """The same writer's 8 drawn a third of the square tall with the 40 px pen: its loops
+    nearly fill in. The page reads it, says "8?" rather than a sure 8, and says why."""
+    monkeypatch.setenv("UNIPEN_DATA_DIR", str(unipen_dir))
+    monkeypatch.setenv("PENDIGITS_DATA_DIR", str(pen_dir))
+    from mnist_core.data.writers import real_writers
+
+    [eight] = [digit for digit in real_writers("report", per_writer=None)
+               if (digit.writer_key, digit.index) == ("unipen/apa-002", 478)]
+    assert eight.label == 8
+    drawing_canvas(page)
+    thumb = page.get_by_role("slider", name="Pen width")
+    thumb.focus()
+    for _ in range(40 - 22):  # from the default 22 px to the thickest pen, 40 px
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("thumb => thumb.value === '40'", arg=thumb.element_handle(),
+                           timeout=10_000)
+    page.wait_for_timeout(1500)  # the page reruns and the canvas takes the new pen
+    draw(page, mouse_strokes(eight, height=90))
+    # Each stroke is read as it lands: wait for the whole digit's answer.
+    page.locator(".big-digit", has_text=re.compile(r"^8\?$")).wait_for(timeout=20_000)
+    assert "drawn small for this pen" in page.locator(".verdict").inner_text()
+    screenshot(page, "home-report-writer-small-thick-eight")
