@@ -134,10 +134,8 @@ class _ProgressBar:
 
     def __call__(self, progress: Progress) -> None:
         if progress.stage == "preparing":
-            what = ("Drawing real writers' digits on the canvas" if progress.step == "real writers"
-                    else "Re-drawing training digits as mouse strokes (once, then cached)")
-            print(f"\r{what}: {progress.batch}/{progress.batches} · {self._left(progress)}   ",
-                  end="", file=sys.stderr)
+            print(f"\r{progress.preparing_text} · {self._left(progress)}   ", end="",
+                  file=sys.stderr)
             if progress.batch == progress.batches:
                 print(file=sys.stderr)
             return

@@ -270,13 +270,8 @@ def show_running(job_id: str) -> None:
     scoring = progress is not None and progress.stage == "scoring"
     if status.state == "starting" or progress is None:
         st.progress(0.0, text="Starting: loading TensorFlow and MNIST…")
-    elif progress.stage == "preparing" and progress.step == "real writers":
-        st.progress(progress.step_fraction,
-                    text=f"Drawing real writers' digits on the canvas: {progress.batches:,}")
     elif progress.stage == "preparing":
-        st.progress(progress.step_fraction,
-                    text=f"Re-drawing training digits as mouse strokes (once): "
-                         f"{progress.batch:,} of {progress.batches:,}")
+        st.progress(progress.step_fraction, text=progress.preparing_text)
     elif scoring:
         count = f" {progress.batch:,} of {progress.batches:,}" if progress.batches > 1 else ""
         st.progress(progress.step_fraction,

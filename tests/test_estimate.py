@@ -27,6 +27,9 @@ from mnist_core.training.progress import Progress
 SCORING = {"test set": 1.0, "re-drawn digits": 10.0, "held-out drawings": 0.5, "saving": 0.5}
 
 
+COLD_PEN_DRAWINGS = 3 * 12_037  # both files' training pool, drawn 3 times (pen_cache.COPIES)
+
+
 def made_up_run(config: TrainConfig, epoch_seconds: float, epochs: int = 4, *,
                 first_epoch: float | None = None, startup: float | None = 9.0,
                 scoring: dict | None = None, shipped: bool = False):
@@ -63,8 +66,8 @@ def test_a_run_trained_here_sizes_the_next_estimate():
     assert estimate.first_epoch == pytest.approx(8.0 + 3.0)  # tracing, as measured
     assert estimate.startup == 9.0 and estimate.scoring["re-drawn digits"] == 10.0
     # A step the run did not record (real writers, newer than it) takes its default.
-    assert estimate.preparing == pytest.approx(  # Quick's real writers' digits, drawn first
-        QUICK.pen_images(54_000) * estimate_module._SECONDS_PER_PEN_DIGIT)
+    assert estimate.preparing == pytest.approx(  # Quick's real writers' drawings, made first
+        COLD_PEN_DRAWINGS * estimate_module._SECONDS_PER_PEN_DIGIT)
     assert estimate.total == pytest.approx(9.0 + estimate.preparing + 11.0 + 11 * 8.0
                                            + estimate.finishing + 12.0
                                            + estimate_module._SCORING_SECONDS["real writers"])
@@ -283,6 +286,14 @@ def test_real_writers_digits_are_drawn_before_training_and_fitted_every_epoch():
     calibration = calibrate([made_up_run(QUICK, 8.0, scoring=SCORING)])
     plain = estimate_run(dataclasses.replace(QUICK, pen_fraction=0.0), calibration)
     pen = estimate_run(dataclasses.replace(QUICK, pen_fraction=0.2), calibration)
-    # 54,000 MNIST images fitted, plus 13,500 pen digits drawn first
-    assert pen.preparing == pytest.approx(13_500 * estimate_module._SECONDS_PER_PEN_DIGIT)
+    # 54,000 MNIST images fitted, plus 13,500 pen digits: the pool's 3 drawings of each of
+    # its 12,037 digits made first, once per machine; none once they are cached
+    assert pen.preparing == pytest.approx(COLD_PEN_DRAWINGS
+                                          * estimate_module._SECONDS_PER_PEN_DIGIT)
+    assert estimate_run(dataclasses.replace(QUICK, pen_fraction=0.2), calibration,
+                        pen_cached=True).preparing == 0.0
+    # One file's writers: a third of the drawings as many
+    pendigits_only = dataclasses.replace(QUICK, pen_sources=("pendigits",))
+    assert estimate_run(pendigits_only, calibration).preparing == pytest.approx(
+        3 * 5_495 * estimate_module._SECONDS_PER_PEN_DIGIT)
     assert pen.per_epoch == pytest.approx(plain.per_epoch * 67_500 / 54_000, rel=0.1)

@@ -334,17 +334,20 @@ def test_lower_priority_lowers_the_threads_already_running():
     assert output[0] == "3" and int(output[1]) >= 2 and output[2].strip() == "[3]"
 
 
-def test_a_fine_tune_whose_real_writers_digits_are_cached_is_estimated_without_drawing_them(
+def test_a_run_whose_real_writers_drawings_are_cached_is_estimated_without_drawing_them(
         jobs, tmp_path, monkeypatch):
+    from mnist_core.config import QUICK
     from mnist_core.training.finetune import fine_tune_config
-    from mnist_core.training.training_set import pen_cache_path, replayed_pen_digits
+    from mnist_core.training.pen_cache import cache_path
 
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     config = fine_tune_config(jobs.store.get_run("shipped"), pen_digits=True)
-    assert jobs_module.estimate_job(config, jobs.store).preparing > 0  # drawn the first time
-    path = pen_cache_path(config, replayed_pen_digits(config))
-    path.parent.mkdir(parents=True)
-    path.touch()
+    assert jobs_module.estimate_job(QUICK, jobs.store).preparing > 0  # drawn the first time
+    assert jobs_module.estimate_job(config, jobs.store).preparing > 0
+    for sources in (QUICK.pen_sources, config.pen_sources):
+        cache_path(sources).parent.mkdir(parents=True, exist_ok=True)
+        cache_path(sources).touch()
+    assert jobs_module.estimate_job(QUICK, jobs.store).preparing == 0
     assert jobs_module.estimate_job(config, jobs.store).preparing == 0
     # A fine-tune that also re-draws MNIST digits (none cached) still waits for that.
     redrawing = dataclasses.replace(config, drawn_fraction=0.3)

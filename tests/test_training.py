@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -135,23 +137,31 @@ def test_fine_tuning_keeps_the_models_own_layers(data):
         train_model(config, data=data, start_weights=base)
 
 
-def test_a_fine_tune_draws_its_real_writers_digits_once_and_then_reads_them(data, tmp_path,
-                                                                            monkeypatch):
+def test_real_writers_drawings_are_made_once_and_each_run_samples_them(data, tmp_path,
+                                                                         monkeypatch):
+    """A run needing as many real writers' digits as a third of the pool (Quick needs 1.8
+    a digit) and every fine-tune sample the pool's drawings kept on disk, drawn by the first
+    run only (mnist_core.training.pen_cache); a small run draws its own few anew."""
+    from mnist_core.data.pendigits import PenDigit
+
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    pool = tuple(PenDigit(label, 1, number, number, (np.zeros((1, 2), np.float32),))
+                 for number, label in enumerate(list(range(10)) * 6))  # 60 digits
+    monkeypatch.setattr("mnist_core.data.writers.training_pool", lambda sources: pool)
     calls = []
 
-    def pen_training_set(count, rng, pool=None):
-        calls.append(count)
-        images, labels = data
-        return images[:count].copy(), labels[:count].copy()
+    def pen_drawings(digits, copies, seed, on_progress=None, should_stop=None):
+        calls.append(len(digits) * copies)
+        labels = np.array([digit.label for digit in digits], np.uint8)
+        return np.broadcast_to(labels[:, None, None, None] * 20,  # a picture of its label
+                               (len(digits), copies, 28, 28)).astype(np.uint8)
 
-    monkeypatch.setattr("mnist_core.data.pendigits.pen_training_set", pen_training_set)
-    tuned = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.1,
-                           "tuned_from": "shipped"})
-    first = train_model(tuned, data=data)
-    second = train_model(tuned, data=data)
-    assert calls == [first.pen_digits] == [60]  # a ninth of 540: 10% of those fitted
-    assert second.pen_digits == 60 and second.status == "completed"
-    scratch = TrainConfig(**{**tuned.to_dict(), "tuned_from": None})
-    train_model(scratch, data=data)
-    assert calls == [60, 60]  # a run from scratch draws its own, as always
+    monkeypatch.setattr("mnist_core.training.pen_cache.pen_drawings", pen_drawings)
+    scratch = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.1})
+    first = train_model(scratch, data=data)
+    second = train_model(dataclasses.replace(scratch, seed=1), data=data)
+    tuned = train_model(dataclasses.replace(scratch, tuned_from="shipped"), data=data)
+    assert calls == [180]  # the pool's 60 digits, 3 drawings each, once
+    assert first.pen_digits == second.pen_digits == tuned.pen_digits == 60  # a ninth of 540
+    assert first.pen_drawn == 180 and second.pen_drawn == tuned.pen_drawn == 0
+    assert first.status == second.status == tuned.status == "completed"

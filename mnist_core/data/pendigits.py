@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -568,25 +568,59 @@ def _inputs_chunk(args: tuple[Sequence[PenDigit], int, tuple[str, ...] | None, b
 
 
 def _render(digits: Sequence[PenDigit], rng: np.random.Generator,
-            formats: tuple[str, ...] | None, as_uint8: bool, vary: bool = False) -> np.ndarray:
+            formats: tuple[str, ...] | None, as_uint8: bool, vary: bool = False,
+            on_progress: Callable[[int, int], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> np.ndarray | None:
     """Draw and preprocess digits in chunks of 500, each with a seed drawn from rng, on all
-    cores when there are many; the result does not depend on the number of cores."""
+    cores when there are many; the result does not depend on the number of cores.
+    `on_progress(done, total)` after each chunk; None when `should_stop` says stop."""
     starts = range(0, len(digits), _CHUNK)
     seeds = rng.integers(2**63, size=len(starts))
     chunks = [(tuple(digits[start:start + _CHUNK]), int(seed), formats, as_uint8, vary)
               for start, seed in zip(starts, seeds, strict=True)]
     workers = min(os.cpu_count() or 1, len(chunks))
+    pool = None
     if len(digits) < _POOL_MIN or workers < 2:
-        results = [_inputs_chunk(chunk) for chunk in chunks]
+        rendered = map(_inputs_chunk, chunks)
     else:
         # "spawn": TensorFlow's threads make forking a loaded process unsafe. A script calling
         # this with many digits needs an `if __name__ == "__main__":` guard.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) \
-                as pool:
-            results = list(pool.map(_inputs_chunk, chunks))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        rendered = pool.map(_inputs_chunk, chunks)
+    results, done = [], 0
+    try:
+        for chunk, result in zip(chunks, rendered, strict=True):
+            results.append(result)
+            done += len(chunk[0])
+            if on_progress is not None:
+                on_progress(done, len(digits))
+            if should_stop is not None and should_stop():
+                return None
+    finally:
+        if pool is not None:  # on a stop, the chunks under way end on their own
+            pool.shutdown(wait=False, cancel_futures=True)
     if not results:
         return np.empty((0, 28, 28), np.uint8 if as_uint8 else np.float32)
     return np.concatenate(results)
+
+
+def pen_drawings(pool: Sequence[PenDigit], copies: int, seed: int,
+                 on_progress: Callable[[int, int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> np.ndarray | None:
+    """Each digit of `pool` drawn `copies` times as `pen_training_set` draws it (varied
+    shape, random pen, size, slant, place and canvas format), through preprocess: the
+    drawings a run's real writers' digits are sampled from (mnist_core.training.pen_cache).
+
+    Returns:
+        (len(pool), copies, 28, 28) uint8, white digit on black; the same for the same pool,
+        copies and seed. None when `should_stop` said stop (checked after every 500).
+    """
+    pool = tuple(pool)
+    rendered = _render(pool * copies, np.random.default_rng(seed), None, as_uint8=True,
+                       vary=True, on_progress=on_progress, should_stop=should_stop)
+    if rendered is None:
+        return None
+    return np.ascontiguousarray(rendered.reshape(copies, len(pool), 28, 28).transpose(1, 0, 2, 3))
 
 
 def pen_inputs(digits: Sequence[PenDigit], rng: np.random.Generator,

@@ -36,7 +36,8 @@ from mnist_core.data import pendigits, unipen
 from mnist_core.data.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits
 from mnist_core.data.unipen import load_unipen
 
-__all__ = ["PER_WRITER", "SOURCES", "SPLITS", "TRAINING_PER_WRITER", "available_sources",
+__all__ = ["PER_WRITER", "POOL_SIZES", "SOURCES", "SPLITS", "TRAINING_PER_WRITER",
+           "available_sources",
            "capped", "real_writers", "split_of", "trainable", "training_pool", "unavailable",
            "unipen_split"]
 
@@ -45,6 +46,9 @@ SOURCES = PEN_SOURCES
 PER_WRITER = 60  # digits of one writer at most, in any split
 # In training: every pendigits writer's (about 250 each); UNIPEN's few prolific writers cut.
 TRAINING_PER_WRITER = 250
+# `training_pool`'s size for each file, known without reading it (the time estimate's);
+# tests/test_writers.py checks them against the files.
+POOL_SIZES = {"pendigits": 5495, "unipen": 6542}
 _DEAL = ("report",) * 4 + ("validation",) * 4 + ("training",) * 9  # one round of 17 writers
 _CAP_SEED = 20261207
 

@@ -53,8 +53,9 @@ class TrainingResult:
             rendering them) and drawing the real writers' pen digits; 0 without either.
         redrawn_digits, redrawn_seconds: training digits rendered in this run after the first
             chunk (0 when read from the cache), and the seconds they took: the rendering pace.
-        pen_digits, pen_seconds: real writers' pen digits drawn to train on
-            (`config.pen_fraction`), and the seconds they took.
+        pen_digits, pen_seconds: real writers' pen digits trained on (`config.pen_fraction`),
+            and the seconds getting them took. pen_drawn: drawings of them made for their
+            cache in this run (mnist_core.training.pen_cache), 0 when it was read.
     """
 
     config: TrainConfig
@@ -71,6 +72,7 @@ class TrainingResult:
     redrawn_seconds: float = 0.0
     pen_digits: int = 0
     pen_seconds: float = 0.0
+    pen_drawn: int = 0
 
 
 def _to_float(images, labels):
@@ -202,7 +204,7 @@ def train_model(
                             train_samples=len(chosen.y_fit),
                             validation_samples=len(chosen.y_val),
                             preparing_seconds=chosen.pen_seconds, pen_digits=chosen.pen_count,
-                            pen_seconds=chosen.pen_seconds)
+                            pen_seconds=chosen.pen_seconds, pen_drawn=chosen.pen_drawn)
     reporter = _Reporter(config.epochs, batches, on_progress, should_stop, started)
     try:
         keras.utils.set_random_seed(config.seed)

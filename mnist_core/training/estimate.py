@@ -210,7 +210,9 @@ def _sample(config: TrainConfig, history: Sequence[Mapping[str, Any]],
             scoring[str(step)] = value
     startup = _number(metrics.get("startup_seconds"))
     finishing = _number(metrics.get("finishing_seconds"))
-    pens, pen_seconds = _number(metrics.get("pen_digits")), _number(metrics.get("pen_seconds"))
+    # Drawings made for the real writers' cache; runs before it drew all they fitted.
+    pens = _number(metrics.get("pen_drawn", metrics.get("pen_digits")))
+    pen_seconds = _number(metrics.get("pen_seconds"))
     pen = pen_seconds / pens if pen_seconds is not None and pens and pens >= 1000 else None
     if per_epoch is None and startup is None and not scoring and redrawn is None:
         return None
@@ -338,8 +340,8 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         calibration: what this machine measured; by default `machine_calibration(store)`.
         drawn_cached: False when the re-drawn training digits must be rendered first (the
             first run with `drawn_fraction` > 0 on a machine).
-        pen_cached: True when the real writers' pen digits are read from a cache instead of
-            drawn (a fine-tune whose replayed digits an earlier fine-tune drew).
+        pen_cached: True when the real writers' drawings are read from their cache
+            (mnist_core.training.pen_cache) instead of drawn first.
         drawn_scored: False when the run is not scored on re-drawn test digits (a job given
             its own data instead of MNIST).
         available: training images to draw from: MNIST's 60,000, or a job's own data.
@@ -377,9 +379,20 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         digits = (fit + validation if config.max_train_samples is not None
                   and config.max_train_samples < available // 3 else available)
         preparing = digits * COPIES * measured("redrawn_digit", _SECONDS_PER_REDRAWN_DIGIT)
-    if config.pen_fraction > 0 and not pen_cached:
-        mnist_fit = _sizes(dataclasses.replace(config, pen_fraction=0.0), available)[0]
-        preparing += config.pen_images(mnist_fit) * measured("pen_digit", _SECONDS_PER_PEN_DIGIT)
+    if config.pen_fraction > 0:
+        # Every digit of the pool drawn COPIES times, once per machine (pen_cache), or a
+        # small run's own few drawn anew.
+        from mnist_core.data.writers import POOL_SIZES
+        from mnist_core.training.pen_cache import COPIES as PEN_COPIES
+        from mnist_core.training.pen_cache import uses_cache
+
+        pool = sum(POOL_SIZES[source] for source in config.pen_sources)
+        count = config.pen_images(_sizes(dataclasses.replace(config, pen_fraction=0.0),
+                                         available)[0])
+        drawings = 0 if pen_cached else PEN_COPIES * pool
+        if not uses_cache(count, pool, config.tuned_from is not None):
+            drawings = count
+        preparing += drawings * measured("pen_digit", _SECONDS_PER_PEN_DIGIT)
     scoring = {}
     for step in SCORING_STEPS:
         found = [sample.scoring[step] for sample in samples if step in sample.scoring]

@@ -376,16 +376,15 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
     from mnist_core.config import MNIST_TRAIN_SIZE
     from mnist_core.training.drawn_cache import has_cache  # no TensorFlow
     from mnist_core.training.finetune import scored_quickly
-    from mnist_core.training.training_set import pen_cache_path, replayed_pen_digits
+    from mnist_core.training.pen_cache import is_cached
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile), \
                 np.load(data_path) as arrays:
             available = max(1, len(arrays["y_train"]))
-    # A fine-tune's real writers' digits, drawn by an earlier fine-tune, are read in a moment.
-    pen_cached = config.tuned_from is not None and config.pen_fraction > 0 and pen_cache_path(
-        config, replayed_pen_digits(config, available)).is_file()
+    # The real writers' drawings, once drawn on this machine, are read in a moment.
+    pen_cached = config.pen_fraction > 0 and is_cached(config.pen_sources)
     estimate = estimate_run(config, drawn_cached=has_cache(), pen_cached=pen_cached,
                             drawn_scored=data_path is None and not scored_quickly(config),
                             available=available, store=store)

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Progress"]
+__all__ = ["DRAWING_WRITERS", "DRAWING_WRITERS_AGAIN", "Progress"]
+
+# The "preparing" stage's steps for the real writers' digits: "real writers" while a run takes
+# its sample (a moment, or a small run drawing its own few), these two while the pool's
+# drawings are made for their cache (once per machine), the second when a damaged one was
+# found.
+DRAWING_WRITERS = "drawing real writers"
+DRAWING_WRITERS_AGAIN = "drawing real writers again"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,20 @@ class Progress:
         if self.stage != "training" or self.epochs * self.batches <= 0:
             return 0.0
         return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
+
+    @property
+    def preparing_text(self) -> str:
+        """What the "preparing" stage is doing, in a sentence for the page and the command
+        line, e.g. "Drawing real writers' digits on the canvas, once: 3,000 of 36,111"."""
+        count = f"{self.batch:,} of {self.batches:,}"
+        if self.step == DRAWING_WRITERS:
+            return f"Drawing real writers' digits on the canvas, once for this machine: {count}"
+        if self.step == DRAWING_WRITERS_AGAIN:
+            return ("The real writers' drawings kept here were damaged; drawing them again: "
+                    + count)
+        if self.step == "real writers":
+            return f"Taking this run's real writers' digits: {count}"
+        return f"Re-drawing training digits as mouse strokes, once: {count}"
 
     @property
     def step_fraction(self) -> float:

@@ -10,8 +10,8 @@ A run fits, by its TrainConfig:
 - MNIST's training images, shuffled by the seed, cut to `max_train_samples`, less a validation
   share (`split_training_data`; the validation split is MNIST only, like every run's);
 - the class's saved drawings that are not held out, each `drawings_weight` times;
-- `pen_fraction` as many real writers' pen digits, drawn on the canvas anew for each run; a
-  fine-tune replays the same ones, drawn once and kept in the cache folder (`pen_cache_path`);
+- `pen_fraction` as many real writers' pen digits, a sample by the run's seed of their
+  drawings on the canvas, drawn once per machine (mnist_core.training.pen_cache);
 - and, for `drawn_fraction`, each image's re-drawings as mouse strokes (the cache of
   mnist_core.training.drawn_cache), one of which may stand in for it in a batch.
 
@@ -21,22 +21,20 @@ and the job's estimate (mnist_core.training.jobs) asks what is cached without lo
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from mnist_core.classroom.drawings import DrawingStore
 from mnist_core.config import TrainConfig
 from mnist_core.errors import DrawingStoreError
-from mnist_core.training.drawn_cache import add_code, cache_dir, redrawn_images, save_cache
-from mnist_core.training.progress import Progress
+from mnist_core.training.drawn_cache import redrawn_images
+from mnist_core.training.progress import DRAWING_WRITERS, DRAWING_WRITERS_AGAIN, Progress
 
-__all__ = ["TrainingSet", "add_redrawn", "pen_cache_path", "replayed_pen_digits",
-           "saved_drawings", "split_training_data", "training_set"]
+__all__ = ["TrainingSet", "add_redrawn", "saved_drawings", "split_training_data",
+           "training_set"]
 
 OnProgress = Callable[[Progress], None] | None
 ShouldStop = Callable[[], bool] | None
@@ -54,8 +52,9 @@ class TrainingSet:
             its order; `mnist_count` of them.
         x_drawn: (N, copies, 28, 28) uint8 re-drawings of each of x_fit (a saved drawing's or a
             pen digit's are itself), or None: set by `add_redrawn`.
-        pen_count, pen_seconds: real writers' digits fitted, and the seconds drawing (or
-            reading them from the cache) took.
+        pen_count, pen_seconds: real writers' digits fitted, and the seconds getting them
+            took (drawing the cache first, when `pen_drawn`, else reading it).
+        pen_drawn: real writers' drawings made for the cache in this run; 0 when read.
         redrawn_digits, redrawn_seconds: MNIST digits re-drawn for this run (none when cached)
             and the time they took. preparing_seconds: all of the preparing, for the estimate.
     """
@@ -68,6 +67,7 @@ class TrainingSet:
     x_drawn: np.ndarray | None = None
     pen_count: int = 0
     pen_seconds: float = 0.0
+    pen_drawn: int = 0
     redrawn_digits: int = 0
     redrawn_seconds: float = 0.0
     preparing_seconds: float = 0.0
@@ -144,10 +144,11 @@ def training_set(config: TrainConfig, data: tuple[np.ndarray, np.ndarray],
                                        np.repeat(drawings[1], config.drawings_weight)])
     chosen.pen_count = config.pen_images(chosen.mnist_count)
     if chosen.pen_count and not (should_stop and should_stop()):
-        x_pen, y_pen, chosen.pen_seconds = _pen_digits(config, chosen.pen_count, on_progress,
-                                                       started)
-        chosen.x_fit = np.concatenate([chosen.x_fit, x_pen])
-        chosen.y_fit = np.concatenate([chosen.y_fit, y_pen])
+        pen = _pen_digits(config, chosen.pen_count, on_progress, started, should_stop)
+        if pen is not None:  # else stopped while drawing: the run ends before its first epoch
+            x_pen, y_pen, chosen.pen_seconds, chosen.pen_drawn = pen
+            chosen.x_fit = np.concatenate([chosen.x_fit, x_pen])
+            chosen.y_fit = np.concatenate([chosen.y_fit, y_pen])
     chosen.preparing_seconds = chosen.pen_seconds
     return chosen
 
@@ -200,67 +201,45 @@ class _Preparing:
                                       stage="preparing", pace=pace))
 
 
-def replayed_pen_digits(config: TrainConfig, available: int = 60_000) -> int:
-    """How many real writers' pen digits `config` fits: `pen_fraction` of the MNIST images
-    it fits (`max_train_samples` of `available`, less the validation share)."""
-    samples = min(config.max_train_samples or available, available)
-    return config.pen_images(samples - max(1, round(samples * config.validation_split)))
+def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, started: float,
+                should_stop: ShouldStop = None
+                ) -> tuple[np.ndarray, np.ndarray, float, int] | None:
+    """`count` pen digits of `config.pen_sources`' training writers: a sample, by the run's
+    seed, of their drawings kept on disk (mnist_core.training.pen_cache; drawn first when
+    missing, as the "preparing" stage, step "real writers"): (count, 28, 28) uint8,
+    (count,) uint8 labels, the seconds it took and the drawings made for the cache (0 when
+    it was read); None when stopped while drawing.
 
-
-def pen_cache_path(config: TrainConfig, count: int) -> Path:
-    """Where a fine-tune's `count` real writers' digits are kept once drawn (every fine-tune
-    replays the same ones): in `drawn_cache.cache_dir()`, named by the count, the seed and
-    the code that draws them, so a change to that code draws them anew."""
-    digest = hashlib.sha1(f"{count}-{config.seed}-{'+'.join(config.pen_sources)}".encode())
-    add_code(digest, ("data/pendigits.py", "data/unipen.py", "data/writers.py",
-                      "data/drawn.py", "reading/preprocessing.py"))
-    return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
-
-
-def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, started: float
-                ) -> tuple[np.ndarray, np.ndarray, float]:
-    """`count` pen digits of `config.pen_sources`' training writers, each drawn anew on the
-    canvas: (count, 28, 28) uint8, (count,) uint8 labels, and the seconds it took. Reported
-    as the "preparing" stage, step "real writers".
-
-    A fine-tune (`config.tuned_from`) replays the same pen digits every time, so they are
-    drawn once and kept in the cache folder (`pen_cache_path`): drawing them was most of a
-    fine-tune's time on a busy machine (2,111 digits: 12 s at load 8, 63 s for a
-    lowered-priority job at load 12). A run trained from scratch draws its own, as always.
+    Drawing 21,600 digits anew took about a minute of every run; now the cache is drawn once
+    per machine (36,111 drawings: 3 of each of the pool's digits) and read in a second. A
+    fine-tune replays the same sample every time (the same seed, the same drawings). A run
+    needing few (`pen_cache.uses_cache`) draws its own anew, as before.
     """
     from mnist_core.data.pendigits import pen_training_set
     from mnist_core.data.writers import training_pool
+    from mnist_core.training.pen_cache import DAMAGED, pen_copies, sample_pen, uses_cache
 
     began = time.perf_counter()
 
-    def report(done: int) -> None:
+    def report(what: str, done: int, total: int) -> None:
         if on_progress is not None:
             elapsed = time.perf_counter() - began
-            on_progress(Progress(0, 0, done, count, time.perf_counter() - started, {},
-                                 stage="preparing", step="real writers",
+            step = {"drawing": DRAWING_WRITERS, DAMAGED: DRAWING_WRITERS_AGAIN}.get(
+                what, "real writers")
+            on_progress(Progress(0, 0, done, total, time.perf_counter() - started, {},
+                                 stage="preparing", step=step,
                                  pace=elapsed / done if done else None))
 
-    report(0)
-    cache = pen_cache_path(config, count) if config.tuned_from is not None else None
-    cached = _read_pen_cache(cache, count) if cache is not None else None
-    if cached is not None:
-        images, labels = cached
+    report("reading", 0, count)
+    pool = training_pool(config.pen_sources)
+    rng = np.random.default_rng([config.seed, 12])
+    if not uses_cache(count, len(pool), config.tuned_from is not None):
+        images, labels = pen_training_set(count, rng, pool=pool)  # a few: drawn anew
+        drawn = count
     else:
-        images, labels = pen_training_set(count, np.random.default_rng([config.seed, 12]),
-                                          pool=training_pool(config.pen_sources))
-        if cache is not None:
-            save_cache(cache, np.concatenate([images.reshape(count, -1), labels[:, None]],
-                                             axis=1))
-    report(count)
-    return images, labels, time.perf_counter() - began
-
-
-def _read_pen_cache(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cached images and labels, or None when absent or damaged (then they are drawn)."""
-    try:
-        rows = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    if rows.shape != (count, 785) or rows.dtype != np.uint8 or rows[:, 784].max(initial=0) > 9:
-        return None
-    return rows[:, :784].reshape(count, 28, 28).copy(), rows[:, 784].copy()
+        drawings, drawn = pen_copies(config.pen_sources, pool, report, should_stop)
+        if drawings is None:
+            return None
+        images, labels = sample_pen(drawings, pool, count, rng)
+    report("reading", count, count)
+    return images, labels, time.perf_counter() - began, drawn

@@ -180,7 +180,8 @@ def _phase_seconds(result: TrainingResult, before_training: float) -> dict[str, 
         phases.update(redrawn_digits=result.redrawn_digits,
                       redrawn_seconds=round(result.redrawn_seconds, 2))
     if result.pen_digits:
-        phases.update(pen_digits=result.pen_digits, pen_seconds=round(result.pen_seconds, 2))
+        phases.update(pen_digits=result.pen_digits, pen_seconds=round(result.pen_seconds, 2),
+                      pen_drawn=result.pen_drawn)
     return phases
 
 
