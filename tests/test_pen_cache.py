@@ -150,3 +150,18 @@ def test_real_writers_digits_are_drawn_each_copy_its_own_way(pen_dir, monkeypatc
     assert np.array_equal(drawings, pen_drawings(pool, 2, seed=5))
     assert all(not np.array_equal(drawings[i, 0], drawings[i, 1]) for i in range(6))
     assert all(drawings[i].max() > 200 for i in range(6))  # ink, white on black
+
+
+@pytest.mark.parametrize(("step", "text"), [
+    ("drawing real writers", "Drawing real writers' digits on the canvas, once for this "
+                             "machine: 3,000 of 36,111"),
+    ("drawing real writers again", "The real writers' drawings kept here were damaged; "
+                                   "drawing them again: 3,000 of 36,111"),
+    ("real writers", "Taking this run's real writers' digits: 3,000 of 36,111"),
+    ("", "Re-drawing training digits as mouse strokes, once: 3,000 of 36,111"),
+])
+def test_the_page_and_the_command_line_say_what_is_being_prepared(step, text):
+    from mnist_core.training.progress import Progress
+
+    progress = Progress(0, 0, 3000, 36111, 12.0, {}, stage="preparing", step=step)
+    assert progress.preparing_text == text

@@ -139,8 +139,8 @@ def test_fine_tuning_keeps_the_models_own_layers(data):
 
 def test_real_writers_drawings_are_made_once_and_each_run_samples_them(data, tmp_path,
                                                                          monkeypatch):
-    """A run needing as many real writers' digits as a third of the pool (Quick needs 1.8
-    a digit) and every fine-tune sample the pool's drawings kept on disk, drawn by the first
+    """A run needing as many real writers' digits as a third of the pool (Quick takes 3 a
+    digit) and every fine-tune sample the pool's drawings kept on disk, drawn by the first
     run only (mnist_core.training.pen_cache); a small run draws its own few anew."""
     from mnist_core.data.pendigits import PenDigit
 

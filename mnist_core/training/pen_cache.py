@@ -1,7 +1,7 @@
 """Real writers' digits drawn once and kept: the drawings a run's pen digits are sampled from.
 
-Drawing a run's 21,600 real writers' digits on the canvas took about a minute before its first
-epoch, every run. Here each digit of the run's pool (mnist_core.data.writers.training_pool) is
+Drawing a Quick run's 36,000 real writers' digits on the canvas took one to four minutes
+before its first epoch, every run. Here each digit of the run's pool (mnist_core.data.writers.training_pool) is
 drawn `COPIES` times, varied as another writer might draw it (mnist_core.data.pendigits
 .pen_drawings), once per machine; each run then takes its own sample of those drawings:
 
@@ -33,7 +33,9 @@ from mnist_core.training.drawn_cache import add_code, cache_dir, save_cache
 __all__ = ["COPIES", "DAMAGED", "cache_path", "is_cached", "pen_copies", "sample_pen",
            "uses_cache"]
 
-COPIES = 3  # drawings per digit: a Quick run uses 1.8 a digit, each one once
+# Drawings per digit: a Quick or Best run takes 36,000 of the 36,111 (3 a digit), as many as it
+# drew for itself before; more would vary runs from each other, at a longer first build.
+COPIES = 3
 PEN_SEED = 20261207  # fixed: one cache serves every run's seed
 DAMAGED = "damaged"  # what `pen_copies` reports while drawing a damaged file's drawings anew
 _CODE_FILES = ("data/pendigits.py", "data/unipen.py", "data/writers.py", "data/drawn.py",

@@ -210,8 +210,9 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
     (count,) uint8 labels, the seconds it took and the drawings made for the cache (0 when
     it was read); None when stopped while drawing.
 
-    Drawing 21,600 digits anew took about a minute of every run; now the cache is drawn once
-    per machine (36,111 drawings: 3 of each of the pool's digits) and read in a second. A
+    Drawing Quick's 36,000 anew took one to four minutes of every run; now the cache is drawn
+    once per machine (36,111 drawings: 3 of each of the pool's digits; 137 s on two cores)
+    and read in 2-3 s. A
     fine-tune replays the same sample every time (the same seed, the same drawings). A run
     needing few (`pen_cache.uses_cache`) draws its own anew, as before.
     """
