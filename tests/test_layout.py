@@ -13,7 +13,7 @@ from tests.conftest import PROJECT
 
 PACKAGE = PROJECT / "mnist_core"
 ORDER = ["shared", "reading", "inside", "data", "runs", "classroom", "training", "entry"]
-SHARED = {"errors", "wording", "config", "model"}
+SHARED = {"errors", "wording", "config", "model", "learning"}
 ENTRY = {"__init__", "recognizer", "train"}
 
 

@@ -1,9 +1,10 @@
 """Real writers' digits drawn once and kept: the drawings a run's pen digits are sampled from.
 
 Drawing a Quick run's 36,000 real writers' digits on the canvas took one to four minutes
-before its first epoch, every run. Here each digit of the run's pool (mnist_core.data.writers.training_pool) is
-drawn `COPIES` times, varied as another writer might draw it (mnist_core.data.pendigits
-.pen_drawings), once per machine; each run then takes its own sample of those drawings:
+before its first epoch, every run. Here each digit of the run's pool
+(mnist_core.data.writers.training_pool) is drawn `COPIES` times, varied as another writer
+might draw it (mnist_core.data.pendigits.pen_drawings), once per machine; each run then takes
+its own sample of those drawings:
 
     pool = training_pool(sources)
     drawings, _ = pen_copies(sources, pool, on_progress, should_stop)  # (len(pool), COPIES, ..)
