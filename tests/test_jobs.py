@@ -338,12 +338,19 @@ def test_a_run_whose_real_writers_drawings_are_cached_is_estimated_without_drawi
         jobs, tmp_path, monkeypatch):
     from mnist_core.config import QUICK
     from mnist_core.training.finetune import fine_tune_config
-    from mnist_core.training.pen_cache import cache_path
+    from mnist_core.training.pen_cache import cache_path, replay_path
+    from mnist_core.training.training_set import replayed_pen_digits
 
     monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
     config = fine_tune_config(jobs.store.get_run("shipped"), pen_digits=True)
     assert jobs_module.estimate_job(QUICK, jobs.store).preparing > 0  # drawn the first time
     assert jobs_module.estimate_job(config, jobs.store).preparing > 0
+    # A fine-tune's own few, kept by an earlier fine-tune, are read in a moment.
+    replay = replay_path(config.pen_sources, config.seed, replayed_pen_digits(config))
+    replay.parent.mkdir(parents=True)
+    replay.touch()
+    assert jobs_module.estimate_job(config, jobs.store).preparing == 0
+    replay.unlink()
     for sources in (QUICK.pen_sources, config.pen_sources):
         cache_path(sources).parent.mkdir(parents=True, exist_ok=True)
         cache_path(sources).touch()

@@ -165,3 +165,31 @@ def test_real_writers_drawings_are_made_once_and_each_run_samples_them(data, tmp
     assert first.pen_digits == second.pen_digits == tuned.pen_digits == 60  # a ninth of 540
     assert first.pen_drawn == 180 and second.pen_drawn == tuned.pen_drawn == 0
     assert first.status == second.status == tuned.status == "completed"
+
+
+def test_a_fine_tune_without_the_pools_drawings_draws_its_few_once_and_then_reads_them(
+        data, tmp_path, monkeypatch):
+    """A fine-tune needs 60 here, a tenth of the pool: it does not wait for the whole pool to
+    be drawn; it draws its own and keeps them, as every fine-tune replays the same ones."""
+    from mnist_core.data.pendigits import PenDigit
+
+    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
+    pool = tuple(PenDigit(number % 10, 1, number, number, (np.zeros((1, 2), np.float32),))
+                 for number in range(600))
+    monkeypatch.setattr("mnist_core.data.writers.training_pool", lambda sources: pool)
+    calls = []
+
+    def pen_training_set(count, rng, pool=None):
+        calls.append(count)
+        images, labels = data
+        return images[:count].copy(), labels[:count].copy()
+
+    monkeypatch.setattr("mnist_core.data.pendigits.pen_training_set", pen_training_set)
+    tuned = TrainConfig(**{**TINY.to_dict(), "epochs": 1, "pen_fraction": 0.1,
+                           "tuned_from": "shipped"})
+    first = train_model(tuned, data=data)
+    second = train_model(tuned, data=data)
+    assert calls == [60] and first.pen_drawn == 60 and second.pen_drawn == 0
+    assert second.pen_digits == 60 and second.status == "completed"
+    train_model(dataclasses.replace(tuned, tuned_from=None), data=data)
+    assert calls == [60, 60]  # a small run from scratch draws its own, as always

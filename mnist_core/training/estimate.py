@@ -389,9 +389,8 @@ def estimate_run(config: TrainConfig, calibration: Calibration | None = None, *,
         pool = sum(POOL_SIZES[source] for source in config.pen_sources)
         count = config.pen_images(_sizes(dataclasses.replace(config, pen_fraction=0.0),
                                          available)[0])
-        drawings = 0 if pen_cached else PEN_COPIES * pool
-        if not uses_cache(count, pool, config.tuned_from is not None):
-            drawings = count
+        drawings = 0 if pen_cached else (PEN_COPIES * pool if uses_cache(count, pool, False)
+                                         else count)
         preparing += drawings * measured("pen_digit", _SECONDS_PER_PEN_DIGIT)
     scoring = {}
     for step in SCORING_STEPS:

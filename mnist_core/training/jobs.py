@@ -376,15 +376,20 @@ def estimate_job(config: TrainConfig, store: ModelStore, data_path: str | None =
     from mnist_core.config import MNIST_TRAIN_SIZE
     from mnist_core.training.drawn_cache import has_cache  # no TensorFlow
     from mnist_core.training.finetune import scored_quickly
-    from mnist_core.training.pen_cache import is_cached
+    from mnist_core.training.pen_cache import is_cached, replay_path
+    from mnist_core.training.training_set import replayed_pen_digits
 
     available = MNIST_TRAIN_SIZE
     if data_path is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile), \
                 np.load(data_path) as arrays:
             available = max(1, len(arrays["y_train"]))
-    # The real writers' drawings, once drawn on this machine, are read in a moment.
-    pen_cached = config.pen_fraction > 0 and is_cached(config.pen_sources)
+    # The real writers' drawings, once drawn on this machine, are read in a moment; so are a
+    # fine-tune's own few, once an earlier fine-tune drew them.
+    pen_cached = config.pen_fraction > 0 and (is_cached(config.pen_sources) or (
+        config.tuned_from is not None and replay_path(
+            config.pen_sources, config.seed,
+            replayed_pen_digits(config, available)).is_file()))
     estimate = estimate_run(config, drawn_cached=has_cache(), pen_cached=pen_cached,
                             drawn_scored=data_path is None and not scored_quickly(config),
                             available=available, store=store)

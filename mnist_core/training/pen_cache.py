@@ -31,8 +31,8 @@ import numpy as np
 from mnist_core.data.pendigits import PenDigit, pen_drawings
 from mnist_core.training.drawn_cache import add_code, cache_dir, save_cache
 
-__all__ = ["COPIES", "DAMAGED", "cache_path", "is_cached", "pen_copies", "sample_pen",
-           "uses_cache"]
+__all__ = ["COPIES", "DAMAGED", "cache_path", "is_cached", "pen_copies", "read_replay",
+           "replay_path", "sample_pen", "save_replay", "uses_cache"]
 
 # Drawings per digit: a Quick or Best run takes 36,000 of the 36,111 (3 a digit), as many as it
 # drew for itself before; more would vary runs from each other, at a longer first build.
@@ -43,12 +43,38 @@ _CODE_FILES = ("data/pendigits.py", "data/unipen.py", "data/writers.py", "data/d
                "reading/preprocessing.py")
 
 
-def uses_cache(count: int, pool_size: int, fine_tune: bool) -> bool:
-    """Whether a run fitting `count` of a pool's digits takes them from the cache: unless it
-    needs under a third as many as the pool has (a small run, a test's: drawing its own is
-    quicker than drawing the whole pool). A fine-tune always does: every fine-tune replays
-    the same digits, so the first one's drawing serves the rest."""
-    return fine_tune or 3 * count >= pool_size
+def uses_cache(count: int, pool_size: int, cached: bool) -> bool:
+    """Whether a run fitting `count` of a pool's digits takes them from the pool's drawings:
+    always when they are `cached`; else only when it needs at least a third as many as the
+    pool has (Quick and Best: 3 a digit). A small run (a fine-tune replaying 2,000, a test)
+    draws its own few rather than wait for the whole pool; a fine-tune keeps its few in its
+    own small file (`replay_path`), since every fine-tune replays the same ones."""
+    return cached or 3 * count >= pool_size
+
+
+def replay_path(sources: Sequence[str], seed: int, count: int) -> Path:
+    """Where a fine-tune's own `count` real writers' digits are kept once drawn, when the
+    pool's drawings are not here: named by the count, the seed, the files and the code."""
+    digest = hashlib.sha1(f"{count}-{seed}-{'+'.join(sources)}".encode())
+    add_code(digest, _CODE_FILES)
+    return cache_dir() / f"pen-finetune-{digest.hexdigest()[:16]}.npy"
+
+
+def read_replay(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A fine-tune's kept images and labels, or None when absent or damaged (then drawn)."""
+    try:
+        rows = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if rows.shape != (count, 785) or rows.dtype != np.uint8 or rows[:, 784].max(initial=0) > 9:
+        return None
+    return rows[:, :784].reshape(count, 28, 28).copy(), rows[:, 784].copy()
+
+
+def save_replay(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    """Keep a fine-tune's drawn images and labels (atomically, as every cache here)."""
+    save_cache(path, np.concatenate([images.reshape(len(images), -1), labels[:, None]],
+                                    axis=1))
 
 
 def cache_path(sources: Sequence[str]) -> Path:

@@ -33,8 +33,8 @@ from mnist_core.errors import DrawingStoreError
 from mnist_core.training.drawn_cache import redrawn_images
 from mnist_core.training.progress import DRAWING_WRITERS, DRAWING_WRITERS_AGAIN, Progress
 
-__all__ = ["TrainingSet", "add_redrawn", "saved_drawings", "split_training_data",
-           "training_set"]
+__all__ = ["TrainingSet", "add_redrawn", "replayed_pen_digits", "saved_drawings",
+           "split_training_data", "training_set"]
 
 OnProgress = Callable[[Progress], None] | None
 ShouldStop = Callable[[], bool] | None
@@ -201,6 +201,13 @@ class _Preparing:
                                       stage="preparing", pace=pace))
 
 
+def replayed_pen_digits(config: TrainConfig, available: int = 60_000) -> int:
+    """How many real writers' pen digits `config` fits: `pen_fraction` of the MNIST images
+    it fits (`max_train_samples` of `available`, less the validation share)."""
+    samples = min(config.max_train_samples or available, available)
+    return config.pen_images(samples - max(1, round(samples * config.validation_split)))
+
+
 def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, started: float,
                 should_stop: ShouldStop = None
                 ) -> tuple[np.ndarray, np.ndarray, float, int] | None:
@@ -214,11 +221,21 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
     once per machine (36,111 drawings: 3 of each of the pool's digits; 137 s on two cores)
     and read in 2-3 s. A
     fine-tune replays the same sample every time (the same seed, the same drawings). A run
-    needing few (`pen_cache.uses_cache`) draws its own anew, as before.
+    needing few while the pool's drawings are not here (`pen_cache.uses_cache`) draws its own
+    anew, as before, and a fine-tune keeps its own (`pen_cache.replay_path`).
     """
     from mnist_core.data.pendigits import pen_training_set
     from mnist_core.data.writers import training_pool
-    from mnist_core.training.pen_cache import DAMAGED, pen_copies, sample_pen, uses_cache
+    from mnist_core.training.pen_cache import (
+        DAMAGED,
+        is_cached,
+        pen_copies,
+        read_replay,
+        replay_path,
+        sample_pen,
+        save_replay,
+        uses_cache,
+    )
 
     began = time.perf_counter()
 
@@ -234,9 +251,17 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
     report("reading", 0, count)
     pool = training_pool(config.pen_sources)
     rng = np.random.default_rng([config.seed, 12])
-    if not uses_cache(count, len(pool), config.tuned_from is not None):
-        images, labels = pen_training_set(count, rng, pool=pool)  # a few: drawn anew
-        drawn = count
+    if not uses_cache(count, len(pool), is_cached(config.pen_sources)):
+        replay = replay_path(config.pen_sources, config.seed, count) \
+            if config.tuned_from is not None else None
+        kept = read_replay(replay, count) if replay is not None else None
+        drawn = 0 if kept is not None else count
+        if kept is not None:
+            images, labels = kept
+        else:  # a few: drawn anew (and a fine-tune's kept)
+            images, labels = pen_training_set(count, rng, pool=pool)
+            if replay is not None:
+                save_replay(replay, images, labels)
     else:
         drawings, drawn = pen_copies(config.pen_sources, pool, report, should_stop)
         if drawings is None:
