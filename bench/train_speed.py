@@ -1,16 +1,16 @@
-"""Training speed against the machine's limit.
+"""Training speed against the machine's limit, for each engine.
 
-For a config (default: the Quick preset), trains two epochs on MNIST and prints seconds per
-epoch, samples per second, and the ratio of one epoch's time to the time the same number of
-floating-point operations take in a plain numpy matrix multiply measured in the same run (the
-hardware limit). The second epoch is the one timed: the first includes graph tracing.
+For a config (default: the Quick preset), trains two epochs on MNIST with Keras and prints
+seconds per epoch, samples per second, and the ratio of one epoch's time to the time the same
+number of floating-point operations take in a plain numpy matrix multiply measured in the same
+run (the hardware limit). The second epoch is the one timed: the first includes graph tracing.
 
-Then the same epoch (images, batch size, dropout, Adam, validation pass) learnt by the plain
-numpy MLP (mnist_core.learning.MlpLearner), and the limit measured again: the machine's speed
-drifts on a shared host, so each engine is set beside the limit measured next to it.
+Then the same two epochs with the numpy engine (mnist_core.learning, the default for runs
+without distortions), and the limit measured again: the machine's speed drifts on a shared
+host, so each engine is set beside the limit measured next to it.
 
     python bench/train_speed.py                  # Quick preset
-    python bench/train_speed.py --preset best    # (numpy: without Best's distortions)
+    python bench/train_speed.py --preset best    # Keras only: Best distorts its images
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core.config import PRESETS  # noqa: E402
-from mnist_core.learning import MlpLearner  # noqa: E402
 from mnist_core.model import count_macs  # noqa: E402
 from mnist_core.training.engine import train_model  # noqa: E402
 
@@ -50,9 +49,15 @@ def main() -> None:
     config = {name.lower(): c for name, c in PRESETS.items()}[args.preset]
     config = dataclasses.replace(config, epochs=2)
 
+    for engine in ("keras", "numpy") if not config.augment else ("keras",):
+        timed(config, engine)
+
+
+def timed(config, engine: str) -> None:
+    """Train two epochs with `engine` and print the second's time against the limit."""
     epoch_ends: list[float] = []
     result = train_model(config, on_progress=lambda p: p.epoch_end and epoch_ends.append(
-        p.elapsed_seconds))
+        p.elapsed_seconds), engine=engine)
     epoch_seconds = epoch_ends[1] - epoch_ends[0]
     peak = numpy_flops_per_second()
 
@@ -61,38 +66,13 @@ def main() -> None:
     # validation images only go forward.
     flops = 6 * macs * result.train_samples + 2 * macs * result.validation_samples
     limit_seconds = flops / peak
-    print(f"config:            {config.describe()}, batch {config.batch_size}")
+    print(f"\n{engine} engine; config: {config.describe()}, batch {config.batch_size}")
     print(f"seconds per epoch: {epoch_seconds:.2f}  (first epoch, with tracing: "
           f"{epoch_ends[0]:.2f})")
     print(f"samples per second: {result.train_samples / epoch_seconds:,.0f}")
     print(f"numpy matmul:      {peak / 1e9:.0f} GFLOP/s; one epoch is {flops / 1e9:.0f} GFLOP "
           f"= {limit_seconds:.2f} s at that rate")
     print(f"ratio to the limit: {epoch_seconds / limit_seconds:.2f}x")
-
-    seconds = numpy_epoch_seconds(config, result.train_samples, result.validation_samples)
-    peak = numpy_flops_per_second()
-    print(f"numpy MLP (mnist_core.learning), the same epoch: {seconds:.2f} s; numpy matmul now "
-          f"{peak / 1e9:.0f} GFLOP/s, so {seconds / (flops / peak):.2f}x the limit")
-
-
-def numpy_epoch_seconds(config, train_samples: int, validation_samples: int) -> float:
-    """One epoch of `config` learnt by the numpy MLP on as many (random) uint8 images: each
-    batch made float as the engine makes it, Adam with dropout, then a validation pass."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (train_samples, 784), dtype=np.uint8)
-    labels = rng.integers(0, 10, train_samples)
-    held = rng.integers(0, 256, (validation_samples, 784), dtype=np.uint8)
-    learner = MlpLearner.fresh((784, *config.hidden_units, 10), rng,
-                               dropout=config.dropout_rate)
-    scale = np.float32(1 / 255)
-    started = time.perf_counter()
-    order = rng.permutation(train_samples)
-    for start in range(0, train_samples, config.batch_size):
-        batch = order[start:start + config.batch_size]
-        learner.step(images[batch] * scale, labels[batch], config.learning_rate, rng)
-    for start in range(0, validation_samples, 1024):
-        learner.weights.predict(held[start:start + 1024] * scale)
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ reading.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +35,11 @@ _BETA_1, _BETA_2, _EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
 # A mean loss this high is far worse than guessing (ln 10 = 2.3 for ten digits): the weights
 # have run away. The softmax is computed stably, so a runaway network's loss stays finite.
 DIVERGED_LOSS = 25.0
+# Adam's update is a dozen passes over every weight, each on one core in numpy; weights in
+# arrays at least this big are updated in slices on every core (numpy lets go of the lock in
+# its loops): for Quick's 1.3 M weights, 3.5 s of a 9 s epoch on one core of two.
+_SPLIT_SIZE = 1 << 17
+_pool: ThreadPoolExecutor | None = None
 
 
 @dataclass(frozen=True)
@@ -190,15 +197,45 @@ class MlpLearner:
                 self._moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
             alpha = learning_rate * np.sqrt(1 - _BETA_2 ** self.steps) \
                 / (1 - _BETA_1 ** self.steps)
-            for param, grad, (m, v) in zip(params, updates, self._moments, strict=True):
-                m += (grad - m) * (1 - _BETA_1)
-                grad *= grad
-                v += (grad - v) * (1 - _BETA_2)
-                # grad is spent: reuse it for the step, (m * alpha) / (sqrt(v) + epsilon)
-                np.sqrt(v, out=grad)
-                grad += _EPSILON
-                np.divide(m, grad, out=grad)
-                grad *= param.dtype.type(alpha)
-                param -= grad
+            slices = [(part, grad_part, m_part, v_part)
+                      for param, grad, (m, v) in zip(params, updates, self._moments, strict=True)
+                      for part, grad_part, m_part, v_part in _slices(param, grad, m, v)]
+            if len(slices) > len(params):
+                list(_threads().map(lambda s: _adam(*s, alpha), slices))
+            else:
+                for each in slices:
+                    _adam(*each, alpha)
         finite = np.isfinite(loss) and all(np.isfinite(k).all() for k in self.kernels)
         return StepResult(loss, accuracy, bool(finite))
+
+
+def _adam(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,
+          alpha: float) -> None:
+    """Keras' Adam update of one array, in place; `grad` is spent."""
+    m += (grad - m) * (1 - _BETA_1)
+    grad *= grad
+    v += (grad - v) * (1 - _BETA_2)
+    # grad is spent: reuse it for the step, (m * alpha) / (sqrt(v) + epsilon)
+    np.sqrt(v, out=grad)
+    grad += _EPSILON
+    np.divide(m, grad, out=grad)
+    grad *= param.dtype.type(alpha)
+    param -= grad
+
+
+def _slices(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """The arrays (alike in shape) whole, or cut by rows into one slice a core when big."""
+    cores = os.cpu_count() or 1
+    if arrays[0].size < _SPLIT_SIZE or cores < 2 or arrays[0].ndim < 1 \
+            or len(arrays[0]) < cores:
+        return [arrays]
+    bounds = np.linspace(0, len(arrays[0]), cores + 1).astype(int)
+    return [tuple(array[low:high] for array in arrays)
+            for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _pool  # noqa: PLW0603 - one pool for the process, made when first needed
+    if _pool is None:
+        _pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="adam")
+    return _pool

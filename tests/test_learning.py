@@ -151,3 +151,19 @@ def test_bad_settings_are_named():
     learner = MlpLearner.fresh((784, 8, 10), np.random.default_rng(0), dropout=0.2)
     with pytest.raises(ValueError, match="random generator"):
         learner.step(*mnist_like_batch(), learning_rate=0.1)
+
+
+def test_adam_on_big_weights_in_slices_on_every_core_is_the_same_update(monkeypatch):
+    from mnist_core import learning
+
+    images, labels = mnist_like_batch()
+    whole, sliced = (MlpLearner.fresh((784, 32, 10), np.random.default_rng(8)) for _ in "ab")
+    monkeypatch.setattr(learning.os, "cpu_count", lambda: 2)
+    for _ in range(3):
+        whole.step(images, labels, learning_rate=0.01)
+    monkeypatch.setattr(learning, "_SPLIT_SIZE", 100)  # every array here is cut in two
+    assert len(learning._slices(*[sliced.kernels[0]] * 4)) == 2
+    for _ in range(3):
+        sliced.step(images, labels, learning_rate=0.01)
+    for a, b in zip(whole.kernels + whole.biases, sliced.kernels + sliced.biases, strict=True):
+        np.testing.assert_array_equal(a, b)

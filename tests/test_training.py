@@ -17,10 +17,14 @@ def data(synthetic_split):
     return synthetic_split[0]
 
 
-def test_a_tiny_model_learns_and_reports_every_batch_and_epoch(data, synthetic_split):
+ENGINES = pytest.mark.parametrize("engine", ["numpy", "keras"])
+
+
+@ENGINES
+def test_a_tiny_model_learns_and_reports_every_batch_and_epoch(data, synthetic_split, engine):
     events = []
-    result = train_model(TINY, on_progress=events.append, data=data)
-    assert result.status == "completed" and result.error is None
+    result = train_model(TINY, on_progress=events.append, data=data, engine=engine)
+    assert result.status == "completed" and result.error is None and result.engine == engine
     batches = -(-540 // TINY.batch_size)  # 600 images, 10% held out
     batch_events = [e for e in events if not e.epoch_end]
     epoch_events = [e for e in events if e.epoch_end]
@@ -37,10 +41,12 @@ def test_a_tiny_model_learns_and_reports_every_batch_and_epoch(data, synthetic_s
     assert evaluate_weights(MlpWeights.from_model(result.model), x_test, y_test).accuracy > 0.9
 
 
-def test_stop_is_honoured_within_one_batch(data):
+@ENGINES
+def test_stop_is_honoured_within_one_batch(data, engine):
     events = []
     result = train_model(TrainConfig(**{**TINY.to_dict(), "epochs": 5}),
-                   on_progress=events.append, should_stop=lambda: len(events) >= 3, data=data)
+                         on_progress=events.append, should_stop=lambda: len(events) >= 3,
+                         data=data, engine=engine)
     assert result.status == "stopped"
     batch_events = [e for e in events if not e.epoch_end]
     assert len(batch_events) == 3  # asked after batch 3: no fourth batch ran
@@ -64,16 +70,30 @@ def test_a_crash_inside_training_is_a_failed_run(data, monkeypatch):
     assert "RuntimeError: out of memory, say" in result.error
 
 
-def test_same_seed_gives_the_same_result(data, synthetic_split):
+@ENGINES
+def test_same_seed_gives_the_same_result(data, synthetic_split, engine):
     x_test, y_test = synthetic_split[1]
-    scores = [evaluate_weights(MlpWeights.from_model(train_model(TINY, data=data).model),
+    scores = [evaluate_weights(MlpWeights.from_model(train_model(TINY, data=data,
+                                                                 engine=engine).model),
                                x_test, y_test).accuracy for _ in range(2)]
     assert abs(scores[0] - scores[1]) <= 0.02
 
 
-def test_augmented_training_runs(data):
+def test_the_numpy_engine_is_exactly_repeatable_and_a_new_seed_learns_otherwise(data):
+    first, again = (MlpWeights.from_model(train_model(TINY, data=data).model) for _ in "ab")
+    other = MlpWeights.from_model(train_model(dataclasses.replace(TINY, seed=TINY.seed + 1),
+                                              data=data).model)
+    assert all(np.array_equal(a, b) for a, b in zip(first.kernels, again.kernels, strict=True))
+    assert not np.array_equal(first.kernels[0], other.kernels[0])
+
+
+def test_augmented_training_runs_with_keras_and_numpy_refuses_it(data):
     config = TrainConfig(**{**TINY.to_dict(), "augment": True, "epochs": 1})
-    assert train_model(config, data=data).status == "completed"
+    result = train_model(config, data=data)
+    assert result.status == "completed" and result.engine == "keras"
+    with pytest.raises(ConfigError, match="Keras"):
+        train_model(config, data=data, engine="numpy")
+    assert train_model(TINY, data=data).engine == "numpy"  # the default without distortions
 
 
 @pytest.mark.parametrize(("samples", "split", "fit", "held_out"),

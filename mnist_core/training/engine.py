@@ -4,6 +4,12 @@ It knows nothing of pages or terminals. The caller passes `on_progress(progress)
 every batch and every epoch, and `should_stop()`, asked after every batch:
 
     result = train_model(config, on_progress=updates.append, should_stop=stop_event.is_set)
+
+Two engines fit the same network with the same recipe (Glorot start, Adam on a cosine-decayed
+rate, inverted dropout, the seed's shuffle): plain numpy (mnist_core.learning), the default,
+whose epoch costs less over the matrix products' own time (bench/train_speed.py: 1.57x the
+numpy matrix-multiply limit against Keras' 1.91x on the two-core machine), and Keras, for the
+runs that distort their images as they learn (`augment`: the distortions are TensorFlow ops).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from mnist_core.training.training_set import add_redrawn, training_set
 __all__ = ["Progress", "TrainingResult", "train_model"]
 
 Status = Literal["completed", "stopped", "failed"]
+Engine = Literal["numpy", "keras"]
 
 
 @dataclass
@@ -53,6 +60,7 @@ class TrainingResult:
             rendering them) and drawing the real writers' pen digits; 0 without either.
         redrawn_digits, redrawn_seconds: training digits rendered in this run after the first
             chunk (0 when read from the cache), and the seconds they took: the rendering pace.
+        engine: "numpy" or "keras", whichever fitted it (`engine_for`).
         pen_digits, pen_seconds: real writers' pen digits trained on (`config.pen_fraction`),
             and the seconds getting them took. pen_drawn: drawings of them made for their
             cache in this run (mnist_core.training.pen_cache), 0 when it was read.
@@ -73,6 +81,12 @@ class TrainingResult:
     pen_digits: int = 0
     pen_seconds: float = 0.0
     pen_drawn: int = 0
+    engine: Engine = "keras"
+
+
+def engine_for(config: TrainConfig) -> Engine:
+    """The engine that fits `config`: Keras when it distorts its images (`augment`), else numpy."""
+    return "keras" if config.augment else "numpy"
 
 
 def _to_float(images, labels):
@@ -169,6 +183,7 @@ def train_model(
     data: tuple[np.ndarray, np.ndarray] | None = None,
     drawings: tuple[np.ndarray, np.ndarray] | None = None,
     start_weights: MlpWeights | None = None,
+    engine: Engine | None = None,
 ) -> TrainingResult:
     """Train an MLP on the MNIST training images, watching a validation split: a fresh one,
     or, fine-tuning, one that starts from `start_weights`.
@@ -186,6 +201,8 @@ def train_model(
         start_weights: the weights to start from instead of random ones (fine-tuning, with
             `config.tuned_from` naming their run), loaded into a fresh model of
             `config.hidden_units`; the optimizer starts afresh.
+        engine: "numpy" or "keras"; None: `engine_for(config)`. Keras must fit a run that
+            distorts its images.
     Returns:
         A `TrainingResult`. An error inside training gives status "failed" with the error;
         nothing is raised for it, so a caller can record the failed run.
@@ -206,13 +223,14 @@ def train_model(
                             preparing_seconds=chosen.pen_seconds, pen_digits=chosen.pen_count,
                             pen_seconds=chosen.pen_seconds, pen_drawn=chosen.pen_drawn)
     reporter = _Reporter(config.epochs, batches, on_progress, should_stop, started)
+    result.engine = engine or engine_for(config)
+    if result.engine == "numpy" and config.augment:
+        raise ConfigError({"augment": "Distorting images as they learn needs the Keras engine."})
     try:
         keras.utils.set_random_seed(config.seed)
         model = build_model(config)
         if start_weights is not None:
-            model.set_weights([array for layer in zip(start_weights.kernels,
-                                                      start_weights.biases, strict=True)
-                               for array in layer])
+            model.set_weights(_layers(start_weights))
         schedule = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=batches * config.epochs)
         model.compile(optimizer=keras.optimizers.Adam(schedule),
@@ -224,6 +242,10 @@ def train_model(
         result.redrawn_seconds = chosen.redrawn_seconds
         if should_stop is not None and should_stop():
             result.status = "stopped"
+        elif result.engine == "numpy":
+            model.set_weights(_layers(_fit_numpy(config, chosen, start_weights, batches,
+                                                 reporter)))
+            result.status = "stopped" if reporter.stopped else "completed"
         else:
             validation = tf.data.Dataset.from_tensor_slices(
                 (chosen.x_val, chosen.y_val.astype(np.int32))).batch(1024).map(_to_float)
@@ -239,6 +261,81 @@ def train_model(
     result.fit_started_seconds = reporter.fit_started
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _layers(weights: MlpWeights) -> list[np.ndarray]:
+    """The weights in Keras' order: each layer's kernel, then its bias."""
+    return [array for layer in zip(weights.kernels, weights.biases, strict=True)
+            for array in layer]
+
+
+class _Halt:
+    """What `_Reporter` tells to stop, in place of a Keras model, for the numpy engine."""
+
+    stop_training = False
+
+
+def _fit_numpy(config: TrainConfig, chosen, start_weights: MlpWeights | None, batches: int,
+               reporter: _Reporter) -> MlpWeights:
+    """Fit with plain numpy (mnist_core.learning), reporting through `reporter` exactly as
+    Keras' fit does: the running loss and accuracy after every batch, validation after every
+    epoch, and a stop within the batch. Returns the weights learnt."""
+    from mnist_core.learning import MlpLearner
+
+    rng = np.random.default_rng([config.seed, 7])
+    if start_weights is not None:
+        learner = MlpLearner.from_weights(start_weights, dropout=config.dropout_rate)
+    else:
+        learner = MlpLearner.fresh((784, *config.hidden_units, 10), rng,
+                                   dropout=config.dropout_rate)
+    halt = _Halt()
+    reporter.set_model(halt)
+    reporter.on_train_begin()
+    scale = np.float32(1 / 255)
+    count, size = len(chosen.y_fit), config.batch_size
+    decay_steps = batches * config.epochs
+    for epoch in range(config.epochs):
+        reporter.on_epoch_begin(epoch)
+        order = rng.permutation(count)
+        seen, loss, right = 0, 0.0, 0.0
+        for batch in range(batches):
+            index = order[batch * size:(batch + 1) * size]
+            images = chosen.x_fit[index]
+            if chosen.x_drawn is not None:  # each image swapped for a re-drawing of it, maybe
+                swap = rng.random(len(index)) < config.drawn_fraction
+                copy = rng.integers(chosen.x_drawn.shape[1], size=len(index))
+                images = np.where(swap[:, None, None], chosen.x_drawn[index, copy], images)
+            # Keras' CosineDecay: the rate at this step, falling to 0 at the last.
+            rate = config.learning_rate * 0.5 * (1 + math.cos(math.pi * learner.steps
+                                                               / decay_steps))
+            step = learner.step(images.reshape(len(index), -1) * scale, chosen.y_fit[index],
+                                rate, rng)
+            seen += len(index)
+            loss += step.loss * len(index)
+            right += step.accuracy * len(index)
+            reporter.on_train_batch_end(batch, {"loss": loss / seen, "accuracy": right / seen})
+            if halt.stop_training:
+                break
+        val_loss, val_accuracy = _validate(learner.weights, chosen.x_val, chosen.y_val)
+        reporter.on_epoch_end(epoch, {"loss": loss / max(seen, 1),
+                                      "accuracy": right / max(seen, 1),
+                                      "val_loss": val_loss, "val_accuracy": val_accuracy})
+        if halt.stop_training:
+            break
+    return learner.weights
+
+
+def _validate(weights: MlpWeights, images: np.ndarray, labels: np.ndarray
+              ) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy on uint8 images, in batches."""
+    loss, right = 0.0, 0
+    for start in range(0, len(labels), 2048):
+        probabilities = weights.predict(images[start:start + 2048].astype(np.float32) / 255)
+        truth = labels[start:start + 2048].astype(int)
+        chosen = probabilities[np.arange(len(truth)), truth]
+        loss -= float(np.log(np.maximum(chosen, 1e-7)).sum())
+        right += int((probabilities.argmax(axis=1) == truth).sum())
+    return loss / len(labels), right / len(labels)
 
 
 def _layers_differ(config: TrainConfig, weights: MlpWeights) -> str:

@@ -114,6 +114,7 @@ def train_and_save(
         "train_seconds": round(result.seconds, 2),
         "train_samples": result.train_samples,
         "validation_samples": result.validation_samples,
+        "engine": result.engine,
         "started_at": started.isoformat(timespec="seconds"),
         "versions": versions(),
     }
