@@ -185,3 +185,13 @@ def test_a_missing_file_is_left_out_by_name_and_the_rest_is_kept(pen_dir, monkey
     assert why.startswith("the UNIPEN writers' digits: ") and "nowhere" in why
     assert writers.available_sources(("pendigits",)) == (("pendigits",), None)
     assert writers.unavailable(("unipen",)) == why
+
+
+def test_the_pool_sizes_the_estimate_uses_are_the_files_own(unipen_dir, pen_dir, monkeypatch):
+    """The time estimate sizes a cold cache of real writers' drawings by POOL_SIZES, without
+    reading the files: it must be what training_pool reads."""
+    monkeypatch.setenv("UNIPEN_DATA_DIR", str(unipen_dir))
+    monkeypatch.setenv("PENDIGITS_DATA_DIR", str(pen_dir))
+    from mnist_core.data.writers import POOL_SIZES, training_pool
+
+    assert {source: len(training_pool((source,))) for source in POOL_SIZES} == POOL_SIZES
