@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CACHE_DIR_ENV", "COPIES", "add_code", "cache_dir", "cache_key", "has_cache",
-           "redrawn_images", "save_cache"]
+           "load_copies", "redrawn_images", "save_cache"]
 
 CACHE_DIR_ENV = "MNIST_CACHE_DIR"
 RENDER_SEED = 20261121  # fixed, so one cache serves every training seed
@@ -85,11 +85,12 @@ def save_cache(path: Path, array: np.ndarray) -> None:
         pass
 
 
-def _load_copies(path: Path, count: int) -> np.ndarray | None:
-    """A cached (count, k, 28, 28) uint8 array from path, or None if absent or damaged."""
+def load_copies(path: Path, count: int) -> np.ndarray | None:
+    """A cached (count, k, 28, 28) uint8 array from path, or None if absent or damaged (the
+    re-drawn MNIST digits', and the real writers' drawings of mnist_core.training.pen_cache)."""
     try:
         cached = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None  # no cache yet, or a damaged one: render again
     if cached.ndim != 4 or cached.shape[0] != count or cached.shape[2:] != (28, 28) \
             or cached.dtype != np.uint8:
@@ -101,7 +102,7 @@ def _other_copies(key: str, count: int) -> np.ndarray | None:
     """The cache of these digits with the most copies, whatever COPIES was then, or None."""
     best = None
     for other in sorted(cache_dir().glob(f"redrawn-{key}-x*.npy")):
-        cached = _load_copies(other, count)
+        cached = load_copies(other, count)
         if cached is not None and (best is None or cached.shape[1] > best.shape[1]):
             best = cached
     return best
@@ -145,7 +146,7 @@ def redrawn_images(images: np.ndarray,
                          f"dtype={images.dtype}")
     key = cache_key(images, RENDER_SEED)
     path = cache_dir() / f"redrawn-{key}-x{COPIES}.npy"
-    cached = _load_copies(path, len(images))
+    cached = load_copies(path, len(images))
     if cached is not None and cached.shape[1] == COPIES:
         return cached
     # Copy k of chunk c is drawn with its own seed, so adding copies keeps the earlier ones:

@@ -30,6 +30,7 @@ from mnist_core.data.augment import augment_batch
 from mnist_core.data.mnist import load_mnist
 from mnist_core.errors import ConfigError
 from mnist_core.model import MlpWeights, build_model
+from mnist_core.runs.evaluate import evaluate_weights
 from mnist_core.training.estimate import batch_pace
 from mnist_core.training.progress import Progress
 from mnist_core.training.training_set import add_redrawn, training_set
@@ -316,26 +317,13 @@ def _fit_numpy(config: TrainConfig, chosen, start_weights: MlpWeights | None, ba
             reporter.on_train_batch_end(batch, {"loss": loss / seen, "accuracy": right / seen})
             if halt.stop_training:
                 break
-        val_loss, val_accuracy = _validate(learner.weights, chosen.x_val, chosen.y_val)
+        watched = evaluate_weights(learner.weights, chosen.x_val, chosen.y_val)
         reporter.on_epoch_end(epoch, {"loss": loss / max(seen, 1),
                                       "accuracy": right / max(seen, 1),
-                                      "val_loss": val_loss, "val_accuracy": val_accuracy})
+                                      "val_loss": watched.loss, "val_accuracy": watched.accuracy})
         if halt.stop_training:
             break
     return learner.weights
-
-
-def _validate(weights: MlpWeights, images: np.ndarray, labels: np.ndarray
-              ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on uint8 images, in batches."""
-    loss, right = 0.0, 0
-    for start in range(0, len(labels), 2048):
-        probabilities = weights.predict(images[start:start + 2048].astype(np.float32) / 255)
-        truth = labels[start:start + 2048].astype(int)
-        chosen = probabilities[np.arange(len(truth)), truth]
-        loss -= float(np.log(np.maximum(chosen, 1e-7)).sum())
-        right += int((probabilities.argmax(axis=1) == truth).sum())
-    return loss / len(labels), right / len(labels)
 
 
 def _layers_differ(config: TrainConfig, weights: MlpWeights) -> str:

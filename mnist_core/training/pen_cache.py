@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.data.pendigits import PenDigit, pen_drawings
-from mnist_core.training.drawn_cache import add_code, cache_dir, save_cache
+from mnist_core.training.drawn_cache import add_code, cache_dir, load_copies, save_cache
 
 __all__ = ["COPIES", "DAMAGED", "cache_path", "is_cached", "pen_copies", "read_replay",
            "replay_path", "sample_pen", "save_replay", "uses_cache"]
@@ -91,17 +91,6 @@ def is_cached(sources: Sequence[str]) -> bool:
     return cache_path(sources).is_file()
 
 
-def _load(path: Path, count: int) -> np.ndarray | None:
-    """The cached drawings, or None when absent, unreadable or of the wrong shape."""
-    try:
-        cached = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return None
-    if cached.shape != (count, COPIES, 28, 28) or cached.dtype != np.uint8:
-        return None
-    return cached
-
-
 def pen_copies(sources: Sequence[str], pool: Sequence[PenDigit],
                on_progress: Callable[[str, int, int], None] | None = None,
                should_stop: Callable[[], bool] | None = None
@@ -120,8 +109,8 @@ def pen_copies(sources: Sequence[str], pool: Sequence[PenDigit],
         many drawings were made now (0 when read from the cache).
     """
     path = cache_path(sources)
-    cached = _load(path, len(pool))
-    if cached is not None:
+    cached = load_copies(path, len(pool))
+    if cached is not None and cached.shape[1] == COPIES:
         return cached, 0
     total = len(pool) * COPIES
     what = DAMAGED if path.exists() else "drawing"

@@ -219,8 +219,8 @@ def _pen_digits(config: TrainConfig, count: int, on_progress: OnProgress, starte
 
     Drawing Quick's 36,000 anew took one to four minutes of every run; now the cache is drawn
     once per machine (36,111 drawings: 3 of each of the pool's digits; 137 s on two cores)
-    and read in 2-3 s. A
-    fine-tune replays the same sample every time (the same seed, the same drawings). A run
+    and read in 2-3 s. A fine-tune replays the same sample every time (the same seed, the
+    same drawings). A run
     needing few while the pool's drawings are not here (`pen_cache.uses_cache`) draws its own
     anew, as before, and a fine-tune keeps its own (`pen_cache.replay_path`).
     """
